@@ -1,0 +1,63 @@
+import Foundation
+import OCI
+
+/// The registry's index of what exists where: repositories, which blobs
+/// each repository may read, manifests with their references, tags,
+/// referrers and upload sessions. It, not a walk of the blob store, is the
+/// source of truth for listing and (later) garbage collection and quotas.
+public protocol MetadataStore: Sendable {
+    // Repositories
+    /// Repository names after `last` in lexical order, at most `limit`.
+    func repositories(after last: String?, limit: Int) async throws -> [String]
+    func repositoryExists(_ repository: RepositoryName) async throws -> Bool
+
+    // Blobs
+    /// The size of `digest` if `repository` may read it, else nil.
+    func linkedBlobSize(_ repository: RepositoryName, _ digest: Digest) async throws -> Int64?
+    /// Records that the blob exists with `size` and that `repository` may read it.
+    func linkBlob(_ repository: RepositoryName, _ digest: Digest, size: Int64) async throws
+    /// Revokes `repository`'s access to a blob; the bytes stay for GC.
+    /// Returns false when the repository had no such blob.
+    func unlinkBlob(_ repository: RepositoryName, _ digest: Digest) async throws -> Bool
+
+    // Manifests and tags
+    func manifest(_ repository: RepositoryName, _ reference: Reference) async throws -> StoredManifest?
+    /// Stores a manifest after checking, atomically, that everything it
+    /// references is in the repository; points `tag` at it when given.
+    /// Throws `MANIFEST_BLOB_UNKNOWN` naming the first missing reference.
+    func putManifest(_ repository: RepositoryName, _ manifest: Manifest, tag: Tag?) async throws
+    /// Deletes a manifest and every tag pointing at it. False when absent.
+    func deleteManifest(_ repository: RepositoryName, _ digest: Digest) async throws -> Bool
+    /// Removes one tag; the manifest stays. False when absent.
+    func deleteTag(_ repository: RepositoryName, _ tag: Tag) async throws -> Bool
+    /// Tags after `last` in lexical order, at most `limit`.
+    func tags(_ repository: RepositoryName, after last: String?, limit: Int) async throws -> [String]
+    /// Manifests in `repository` whose subject is `subject`, optionally of one artifact type.
+    func referrers(_ repository: RepositoryName, subject: Digest, artifactType: String?) async throws -> [Descriptor]
+
+    // Upload sessions
+    func createUpload(id: String, repository: RepositoryName, at: Date) async throws
+    func upload(id: String) async throws -> UploadRecord?
+    func deleteUpload(id: String) async throws
+    func uploads(startedBefore: Date) async throws -> [UploadRecord]
+}
+
+/// A manifest as stored: enough to serve it without parsing it again.
+public struct StoredManifest: Sendable, Equatable {
+    public let digest: Digest
+    public let mediaType: String
+    public let content: Data
+
+    public init(digest: Digest, mediaType: String, content: Data) {
+        self.digest = digest
+        self.mediaType = mediaType
+        self.content = content
+    }
+}
+
+/// An upload session: which repository it is for and when it began.
+public struct UploadRecord: Sendable, Equatable {
+    public let id: String
+    public let repository: String
+    public let startedAt: Date
+}

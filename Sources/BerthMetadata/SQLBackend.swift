@@ -1,0 +1,23 @@
+import SQLKit
+
+/// A SQL database the metadata store runs on: how to read, and how to run
+/// a transaction. SQLite and PostgreSQL differ only here and in a few
+/// column types (`SQLFlavor`).
+public protocol SQLBackend: Sendable {
+    var flavor: SQLFlavor { get }
+    /// Runs `body` on a connection that sees committed data.
+    func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    /// Runs `body` in one transaction: committed if it returns, rolled back if it throws.
+    func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    func close() async throws
+}
+
+/// The few places where the schema's SQL differs between databases.
+public enum SQLFlavor: Sendable {
+    case sqlite
+    case postgres
+
+    /// Text compared byte by byte, so listings sort the same everywhere.
+    var text: String { self == .postgres ? "TEXT COLLATE \"C\"" : "TEXT" }
+    var bytes: String { self == .postgres ? "BYTEA" : "BLOB" }
+}

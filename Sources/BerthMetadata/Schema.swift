@@ -1,0 +1,61 @@
+import Foundation
+import SQLKit
+
+/// The metadata schema, as ordered migrations. Each runs once, in a
+/// transaction, and is recorded in `schema_migrations`. The same statements
+/// run on SQLite and PostgreSQL; `SQLFlavor` fills in the types that differ.
+enum Schema {
+    static func migrations(_ f: SQLFlavor) -> [[String]] {
+        [
+            [
+                "CREATE TABLE repositories (name \(f.text) PRIMARY KEY, created_at BIGINT NOT NULL)",
+                "CREATE TABLE blobs (digest \(f.text) PRIMARY KEY, size BIGINT NOT NULL, created_at BIGINT NOT NULL)",
+                """
+                CREATE TABLE repository_blobs (repository \(f.text) NOT NULL, digest \(f.text) NOT NULL,
+                    created_at BIGINT NOT NULL, PRIMARY KEY (repository, digest))
+                """,
+                "CREATE INDEX repository_blobs_by_digest ON repository_blobs (digest)",
+                """
+                CREATE TABLE manifests (repository \(f.text) NOT NULL, digest \(f.text) NOT NULL,
+                    media_type \(f.text) NOT NULL, size BIGINT NOT NULL, content \(f.bytes) NOT NULL,
+                    artifact_type \(f.text), subject \(f.text), annotations \(f.text),
+                    created_at BIGINT NOT NULL, PRIMARY KEY (repository, digest))
+                """,
+                "CREATE INDEX manifests_by_subject ON manifests (repository, subject)",
+                """
+                CREATE TABLE manifest_references (repository \(f.text) NOT NULL, manifest \(f.text) NOT NULL,
+                    child \(f.text) NOT NULL, kind \(f.text) NOT NULL, PRIMARY KEY (repository, manifest, child, kind))
+                """,
+                "CREATE INDEX manifest_references_by_child ON manifest_references (child)",
+                """
+                CREATE TABLE tags (repository \(f.text) NOT NULL, name \(f.text) NOT NULL,
+                    digest \(f.text) NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (repository, name))
+                """,
+                "CREATE INDEX tags_by_digest ON tags (repository, digest)",
+                """
+                CREATE TABLE uploads (id \(f.text) PRIMARY KEY, repository \(f.text) NOT NULL,
+                    created_at BIGINT NOT NULL)
+                """,
+            ]
+        ]
+    }
+
+    /// Brings the database to the newest schema version.
+    static func migrate(_ backend: any SQLBackend) async throws {
+        let migrations = migrations(backend.flavor)
+        try await backend.transaction { db in
+            try await db.raw(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)"
+            ).run()
+            let applied = try await db.raw("SELECT version FROM schema_migrations").all()
+                .map { try $0.decode(column: "version", as: Int.self) }
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            for (index, statements) in migrations.enumerated() where !applied.contains(index + 1) {
+                for statement in statements {
+                    try await db.raw("\(unsafeRaw: statement)").run()
+                }
+                try await db.raw("INSERT INTO schema_migrations (version, applied_at) VALUES (\(bind: index + 1), \(bind: now))").run()
+            }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import NIOCore
+import OCI
+
+/// Content-addressed blob storage with an area for uploads in progress.
+///
+/// Contract: a blob is readable under its digest only after all its bytes
+/// were written, flushed to stable storage and matched that digest. Uploads
+/// are append-only and ordered; their state survives a restart of the
+/// process (the bytes are the state).
+public protocol BlobStore: Sendable {
+    /// The size of a stored blob, or nil when there is none.
+    func size(of digest: Digest) async throws -> Int64?
+
+    /// Opens `range` of a blob (all of it when nil) for streaming; nil when
+    /// the blob does not exist. Throws `BlobStoreError.rangeNotSatisfiable`.
+    func read(_ digest: Digest, range: ByteRange?) async throws -> BlobChunks?
+
+    /// Removes a blob. Returns false when there was none.
+    func delete(_ digest: Digest) async throws -> Bool
+
+    /// Creates the empty upload `id`.
+    func startUpload(id: String) async throws
+
+    /// Bytes received so far by upload `id`, or nil when it does not exist.
+    func uploadedSize(id: String) async throws -> Int64?
+
+    /// Appends `body` to upload `id`, which must hold exactly `offset` bytes,
+    /// never letting it grow past `limit`. Returns the new size.
+    func append<Body: AsyncSequence & Sendable>(
+        to id: String, at offset: Int64, body: Body, limit: Int64
+    ) async throws -> Int64 where Body.Element == ByteBuffer
+
+    /// Verifies upload `id` against `digest` and, on a match, makes it the
+    /// blob `digest` and removes the upload. Returns the blob's size. On a
+    /// mismatch throws `BlobStoreError.digestMismatch` and keeps the upload.
+    func commit(upload id: String, as digest: Digest) async throws -> Int64
+
+    /// Discards upload `id`. Returns false when there was none.
+    func cancel(upload id: String) async throws -> Bool
+
+    /// Every upload in the store with the time it last grew, for reaping.
+    func uploads() async throws -> [(id: String, modified: Date)]
+}
+
+/// A half-open byte range `start..<end` of a blob.
+public struct ByteRange: Sendable, Equatable {
+    public let start: Int64
+    public let end: Int64
+    public init(start: Int64, end: Int64) {
+        self.start = start
+        self.end = end
+    }
+    public var count: Int64 { end - start }
+}
+
+public enum BlobStoreError: Error, Sendable, Equatable {
+    case uploadUnknown
+    /// The upload holds `size` bytes, not the offset the request assumed.
+    case offsetMismatch(size: Int64)
+    case digestMismatch(actual: Digest)
+    case tooLarge(limit: Int64)
+    /// Another request is writing the same upload right now.
+    case uploadBusy
+    case rangeNotSatisfiable(size: Int64)
+}
+
+/// The bytes of one blob read, pulled one chunk at a time so a slow client
+/// slows the reads instead of filling memory.
+public struct BlobChunks: AsyncSequence, Sendable {
+    public typealias Element = ByteBuffer
+    /// Bytes this read yields in all.
+    public let count: Int64
+    /// Size of the whole blob.
+    public let blobSize: Int64
+    private let pull: @Sendable () async throws -> ByteBuffer?
+
+    public init(count: Int64, blobSize: Int64, pull: @escaping @Sendable () async throws -> ByteBuffer?) {
+        self.count = count
+        self.blobSize = blobSize
+        self.pull = pull
+    }
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let pull: @Sendable () async throws -> ByteBuffer?
+        public mutating func next() async throws -> ByteBuffer? { try await pull() }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(pull: pull) }
+}
