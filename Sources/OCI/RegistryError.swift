@@ -15,8 +15,10 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case denied = "DENIED"
     case unsupported = "UNSUPPORTED"
     case tooManyRequests = "TOOMANYREQUESTS"
-    /// Not in the spec's table: the registry failed, not the request.
-    case internalError = "INTERNAL_ERROR"
+    /// From the Docker Registry HTTP API V2: a bad `n` in a paginated listing.
+    case paginationNumberInvalid = "PAGINATION_NUMBER_INVALID"
+    /// From the Docker Registry HTTP API V2: the registry failed, not the request.
+    case unknown = "UNKNOWN"
 
     /// The status Distribution answers with for this code when no more
     /// specific one applies.
@@ -24,12 +26,12 @@ public enum ErrorCode: String, Sendable, CaseIterable {
         switch self {
         case .blobUnknown, .blobUploadUnknown, .manifestUnknown, .nameUnknown: 404
         case .blobUploadInvalid, .digestInvalid, .manifestBlobUnknown, .manifestInvalid,
-             .nameInvalid, .sizeInvalid: 400
+             .nameInvalid, .sizeInvalid, .paginationNumberInvalid: 400
         case .unauthorized: 401
         case .denied: 403
         case .unsupported: 405
         case .tooManyRequests: 429
-        case .internalError: 500
+        case .unknown: 500
         }
     }
 
@@ -50,7 +52,8 @@ public enum ErrorCode: String, Sendable, CaseIterable {
         case .denied: "requested access to the resource is denied"
         case .unsupported: "the operation is unsupported"
         case .tooManyRequests: "too many requests"
-        case .internalError: "internal server error"
+        case .paginationNumberInvalid: "invalid number of results requested"
+        case .unknown: "unknown error"
         }
     }
 }

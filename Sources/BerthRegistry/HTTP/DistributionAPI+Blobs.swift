@@ -1,0 +1,44 @@
+import BerthStorage
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import OCI
+
+extension DistributionAPI {
+    /// `GET`/`HEAD /v2/<name>/blobs/<digest>`, with single `Range` requests.
+    func getBlob(_ request: Request, repository: RepositoryName, digest: Digest) async throws -> Response {
+        let size = try await registry.blobSize(repository, digest)
+        var headers: HTTPFields = [
+            .contentType: "application/octet-stream",
+            .dockerContentDigest: digest.description,
+            .acceptRanges: "bytes",
+            .eTag: "\"\(digest)\"",
+            // Content at a digest never changes.
+            .cacheControl: "max-age=31536000",
+        ]
+        let range = try RangeHeader.blobRange(request.headers[.range], size: size)
+        let length = range?.count ?? size
+        headers[.contentLength] = "\(length)"
+        if let range {
+            headers[.contentRange] = "bytes \(range.start)-\(range.end - 1)/\(size)"
+        }
+        let status: HTTPResponse.Status = range == nil ? .ok : .partialContent
+        guard request.method == .get else { return Response(status: status, headers: headers) }
+
+        let chunks = try await registry.readBlob(repository, digest, range: range)
+        return Response(
+            status: status, headers: headers,
+            body: ResponseBody(contentLength: Int(length)) { writer in
+                for try await chunk in chunks {
+                    try await writer.write(chunk)
+                }
+                try await writer.finish(nil)
+            })
+    }
+
+    /// `DELETE /v2/<name>/blobs/<digest>`: 202.
+    func deleteBlob(repository: RepositoryName, digest: Digest) async throws -> Response {
+        try await registry.deleteBlob(repository, digest)
+        return Self.empty(.accepted)
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import OCI
+
+extension DistributionAPI {
+    private struct TagList: Encodable {
+        let name: String
+        let tags: [String]
+    }
+
+    private struct Catalog: Encodable {
+        let repositories: [String]
+    }
+
+    private struct ReferrersIndex: Encodable {
+        let schemaVersion = 2
+        let mediaType = MediaType.ociIndex
+        let manifests: [Descriptor]
+    }
+
+    /// `GET /v2/<name>/tags/list?n=&last=`, lexically sorted, with a `Link`
+    /// to the next page when there is one.
+    func tags(_ request: Request, repository: RepositoryName) async throws -> Response {
+        let (limit, last) = try Self.pagination(request)
+        let page = try await registry.tags(repository, after: last, limit: limit)
+        var headers: HTTPFields = [:]
+        if page.hasMore, let lastItem = page.items.last {
+            headers[.link] = "</v2/\(repository)/tags/list?last=\(lastItem)&n=\(page.items.count)>; rel=\"next\""
+        }
+        return Self.json(try Self.encode(TagList(name: repository.value, tags: page.items)), headers: headers)
+    }
+
+    /// `GET /v2/_catalog?n=&last=`, paginated like tags.
+    func catalog(_ request: Request) async throws -> Response {
+        let (limit, last) = try Self.pagination(request)
+        let page = try await registry.catalog(after: last, limit: limit)
+        var headers: HTTPFields = [:]
+        if page.hasMore, let lastItem = page.items.last {
+            headers[.link] = "</v2/_catalog?last=\(lastItem)&n=\(page.items.count)>; rel=\"next\""
+        }
+        return Self.json(try Self.encode(Catalog(repositories: page.items)), headers: headers)
+    }
+
+    /// `GET /v2/<name>/referrers/<digest>?artifactType=`: an image index of
+    /// the manifests whose subject is `digest` (empty when there are none).
+    func referrers(_ request: Request, repository: RepositoryName, digest: Digest) async throws -> Response {
+        let artifactType = request.uri.queryParameters["artifactType"].map(String.init)
+        let descriptors = try await registry.referrers(repository, digest, artifactType: artifactType)
+        var headers: HTTPFields = [.contentType: MediaType.ociIndex]
+        if artifactType != nil {
+            headers[.ociFiltersApplied] = "artifactType"
+        }
+        return Self.json(try Self.encode(ReferrersIndex(manifests: descriptors)), headers: headers)
+    }
+
+    private static func pagination(_ request: Request) throws -> (limit: Int?, last: String?) {
+        let query = request.uri.queryParameters
+        var limit: Int?
+        if let n = query["n"] {
+            guard let parsed = Int(n), parsed >= 0 else {
+                throw RegistryError(.paginationNumberInvalid, "n must be a non-negative integer", detail: ["n": String(n.prefix(32))])
+            }
+            limit = parsed
+        }
+        return (limit, query["last"].map(String.init))
+    }
+
+    private static func encode(_ value: some Encodable) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return Array(try encoder.encode(value))
+    }
+}

@@ -1,0 +1,67 @@
+import BerthMetadata
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import OCI
+
+extension DistributionAPI {
+    /// `GET`/`HEAD /v2/<name>/manifests/<reference>`: the stored bytes under
+    /// their stored media type.
+    func getManifest(_ request: Request, repository: RepositoryName, reference: Reference) async throws -> Response {
+        let manifest = try await registry.manifest(repository, reference)
+        try Self.negotiate(manifest, accept: request.headers[values: .accept])
+        let headers: HTTPFields = [
+            .contentType: manifest.mediaType,
+            .dockerContentDigest: manifest.digest.description,
+            .contentLength: "\(manifest.content.count)",
+            .eTag: "\"\(manifest.digest)\"",
+        ]
+        guard request.method == .get else { return Response(status: .ok, headers: headers) }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: manifest.content)))
+    }
+
+    /// `PUT /v2/<name>/manifests/<reference>`: 201 once validated and stored.
+    func putManifest(_ request: Request, repository: RepositoryName, reference: Reference) async throws -> Response {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > Manifest.maxSize {
+            throw RegistryError(.sizeInvalid, "manifest exceeds \(Manifest.maxSize) bytes", status: 413)
+        }
+        var body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: Manifest.maxSize)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw RegistryError(.sizeInvalid, "manifest exceeds \(Manifest.maxSize) bytes", status: 413)
+        }
+        let bytes = body.readBytes(length: body.readableBytes) ?? []
+        let manifest = try await registry.putManifest(
+            repository, reference, bytes: bytes, contentType: request.headers[.contentType])
+        var headers: HTTPFields = [
+            .location: "/v2/\(repository)/manifests/\(manifest.digest)",
+            .dockerContentDigest: manifest.digest.description,
+        ]
+        if let subject = manifest.subject {
+            headers[.ociSubject] = subject.digest.description
+        }
+        return Self.empty(.created, headers)
+    }
+
+    /// `DELETE /v2/<name>/manifests/<reference>`: 202.
+    func deleteManifest(repository: RepositoryName, reference: Reference) async throws -> Response {
+        try await registry.deleteManifest(repository, reference)
+        return Self.empty(.accepted)
+    }
+
+    /// Manifests are served as stored, but an index is withheld from a
+    /// client whose `Accept` lists manifest types without its type, as
+    /// Distribution does: such a client could not read it.
+    static func negotiate(_ manifest: StoredManifest, accept: [String]) throws {
+        guard MediaType.indexes.contains(manifest.mediaType) else { return }
+        let accepted = accept.flatMap { $0.split(separator: ",") }.map { MediaType.essence(String($0)) }
+        guard !accepted.isEmpty, !accepted.contains(where: { $0 == "*/*" || $0 == "application/*" }),
+              !accepted.contains(manifest.mediaType)
+        else { return }
+        throw RegistryError(
+            .manifestUnknown,
+            "manifest is an index of type \(manifest.mediaType), which the Accept header does not list",
+            detail: ["digest": manifest.digest.description])
+    }
+}

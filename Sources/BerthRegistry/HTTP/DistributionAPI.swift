@@ -1,0 +1,79 @@
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import OCI
+
+/// The `/v2` Distribution API: parses the route, validates names, digests
+/// and references, and answers with the spec's status codes and headers.
+/// The rules themselves live in `RegistryService`.
+public struct DistributionAPI: Sendable {
+    let registry: RegistryService
+
+    public init(registry: RegistryService) {
+        self.registry = registry
+    }
+
+    /// Registers the API under `/v2`, for every method it answers.
+    public func addRoutes(to router: Router<BerthRequestContext>) {
+        for method: HTTPRequest.Method in [.get, .head, .put, .post, .patch, .delete] {
+            for path: RouterPath in ["/v2", "/v2/**"] {
+                router.on(path, method: method) { request, context in
+                    try await handle(request, context: context)
+                }
+            }
+        }
+    }
+
+    func handle(_ request: Request, context: BerthRequestContext) async throws -> Response {
+        guard let route = V2Route(path: request.uri.path) else {
+            throw RegistryError(.unsupported, "no such endpoint", status: 404)
+        }
+        switch (route, request.method) {
+        case (.base, .get), (.base, .head):
+            return Response(status: .ok, headers: Self.apiVersion + [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{}")))
+        case (.catalog, .get):
+            return try await catalog(request)
+        case (.tags(let name), .get):
+            return try await tags(request, repository: RepositoryName(parsing: name))
+        case (.manifest(let name, let reference), .get), (.manifest(let name, let reference), .head):
+            return try await getManifest(request, repository: RepositoryName(parsing: name), reference: Reference(parsing: reference))
+        case (.manifest(let name, let reference), .put):
+            return try await putManifest(request, repository: RepositoryName(parsing: name), reference: Reference(parsing: reference))
+        case (.manifest(let name, let reference), .delete):
+            return try await deleteManifest(repository: RepositoryName(parsing: name), reference: Reference(parsing: reference))
+        case (.blob(let name, let digest), .get), (.blob(let name, let digest), .head):
+            return try await getBlob(request, repository: RepositoryName(parsing: name), digest: Digest(parsing: digest))
+        case (.blob(let name, let digest), .delete):
+            return try await deleteBlob(repository: RepositoryName(parsing: name), digest: Digest(parsing: digest))
+        case (.uploads(let name), .post):
+            return try await startUpload(request, repository: RepositoryName(parsing: name))
+        case (.upload(let name, let id), .get):
+            return try await uploadStatus(repository: RepositoryName(parsing: name), id: id)
+        case (.upload(let name, let id), .patch):
+            return try await patchUpload(request, repository: RepositoryName(parsing: name), id: id)
+        case (.upload(let name, let id), .put):
+            return try await completeUpload(request, repository: RepositoryName(parsing: name), id: id)
+        case (.upload(let name, let id), .delete):
+            return try await cancelUpload(repository: RepositoryName(parsing: name), id: id)
+        case (.referrers(let name, let digest), .get):
+            return try await referrers(request, repository: RepositoryName(parsing: name), digest: Digest(parsing: digest))
+        default:
+            throw RegistryError(.unsupported, "method \(request.method) is not supported here")
+        }
+    }
+
+    static let apiVersion: HTTPFields = [.dockerDistributionAPIVersion: "registry/2.0"]
+
+    /// An empty-bodied response.
+    static func empty(_ status: HTTPResponse.Status, _ headers: HTTPFields = [:]) -> Response {
+        var headers = headers
+        headers[.contentLength] = "0"
+        return Response(status: status, headers: headers)
+    }
+
+    static func json(_ bytes: [UInt8], status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        var headers = headers
+        headers[.contentType] = headers[.contentType] ?? "application/json"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import OCI
+
+/// Renders every failure as the spec's JSON error body with the right
+/// status, including requests no route matched, and logs what the client
+/// cannot fix (5xx) with the request id.
+public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    public init() {}
+
+    public func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            response = Self.response(for: error, request: request, context: context)
+        }
+        response.headers[.requestID] = context.id
+        return response
+    }
+
+    static func response(for error: any Error, request: Request, context: Context) -> Response {
+        switch error {
+        case let error as RegistryError:
+            if error.status >= 500 {
+                context.logger.error("request failed", metadata: ["error": "\(error)"])
+            } else {
+                context.logger.debug("request refused", metadata: ["error": "\(error)"])
+            }
+            return render(error, request: request)
+        case let error as RangeNotSatisfiable:
+            var response = render(
+                RegistryError(.blobUnknown, "requested range not satisfiable", status: 416), request: request)
+            response.headers[.contentRange] = "bytes */\(error.size)"
+            return response
+        case let error as UploadOutOfOrder:
+            // The spec's answer to an out-of-order chunk: 416 and where the upload really is.
+            var response = Response(status: .rangeNotSatisfiable)
+            response.headers[.contentLength] = "0"
+            response.headers[.dockerUploadUUID] = error.id
+            response.headers[.blobUploadSessionID] = error.id
+            if let size = error.size {
+                response.headers[.range] = "0-\(max(size - 1, 0))"
+            }
+            let path = request.uri.path
+            response.headers[.location] = path
+            return response
+        case let error as HTTPError where error.status == .notFound:
+            return render(RegistryError(.unsupported, "no such endpoint", status: 404), request: request)
+        case let error as HTTPError where error.status == .contentTooLarge:
+            return render(RegistryError(.sizeInvalid, "request body too large", status: 413), request: request)
+        case let error as HTTPError:
+            return render(
+                RegistryError(.unsupported, error.body ?? "request not supported", status: Int(error.status.code)),
+                request: request)
+        default:
+            context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
+            return render(RegistryError(.unknown), request: request)
+        }
+    }
+
+    static func render(_ error: RegistryError, request: Request) -> Response {
+        let status = HTTPResponse.Status(code: error.status)
+        guard request.method != .head else {
+            return Response(status: status, headers: [.contentLength: "0"])
+        }
+        var entry: [String: Any] = ["code": error.code.rawValue, "message": error.message]
+        if let detail = error.detail { entry["detail"] = detail }
+        let json = (try? JSONSerialization.data(withJSONObject: ["errors": [entry]], options: [.sortedKeys])) ?? Data()
+        return Response(
+            status: status,
+            headers: [.contentType: "application/json", .contentLength: "\(json.count)"],
+            body: .init(byteBuffer: ByteBuffer(bytes: json)))
+    }
+}

@@ -1,0 +1,148 @@
+import BerthMetadata
+import BerthStorage
+import Foundation
+import Logging
+import NIOCore
+import OCI
+
+/// Blob uploads: sessions that survive restarts, append in order, and make a
+/// blob visible only once its digest matched.
+extension RegistryService {
+    /// Opens an upload session for `repository` and returns its id.
+    public func startUpload(_ repository: RepositoryName) async throws -> String {
+        let id = UUID().uuidString.lowercased()
+        try await blobs.startUpload(id: id)
+        try await metadata.createUpload(id: id, repository: repository, at: Date())
+        return id
+    }
+
+    /// Bytes received so far by an upload of `repository`.
+    public func uploadOffset(_ repository: RepositoryName, _ id: String) async throws -> Int64 {
+        try await checkUpload(repository, id)
+        guard let size = try await blobs.uploadedSize(id: id) else { throw Self.uploadUnknown(id) }
+        return size
+    }
+
+    /// Appends a chunk. `offset` is where the client says it starts (from
+    /// `Content-Range`); nil appends at the current end.
+    public func appendUpload<Body: AsyncSequence & Sendable>(
+        _ repository: RepositoryName, _ id: String, offset: Int64?, body: Body
+    ) async throws -> Int64 where Body.Element == ByteBuffer {
+        try await checkUpload(repository, id)
+        return try await append(id, offset: offset, body: body)
+    }
+
+    /// Appends the last bytes (if any), verifies the digest and makes the
+    /// blob readable through `repository`. A digest mismatch ends the session.
+    public func completeUpload<Body: AsyncSequence & Sendable>(
+        _ repository: RepositoryName, _ id: String, digest: Digest, offset: Int64?, body: Body
+    ) async throws -> Int64 where Body.Element == ByteBuffer {
+        try await checkUpload(repository, id)
+        _ = try await append(id, offset: offset, body: body)
+        let size: Int64
+        do {
+            size = try await blobs.commit(upload: id, as: digest)
+        } catch BlobStoreError.digestMismatch(let actual) {
+            try await discardUpload(id)
+            throw RegistryError(
+                .digestInvalid, "uploaded content has digest \(actual), not \(digest)",
+                detail: ["digest": digest.description])
+        } catch let error as BlobStoreError {
+            throw Self.translate(error, id: id)
+        }
+        try await metadata.linkBlob(repository, digest, size: size)
+        try await metadata.deleteUpload(id: id)
+        logger.info("blob pushed", metadata: ["repository": "\(repository)", "digest": "\(digest)", "size": "\(size)"])
+        return size
+    }
+
+    /// Pushes a whole blob in one request (`POST ?digest=`).
+    public func uploadMonolithic<Body: AsyncSequence & Sendable>(
+        _ repository: RepositoryName, digest: Digest, body: Body
+    ) async throws -> Int64 where Body.Element == ByteBuffer {
+        let id = try await startUpload(repository)
+        do {
+            return try await completeUpload(repository, id, digest: digest, offset: 0, body: body)
+        } catch {
+            try? await discardUpload(id)
+            throw error
+        }
+    }
+
+    public func cancelUpload(_ repository: RepositoryName, _ id: String) async throws {
+        try await checkUpload(repository, id)
+        try await discardUpload(id)
+    }
+
+    /// Removes upload sessions (and their bytes) idle for longer than `maxAge`,
+    /// including bytes whose session record was never written.
+    public func reapUploads(olderThan maxAge: TimeInterval) async throws -> Int {
+        let cutoff = Date().addingTimeInterval(-maxAge)
+        var reaped = 0
+        for record in try await metadata.uploads(startedBefore: cutoff) {
+            // A session still growing is not abandoned.
+            let stillActive = try await blobs.uploads().contains { $0.id == record.id && $0.modified > cutoff }
+            guard !stillActive else { continue }
+            try await discardUpload(record.id)
+            reaped += 1
+        }
+        for (id, modified) in try await blobs.uploads() where modified < cutoff {
+            if try await metadata.upload(id: id) == nil, try await blobs.cancel(upload: id) {
+                reaped += 1
+            }
+        }
+        if reaped > 0 { logger.info("reaped abandoned uploads", metadata: ["count": "\(reaped)"]) }
+        return reaped
+    }
+
+    // MARK: Helpers
+
+    private func append<Body: AsyncSequence & Sendable>(
+        _ id: String, offset: Int64?, body: Body
+    ) async throws -> Int64 where Body.Element == ByteBuffer {
+        do {
+            guard let current = try await blobs.uploadedSize(id: id) else { throw Self.uploadUnknown(id) }
+            if let offset, offset != current { throw BlobStoreError.offsetMismatch(size: current) }
+            return try await blobs.append(to: id, at: current, body: body, limit: limits.maxBlobSize)
+        } catch BlobStoreError.tooLarge(let limit) {
+            try await discardUpload(id)
+            throw RegistryError(.sizeInvalid, "blob exceeds the limit of \(limit) bytes", status: 413)
+        } catch let error as BlobStoreError {
+            throw Self.translate(error, id: id)
+        }
+    }
+
+    private func checkUpload(_ repository: RepositoryName, _ id: String) async throws {
+        guard StorageLayout.isValidUploadID(id), let record = try await metadata.upload(id: id),
+              record.repository == repository.value
+        else { throw Self.uploadUnknown(id) }
+    }
+
+    private func discardUpload(_ id: String) async throws {
+        _ = try await blobs.cancel(upload: id)
+        try await metadata.deleteUpload(id: id)
+    }
+
+    private static func uploadUnknown(_ id: String) -> RegistryError {
+        RegistryError(.blobUploadUnknown, detail: ["uuid": String(id.prefix(64))])
+    }
+
+    private static func translate(_ error: BlobStoreError, id: String) -> any Error {
+        switch error {
+        case .uploadUnknown: uploadUnknown(id)
+        case .offsetMismatch(let size): UploadOutOfOrder(id: id, size: size)
+        case .uploadBusy: UploadOutOfOrder(id: id, size: nil)
+        case .digestMismatch(let actual): RegistryError(.digestInvalid, "uploaded content has digest \(actual)")
+        case .tooLarge(let limit): RegistryError(.sizeInvalid, "blob exceeds \(limit) bytes", status: 413)
+        case .rangeNotSatisfiable(let size): RangeNotSatisfiable(size: size)
+        }
+    }
+}
+
+/// A chunk that does not start where the upload ends (or races another
+/// request on the same upload): answered 416 with the upload's real range.
+public struct UploadOutOfOrder: Error {
+    public let id: String
+    /// Bytes the upload holds, when known.
+    public let size: Int64?
+}

@@ -1,0 +1,160 @@
+import BerthMetadata
+import BerthStorage
+import Foundation
+import Logging
+import NIOCore
+import OCI
+
+/// Limits on what clients may send.
+public struct RegistryLimits: Sendable {
+    /// The largest blob accepted, in bytes.
+    public var maxBlobSize: Int64
+    /// The most entries one tag or catalog page may hold.
+    public var maxPageSize: Int
+
+    public init(maxBlobSize: Int64 = 64 << 30, maxPageSize: Int = 10_000) {
+        self.maxBlobSize = maxBlobSize
+        self.maxPageSize = maxPageSize
+    }
+}
+
+/// The registry's operations, independent of HTTP: what may be pushed,
+/// pulled and deleted, with every rule of the distribution spec enforced.
+/// HTTP handlers call this façade, never the stores directly.
+public final class RegistryService: Sendable {
+    let blobs: any BlobStore
+    let metadata: any MetadataStore
+    public let limits: RegistryLimits
+    let logger: Logger
+
+    public init(blobs: any BlobStore, metadata: any MetadataStore, limits: RegistryLimits = .init(), logger: Logger) {
+        self.blobs = blobs
+        self.metadata = metadata
+        self.limits = limits
+        self.logger = logger
+    }
+
+    // MARK: Blobs
+
+    /// The size of a blob readable through `repository`.
+    public func blobSize(_ repository: RepositoryName, _ digest: Digest) async throws -> Int64 {
+        guard let size = try await metadata.linkedBlobSize(repository, digest) else {
+            throw RegistryError(.blobUnknown, detail: ["digest": digest.description])
+        }
+        return size
+    }
+
+    /// Streams a blob (or a range of it) readable through `repository`.
+    public func readBlob(_ repository: RepositoryName, _ digest: Digest, range: ByteRange?) async throws -> BlobChunks {
+        _ = try await blobSize(repository, digest)
+        do {
+            guard let chunks = try await blobs.read(digest, range: range) else {
+                logger.error("blob is indexed but missing from storage", metadata: ["digest": "\(digest)"])
+                throw RegistryError(.blobUnknown, detail: ["digest": digest.description])
+            }
+            return chunks
+        } catch BlobStoreError.rangeNotSatisfiable(let size) {
+            throw RangeNotSatisfiable(size: size)
+        }
+    }
+
+    /// Revokes `repository`'s access to a blob. The bytes are reclaimed by
+    /// garbage collection, which alone knows no other push still needs them.
+    public func deleteBlob(_ repository: RepositoryName, _ digest: Digest) async throws {
+        guard try await metadata.unlinkBlob(repository, digest) else {
+            throw RegistryError(.blobUnknown, detail: ["digest": digest.description])
+        }
+        logger.info("blob unlinked", metadata: ["repository": "\(repository)", "digest": "\(digest)"])
+    }
+
+    /// Makes a blob of `source` readable through `repository` without an
+    /// upload. False when `source` has no such blob.
+    public func mountBlob(_ repository: RepositoryName, _ digest: Digest, from source: RepositoryName) async throws -> Bool {
+        guard let size = try await metadata.linkedBlobSize(source, digest),
+              try await blobs.size(of: digest) == size
+        else { return false }
+        try await metadata.linkBlob(repository, digest, size: size)
+        return true
+    }
+
+    // MARK: Manifests
+
+    public func manifest(_ repository: RepositoryName, _ reference: Reference) async throws -> StoredManifest {
+        guard let manifest = try await metadata.manifest(repository, reference) else {
+            throw RegistryError(.manifestUnknown, detail: ["reference": reference.description])
+        }
+        return manifest
+    }
+
+    /// Validates and stores a manifest pushed as `reference`.
+    public func putManifest(
+        _ repository: RepositoryName, _ reference: Reference, bytes: [UInt8], contentType: String?
+    ) async throws -> Manifest {
+        let algorithm: DigestAlgorithm
+        if case .digest(let digest) = reference { algorithm = digest.algorithm } else { algorithm = .sha256 }
+        let manifest = try Manifest(parsing: bytes, contentType: contentType, algorithm: algorithm)
+        if case .digest(let digest) = reference, digest != manifest.digest {
+            throw RegistryError(
+                .digestInvalid, "manifest digest is \(manifest.digest), not \(digest)",
+                detail: ["digest": digest.description])
+        }
+        var tag: Tag?
+        if case .tag(let t) = reference { tag = t }
+        try await metadata.putManifest(repository, manifest, tag: tag)
+        logger.info(
+            "manifest pushed",
+            metadata: ["repository": "\(repository)", "digest": "\(manifest.digest)", "tag": "\(tag?.value ?? "")"])
+        return manifest
+    }
+
+    /// Deleting by digest removes the manifest and its tags; by tag, only the tag.
+    public func deleteManifest(_ repository: RepositoryName, _ reference: Reference) async throws {
+        let deleted: Bool
+        switch reference {
+        case .digest(let digest): deleted = try await metadata.deleteManifest(repository, digest)
+        case .tag(let tag): deleted = try await metadata.deleteTag(repository, tag)
+        }
+        guard deleted else { throw RegistryError(.manifestUnknown, detail: ["reference": reference.description]) }
+        logger.info("manifest deleted", metadata: ["repository": "\(repository)", "reference": "\(reference)"])
+    }
+
+    // MARK: Listing
+
+    /// One page of tags, and whether more follow.
+    public func tags(_ repository: RepositoryName, after last: String?, limit: Int?) async throws -> Page {
+        let limit = min(limit ?? limits.maxPageSize, limits.maxPageSize)
+        let tags = limit == 0 ? [] : try await metadata.tags(repository, after: last, limit: limit + 1)
+        if tags.isEmpty, try await !metadata.repositoryExists(repository) {
+            throw RegistryError(.nameUnknown, detail: ["name": repository.value])
+        }
+        return Page(items: tags, limit: limit)
+    }
+
+    /// One page of repository names, and whether more follow.
+    public func catalog(after last: String?, limit: Int?) async throws -> Page {
+        let limit = min(limit ?? limits.maxPageSize, limits.maxPageSize)
+        let names = limit == 0 ? [] : try await metadata.repositories(after: last, limit: limit + 1)
+        return Page(items: names, limit: limit)
+    }
+
+    public func referrers(_ repository: RepositoryName, _ subject: Digest, artifactType: String?) async throws -> [Descriptor] {
+        try await metadata.referrers(repository, subject: subject, artifactType: artifactType)
+    }
+}
+
+/// A page of a listing: `items` holds at most `limit` entries; `hasMore`
+/// tells whether the listing continues after the last one.
+public struct Page: Sendable {
+    public let items: [String]
+    public let hasMore: Bool
+
+    init(items: [String], limit: Int) {
+        self.items = Array(items.prefix(limit))
+        hasMore = items.count > limit
+    }
+}
+
+/// A `Range` outside the blob: answered 416 with the blob's size.
+public struct RangeNotSatisfiable: Error {
+    public let size: Int64
+}

@@ -1,0 +1,116 @@
+import Foundation
+import Yams
+
+/// Everything `berth serve` can be told, with the embedded defaults: listen
+/// on 127.0.0.1:5000, keep data in ./berth-data. Layers, lowest first: these
+/// defaults, a YAML file, `BERTH_*` environment variables, command-line flags.
+public struct Configuration: Sendable, Equatable {
+    /// `HOST:PORT` to listen on; `[::1]:5000` for IPv6.
+    public var listen = "127.0.0.1:5000"
+    /// Folder holding blobs, uploads and the SQLite database.
+    public var data = "./berth-data"
+    /// trace, debug, info, notice, warning, error or critical.
+    public var logLevel = "info"
+    /// `text` (human-readable key=value) or `json` (one object a line).
+    public var logFormat = "text"
+    /// Upload sessions idle longer than this are removed, in seconds.
+    public var uploadMaxAge: TimeInterval = 24 * 3600
+    /// How often abandoned uploads are looked for, in seconds.
+    public var uploadReapInterval: TimeInterval = 600
+    /// The largest blob accepted, in bytes.
+    public var maxBlobSize: Int64 = 64 << 30
+
+    public init() {}
+
+    /// The keys of the YAML file and, upper-cased with a `BERTH_` prefix,
+    /// of the environment.
+    static let keys = ["listen", "data", "log_level", "log_format", "upload_max_age", "upload_reap_interval", "max_blob_size"]
+
+    /// Applies one setting given as text (from YAML, environment or a flag).
+    public mutating func set(_ key: String, _ value: String) throws {
+        switch key {
+        case "listen":
+            _ = try Self.parseListen(value)
+            listen = value
+        case "data": data = value
+        case "log_level":
+            guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(value) else {
+                throw ConfigurationError("log_level must be trace, debug, info, notice, warning, error or critical")
+            }
+            logLevel = value
+        case "log_format":
+            guard ["text", "json"].contains(value) else { throw ConfigurationError("log_format must be text or json") }
+            logFormat = value
+        case "upload_max_age": uploadMaxAge = try Self.parseDuration(value, key: key)
+        case "upload_reap_interval": uploadReapInterval = try Self.parseDuration(value, key: key)
+        case "max_blob_size": maxBlobSize = try Self.parseSize(value, key: key)
+        default: throw ConfigurationError("unknown setting '\(key)' (known: \(Self.keys.joined(separator: ", ")))")
+        }
+    }
+
+    /// Applies a YAML document of `key: value` pairs.
+    public mutating func apply(yaml: String) throws {
+        guard let node = try Yams.compose(yaml: yaml) else { return }
+        guard let mapping = node.mapping else { throw ConfigurationError("the configuration file must be a mapping") }
+        for (key, value) in mapping {
+            guard let key = key.string, let text = value.string else {
+                throw ConfigurationError("setting '\(key.string ?? "?")' must be a plain value")
+            }
+            try set(key, text)
+        }
+    }
+
+    /// Applies `BERTH_<KEY>` variables.
+    public mutating func apply(environment: [String: String]) throws {
+        for key in Self.keys {
+            if let value = environment["BERTH_" + key.uppercased()] { try set(key, value) }
+        }
+    }
+
+    /// Host and port of `listen`.
+    public var address: (host: String, port: Int) {
+        get throws { try Self.parseListen(listen) }
+    }
+
+    static func parseListen(_ value: String) throws -> (host: String, port: Int) {
+        guard let colon = value.lastIndex(of: ":"), let port = Int(value[value.index(after: colon)...]),
+              (0...65535).contains(port)
+        else { throw ConfigurationError("listen must be HOST:PORT, for example 127.0.0.1:5000 (got '\(value)')") }
+        var host = String(value[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { throw ConfigurationError("listen needs a host, for example 0.0.0.0:5000") }
+        return (host, port)
+    }
+
+    /// `90`, `90s`, `15m`, `24h` or `7d`, in seconds.
+    static func parseDuration(_ value: String, key: String) throws -> TimeInterval {
+        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
+        var number = Substring(value)
+        var unit = 1.0
+        if let last = value.last, let factor = units[last] {
+            number = number.dropLast()
+            unit = factor
+        }
+        guard let amount = Double(number), amount > 0 else {
+            throw ConfigurationError("\(key) must be a duration such as 90s, 15m, 24h or 7d (got '\(value)')")
+        }
+        return amount * unit
+    }
+
+    /// `1048576`, `512KiB`, `100MiB`, `64GiB`, in bytes.
+    static func parseSize(_ value: String, key: String) throws -> Int64 {
+        let units: [(String, Int64)] = [("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("TiB", 1 << 40)]
+        for (suffix, factor) in units where value.hasSuffix(suffix) {
+            if let amount = Int64(value.dropLast(suffix.count)), amount > 0 { return amount * factor }
+        }
+        guard let bytes = Int64(value), bytes > 0 else {
+            throw ConfigurationError("\(key) must be a size such as 1048576, 512MiB or 64GiB (got '\(value)')")
+        }
+        return bytes
+    }
+}
+
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,82 @@
+import BerthMetadata
+import BerthRegistry
+import BerthStorage
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// One Berth node: its stores, its HTTP application and its background
+/// services, built from a `Configuration`.
+public final class Server: Sendable {
+    public let configuration: Configuration
+    let registry: RegistryService
+    let metadata: SQLMetadataStore
+    let threadPool: NIOThreadPool
+    let logger: Logger
+
+    /// Opens (creating) the data folder, the blob store and the database.
+    public init(configuration: Configuration, logger: Logger) async throws {
+        self.configuration = configuration
+        self.logger = logger
+        let root = URL(fileURLWithPath: configuration.data).standardizedFileURL.path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        // Disk work gets its own threads: fsyncs must not queue behind each
+        // other on a pool sized for CPU work.
+        threadPool = NIOThreadPool(numberOfThreads: 16)
+        threadPool.start()
+        let blobs = try FileSystemBlobStore(root: root, threadPool: threadPool)
+        let backend = try await SQLiteBackend.open(path: root + "/metadata.sqlite", logger: logger)
+        metadata = try await SQLMetadataStore(backend: backend)
+        registry = RegistryService(
+            blobs: blobs, metadata: metadata, limits: RegistryLimits(maxBlobSize: configuration.maxBlobSize),
+            logger: logger)
+    }
+
+    /// The HTTP application with every route, and the background services.
+    /// `onRunning` receives the port actually bound (useful with port 0).
+    public func application(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
+        let router = Router(context: BerthRequestContext.self)
+        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: LogRequestsMiddleware(.info))
+        router.get("/healthz") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{\"status\":\"ok\"}")))
+        }
+        DistributionAPI(registry: registry).addRoutes(to: router)
+        let reaper = UploadReaper(
+            registry: registry, maxAge: configuration.uploadMaxAge, interval: configuration.uploadReapInterval,
+            logger: logger)
+        let (host, port) = try configuration.address
+        let logger = self.logger
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(host, port: port), serverName: "berth"),
+            services: [reaper],
+            onServerRunning: { channel in
+                let bound = channel.localAddress?.port ?? port
+                logger.notice("berth is listening", metadata: ["address": "\(host):\(bound)"])
+                await onRunning(bound)
+            },
+            logger: logger)
+    }
+
+    /// Serves until SIGTERM or SIGINT, then finishes in-flight requests,
+    /// stops the background services and closes the stores.
+    public func run() async throws {
+        do {
+            try await application().runService()
+        } catch {
+            try? await shutdown()
+            throw error
+        }
+        try await shutdown()
+    }
+
+    /// Releases the database and threads; call after the application stopped.
+    public func shutdown() async throws {
+        try await metadata.close()
+        try await threadPool.shutdownGracefully()
+    }
+}

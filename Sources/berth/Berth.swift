@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct Berth: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "berth",
+        abstract: "A self-hosted OCI container registry in one binary.",
+        subcommands: [Serve.self])
+}
