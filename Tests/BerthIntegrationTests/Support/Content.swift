@@ -1,0 +1,96 @@
+import Foundation
+import NIOHTTP1
+import OCI
+
+/// Test content: random blobs and manifests that reference them.
+enum Content {
+    static func randomBytes(_ count: Int) -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+    }
+
+    static func digest(_ bytes: [UInt8], _ algorithm: DigestAlgorithm = .sha256) -> Digest {
+        DigestHasher.digest(of: bytes, algorithm: algorithm)
+    }
+
+    static func json(_ object: Any) -> [UInt8] {
+        Array(try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+    }
+
+    static func descriptor(_ mediaType: String, _ bytes: [UInt8]) -> [String: Any] {
+        ["mediaType": mediaType, "digest": digest(bytes).description, "size": bytes.count]
+    }
+
+    /// An OCI image manifest over `config` and `layers`, with optional extras.
+    static func imageManifest(
+        config: [UInt8], layers: [[UInt8]], configType: String = "application/vnd.oci.image.config.v1+json",
+        mediaType: String? = MediaType.ociManifest, extra: [String: Any] = [:]
+    ) -> [UInt8] {
+        var object: [String: Any] = [
+            "schemaVersion": 2,
+            "config": descriptor(configType, config),
+            "layers": layers.map { descriptor("application/vnd.oci.image.layer.v1.tar+gzip", $0) },
+        ]
+        if let mediaType { object["mediaType"] = mediaType }
+        object.merge(extra) { $1 }
+        return json(object)
+    }
+
+    static func index(_ manifests: [(bytes: [UInt8], platform: String)], mediaType: String = MediaType.ociIndex) -> [UInt8] {
+        json([
+            "schemaVersion": 2,
+            "mediaType": mediaType,
+            "manifests": manifests.map { m -> [String: Any] in
+                var d = descriptor(MediaType.ociManifest, m.bytes)
+                let parts = m.platform.split(separator: "/")
+                d["platform"] = ["os": String(parts[0]), "architecture": String(parts[1])]
+                return d
+            },
+        ])
+    }
+}
+
+extension TestRegistry {
+    /// Pushes a blob in one `POST ?digest=` and expects 201.
+    @discardableResult
+    func pushBlob(_ repository: String, _ bytes: [UInt8]) async throws -> Digest {
+        let digest = Content.digest(bytes)
+        let response = try await request(.POST, "/v2/\(repository)/blobs/uploads/?digest=\(digest)", body: bytes)
+        guard response.status == 201 else { throw TestFailure("blob push answered \(response.status): \(response.text)") }
+        return digest
+    }
+
+    /// Pushes a manifest and expects 201; returns its digest.
+    @discardableResult
+    func pushManifest(_ repository: String, _ reference: String, _ bytes: [UInt8], type: String = MediaType.ociManifest) async throws -> Digest {
+        let response = try await request(
+            .PUT, "/v2/\(repository)/manifests/\(reference)", headers: [("Content-Type", type)], body: bytes)
+        guard response.status == 201 else { throw TestFailure("manifest push answered \(response.status): \(response.text)") }
+        return Content.digest(bytes)
+    }
+
+    /// Pushes a config, `layerCount` random layers and a manifest tagged `tag`.
+    @discardableResult
+    func pushImage(_ repository: String, tag: String, layerCount: Int = 2) async throws -> (manifest: [UInt8], digest: Digest) {
+        let config = Content.json(["architecture": "amd64", "os": "linux", "nonce": UUID().uuidString])
+        let layers = (0..<layerCount).map { _ in Content.randomBytes(1000) }
+        try await pushBlob(repository, config)
+        for layer in layers { try await pushBlob(repository, layer) }
+        let manifest = Content.imageManifest(config: config, layers: layers)
+        return (manifest, try await pushManifest(repository, tag, manifest))
+    }
+
+    /// Starts an upload session; returns its `Location` path.
+    func startUpload(_ repository: String) async throws -> String {
+        let response = try await request(.POST, "/v2/\(repository)/blobs/uploads/")
+        guard response.status == 202, let location = response.header("Location") else {
+            throw TestFailure("upload start answered \(response.status): \(response.text)")
+        }
+        return location
+    }
+}
+
+/// Appends `query` to a location that may already have one.
+func withQuery(_ location: String, _ query: String) -> String {
+    location + (location.contains("?") ? "&" : "?") + query
+}
