@@ -50,7 +50,7 @@ enum Content {
     }
 }
 
-extension TestRegistry {
+extension RegistryClient {
     /// Pushes a blob in one `POST ?digest=` and expects 201.
     @discardableResult
     func pushBlob(_ repository: String, _ bytes: [UInt8]) async throws -> Digest {

@@ -8,7 +8,7 @@ import ServiceLifecycle
 
 /// A real Berth server on an ephemeral loopback port with its own data
 /// folder, run in this process, and an HTTP client to talk to it.
-final class TestRegistry: Sendable {
+final class TestRegistry: RegistryClient {
     let server: Server
     let port: Int
     let dataFolder: String
@@ -57,7 +57,14 @@ final class TestRegistry: Sendable {
     }
 
     var base: String { "http://127.0.0.1:\(port)" }
+}
 
+/// Anything with a Berth listening at `base`.
+protocol RegistryClient: Sendable {
+    var base: String { get }
+}
+
+extension RegistryClient {
     func request(
         _ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: [UInt8]? = nil
     ) async throws -> TestResponse {

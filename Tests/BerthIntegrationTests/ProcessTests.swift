@@ -1,0 +1,99 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import OCI
+import Testing
+
+@Suite("The berth process: SIGKILL mid-upload, graceful SIGTERM", .serialized)
+struct ProcessTests {
+    /// Streams `bytes` as a PATCH body in pieces, pausing between them, so
+    /// the request is still in flight when the test acts on the server.
+    static func slowPatch(_ url: String, _ bytes: [UInt8], pieces: Int, pause: Duration) async throws -> Int {
+        var request = HTTPClientRequest(url: url)
+        request.method = .PATCH
+        let size = bytes.count / pieces
+        let stream = AsyncStream<ByteBuffer> { continuation in
+            Task {
+                for index in 0..<pieces {
+                    let end = index == pieces - 1 ? bytes.count : (index + 1) * size
+                    continuation.yield(ByteBuffer(bytes: bytes[(index * size)..<end]))
+                    try? await Task.sleep(for: pause)
+                }
+                continuation.finish()
+            }
+        }
+        request.body = .stream(stream, length: .known(Int64(bytes.count)))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        _ = try await response.body.collect(upTo: 1 << 20)
+        return Int(response.status.code)
+    }
+
+    @Test func sigkillMidUploadLosesNothingCommitted() async throws {
+        let folder = TestRegistry.temporaryFolder()
+        let first = try BerthProcess(dataFolder: folder)
+        let (manifest, digest) = try await first.pushImage("team/app", tag: "1.0")
+        let bytes = Content.randomBytes(8 << 20)
+        let location = try await first.startUpload("team/app")
+        #expect(try await first.request(.PATCH, location, body: Array(bytes[..<(1 << 20)])).status == 202)
+
+        // The second chunk is still arriving when the server is killed.
+        let rest = Array(bytes[(1 << 20)...])
+        let inFlight = Task { try await Self.slowPatch(first.base + location, rest, pieces: 40, pause: .milliseconds(25)) }
+        try await Task.sleep(for: .milliseconds(300))
+        first.signal(SIGKILL)
+        _ = try? await inFlight.value
+        _ = try await first.waitForExit()
+
+        let second = try BerthProcess(dataFolder: folder)
+        #expect(try await second.request(.GET, "/v2/team/app/manifests/1.0").body == manifest)
+        #expect(try await second.request(.GET, "/v2/team/app/manifests/\(digest)").status == 200)
+        let layers = try #require(try JSONSerialization.jsonObject(with: Data(manifest)) as? [String: Any])["layers"] as? [[String: Any]]
+        for layer in layers ?? [] {
+            let pulled = try await second.request(.GET, "/v2/team/app/blobs/\(layer["digest"] as! String)")
+            #expect(Content.digest(pulled.body).description == layer["digest"] as? String)
+        }
+        // Nothing of the interrupted blob is visible; the upload resumes
+        // from the bytes that reached the disk.
+        #expect(try await second.request(.HEAD, "/v2/team/app/blobs/\(Content.digest(bytes))").status == 404)
+        let status = try await second.request(.GET, location)
+        #expect(status.status == 204)
+        let received = try #require(status.header("Range").flatMap { Int($0.split(separator: "-")[1]) }) + 1
+        #expect(received >= 1 << 20 && received < bytes.count)
+        let done = try await second.request(
+            .PUT, withQuery(location, "digest=\(Content.digest(bytes))"), headers: [("Content-Range", "\(received)-\(bytes.count - 1)")],
+            body: Array(bytes[received...]))
+        #expect(done.status == 201)
+        #expect(try await second.request(.GET, "/v2/team/app/blobs/\(Content.digest(bytes))").body == bytes)
+        second.signal(SIGTERM)
+        #expect(try await second.waitForExit() == 0)
+    }
+
+    @Test func sigtermFinishesTheRequestInFlight() async throws {
+        let server = try BerthProcess(dataFolder: TestRegistry.temporaryFolder())
+        let bytes = Content.randomBytes(2 << 20)
+        let location = try await server.startUpload("team/app")
+        let inFlight = Task { try await Self.slowPatch(server.base + location, bytes, pieces: 20, pause: .milliseconds(40)) }
+        try await Task.sleep(for: .milliseconds(200))
+        server.signal(SIGTERM)
+        #expect(try await inFlight.value == 202)
+        #expect(try await server.waitForExit() == 0)
+        // The bytes were kept: a new server continues the upload.
+        let again = try BerthProcess(dataFolder: server.dataFolder)
+        let put = try await again.request(.PUT, withQuery(location, "digest=\(Content.digest(bytes))"))
+        #expect(put.status == 201)
+        again.signal(SIGTERM)
+        _ = try await again.waitForExit()
+    }
+
+    @Test func helpDocumentsTheSettings() throws {
+        let help = try runCommand([BerthProcess.executable, "serve", "--help"])
+        #expect(help.status == 0)
+        for flag in ["--listen", "--data", "--config", "--log-level", "--upload-max-age", "--max-blob-size", "BERTH_LISTEN"] {
+            #expect(help.output.contains(flag), "\(flag)")
+        }
+        let bad = try runCommand([BerthProcess.executable, "serve", "--listen", "nowhere"])
+        #expect(bad.status != 0)
+        #expect(bad.output.contains("HOST:PORT"))
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+
+/// Runs a command to completion; returns its exit status and combined output.
+@discardableResult
+func runCommand(_ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = arguments
+    if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let output = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+}
+
+/// Whether a program is on the PATH.
+func isInstalled(_ program: String) -> Bool {
+    (try? runCommand(["sh", "-c", "command -v \(program)"]).status) == 0
+}
+
+/// The `berth` executable this package built, run as a separate process:
+/// for what an in-process server cannot show (SIGKILL, SIGTERM).
+final class BerthProcess: RegistryClient, @unchecked Sendable {
+    let process = Process()
+    let port: Int
+    let dataFolder: String
+    private let log: Pipe
+
+    static var executable: String {
+        if let path = ProcessInfo.processInfo.environment["BERTH_BINARY"] { return path }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/berth").path
+    }
+
+    init(dataFolder: String, extraArguments: [String] = []) throws {
+        self.dataFolder = dataFolder
+        process.executableURL = URL(fileURLWithPath: Self.executable)
+        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--data", dataFolder, "--log-level", "notice"] + extraArguments
+        log = Pipe()
+        process.standardError = log
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // The server logs the port it bound; read until it does (bounded).
+        var seen = ""
+        var found: Int?
+        let deadline = Date().addingTimeInterval(20)
+        while found == nil, Date() < deadline {
+            let data = log.fileHandleForReading.availableData
+            if data.isEmpty { break }
+            seen += String(decoding: data, as: UTF8.self)
+            if let range = seen.range(of: #"address=127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+                found = Int(seen[range].split(separator: ":").last!)
+            }
+        }
+        guard let found else {
+            process.terminate()
+            throw TestFailure("berth did not report its port; it logged: \(seen)")
+        }
+        port = found
+        // Keep draining the log so the server never blocks on a full pipe.
+        let handle = log.fileHandleForReading
+        Thread.detachNewThread {
+            while !handle.availableData.isEmpty {}
+        }
+    }
+
+    var base: String { "http://127.0.0.1:\(port)" }
+
+    func signal(_ signal: Int32) {
+        kill(process.processIdentifier, signal)
+    }
+
+    /// Waits (bounded) for the process to exit; returns its status.
+    func waitForExit(timeout: TimeInterval = 20) async throws -> Int32 {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning {
+            guard Date() < deadline else {
+                process.terminate()
+                throw TestFailure("berth did not exit within \(timeout) s")
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return process.terminationStatus
+    }
+}
