@@ -79,14 +79,15 @@ extension RegistryService {
     public func reapUploads(olderThan maxAge: TimeInterval) async throws -> Int {
         let cutoff = Date().addingTimeInterval(-maxAge)
         var reaped = 0
+        let stored = try await blobs.uploads()
+        let lastGrown = Dictionary(stored.map { ($0.id, $0.modified) }, uniquingKeysWith: max)
         for record in try await metadata.uploads(startedBefore: cutoff) {
             // A session still growing is not abandoned.
-            let stillActive = try await blobs.uploads().contains { $0.id == record.id && $0.modified > cutoff }
-            guard !stillActive else { continue }
+            if let modified = lastGrown[record.id], modified > cutoff { continue }
             try await discardUpload(record.id)
             reaped += 1
         }
-        for (id, modified) in try await blobs.uploads() where modified < cutoff {
+        for (id, modified) in stored where modified < cutoff {
             if try await metadata.upload(id: id) == nil, try await blobs.cancel(upload: id) {
                 reaped += 1
             }

@@ -1,0 +1,29 @@
+import Foundation
+import Hummingbird
+import Logging
+
+/// One log line per request once it is answered: method, path, status and
+/// duration, under the request id Hummingbird put in the logger. Add it
+/// before `ErrorMiddleware` so it sees the status errors were rendered as.
+public struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
+    public init() {}
+
+    public func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        let started = ContinuousClock.now
+        let response = try await next(request, context)
+        guard context.logger.logLevel <= .info else { return response }
+        let elapsed = ContinuousClock.now - started
+        let milliseconds = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+        context.logger.info(
+            "request",
+            metadata: [
+                "method": "\(request.method)",
+                "path": "\(request.uri.path)",
+                "status": "\(response.status.code)",
+                "ms": "\(String(format: "%.2f", milliseconds))",
+            ])
+        return response
+    }
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Benchmarks Berth against the reference registry (Debian's docker-registry,
+# CNCF Distribution 2.8) and nginx, on loopback, in one run.
+# Usage: bench/run.sh [--big BYTES] [--seconds N] [--tags N] [--small-blobs N]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need=(docker-registry nginx-light wrk apache2-utils curl openssl)
+missing=()
+for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+python3 -c 'import requests' 2>/dev/null || pip install -q requests
+# The Debian package may start its own registry on :5000; the benchmark runs its own.
+swift build -c release --product berth --scratch-path .build-release
+mkdir -p bench/out
+python3 bench/bench.py --berth .build-release/release/berth --out bench/out/results.md "$@"
