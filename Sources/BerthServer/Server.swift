@@ -3,6 +3,7 @@ import BerthRegistry
 import BerthStorage
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import NIOPosix
@@ -52,6 +53,7 @@ public final class Server: Sendable {
         let logger = self.logger
         return Application(
             router: router,
+            server: .http1(additionalChannelHandlers: [ExpectContinueHandler()]),
             configuration: .init(address: .hostname(host, port: port), serverName: "berth"),
             services: [reaper],
             onServerRunning: { channel in
