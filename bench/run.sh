@@ -4,7 +4,7 @@
 # Usage: bench/run.sh [--big BYTES] [--seconds N] [--tags N] [--small-blobs N]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-need=(docker-registry nginx-light wrk apache2-utils curl openssl)
+need=(docker-registry nginx-light wrk curl openssl gcc)
 missing=()
 for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -15,4 +15,5 @@ python3 -c 'import requests' 2>/dev/null || pip install -q requests
 # The Debian package may start its own registry on :5000; the benchmark runs its own.
 swift build -c release --product berth --scratch-path .build-release
 mkdir -p bench/out
-python3 bench/bench.py --berth .build-release/release/berth --out bench/out/results.md "$@"
+gcc -O2 -o bench/out/headload bench/headload.c
+python3 bench/bench.py --berth .build-release/release/berth --headload bench/out/headload --out bench/out/results.md "$@"

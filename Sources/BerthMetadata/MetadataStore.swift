@@ -14,8 +14,9 @@ public protocol MetadataStore: Sendable {
     // Blobs
     /// The size of `digest` if `repository` may read it, else nil.
     func linkedBlobSize(_ repository: RepositoryName, _ digest: Digest) async throws -> Int64?
-    /// Records that the blob exists with `size` and that `repository` may read it.
-    func linkBlob(_ repository: RepositoryName, _ digest: Digest, size: Int64) async throws
+    /// Records that the blob exists with `size` and that `repository` may
+    /// read it; ends upload session `upload` in the same transaction.
+    func linkBlob(_ repository: RepositoryName, _ digest: Digest, size: Int64, completing upload: String?) async throws
     /// Revokes `repository`'s access to a blob; the bytes stay for GC.
     /// Returns false when the repository had no such blob.
     func unlinkBlob(_ repository: RepositoryName, _ digest: Digest) async throws -> Bool

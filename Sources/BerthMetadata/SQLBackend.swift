@@ -7,8 +7,12 @@ public protocol SQLBackend: Sendable {
     var flavor: SQLFlavor { get }
     /// Runs `body` on a connection that sees committed data.
     func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
-    /// Runs `body` in one transaction: committed if it returns, rolled back if it throws.
-    func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    /// Runs `body` in one transaction: committed if it returns, rolled back
+    /// if it throws. A `durable` commit is on stable storage before this
+    /// returns; a non-durable one (for state a client can recreate, such as
+    /// upload sessions) may be lost by a power failure, never by a crash of
+    /// the process, and is made durable by the next durable commit.
+    func transaction<T: Sendable>(durable: Bool, _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
     func close() async throws
 }
 

@@ -56,9 +56,12 @@ public final class SQLMetadataStore: MetadataStore {
             """).first(decodingColumn: "size", as: Int64.self)
     }
 
-    public func linkBlob(_ repository: RepositoryName, _ digest: Digest, size: Int64) async throws {
+    public func linkBlob(_ repository: RepositoryName, _ digest: Digest, size: Int64, completing upload: String?) async throws {
         let now = Self.millis()
-        try await backend.transaction { db in
+        try await backend.transaction(durable: true) { db in
+            if let upload {
+                try await db.raw("DELETE FROM uploads WHERE id = \(bind: upload)").run()
+            }
             try await Self.ensureRepository(db, repository, now: now)
             try await db.raw("""
                 INSERT INTO blobs (digest, size, created_at) VALUES (\(bind: digest.description), \(bind: size), \(bind: now))
@@ -72,7 +75,7 @@ public final class SQLMetadataStore: MetadataStore {
     }
 
     public func unlinkBlob(_ repository: RepositoryName, _ digest: Digest) async throws -> Bool {
-        try await backend.transaction { db in
+        try await backend.transaction(durable: true) { db in
             guard try await Self.linkedBlobSize(db, repository, digest) != nil else { return false }
             try await db.raw("""
                 DELETE FROM repository_blobs WHERE repository = \(bind: repository.value) AND digest = \(bind: digest.description)
@@ -109,7 +112,7 @@ public final class SQLMetadataStore: MetadataStore {
     public func putManifest(_ repository: RepositoryName, _ manifest: Manifest, tag: Tag?) async throws {
         let now = Self.millis()
         let annotations = try manifest.annotations.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
-        try await backend.transaction { db in
+        try await backend.transaction(durable: true) { db in
             try await Self.checkReferences(db, repository, manifest)
             try await Self.ensureRepository(db, repository, now: now)
             try await db.raw("""
@@ -120,11 +123,13 @@ public final class SQLMetadataStore: MetadataStore {
                 ON CONFLICT DO NOTHING
                 """).run()
             let references = manifest.requiredBlobs.map { ($0.digest, "blob") } + manifest.manifests.map { ($0.digest, "manifest") }
-            for (child, kind) in references {
+            if !references.isEmpty {
+                let rows = references.map { child, kind in
+                    SQLQueryString("(\(bind: repository.value), \(bind: manifest.digest.description), \(bind: child.description), \(bind: kind))")
+                }
                 try await db.raw("""
                     INSERT INTO manifest_references (repository, manifest, child, kind)
-                    VALUES (\(bind: repository.value), \(bind: manifest.digest.description), \(bind: child.description), \(bind: kind))
-                    ON CONFLICT DO NOTHING
+                    VALUES \(rows.joined(separator: ", ")) ON CONFLICT DO NOTHING
                     """).run()
             }
             if let tag {
@@ -141,32 +146,49 @@ public final class SQLMetadataStore: MetadataStore {
     /// must already be in the repository, checked inside the transaction
     /// that stores the manifest so no delete can slip in between.
     private static func checkReferences(_ db: any SQLDatabase, _ repository: RepositoryName, _ manifest: Manifest) async throws {
-        for blob in manifest.requiredBlobs {
-            guard let size = try await linkedBlobSize(db, repository, blob.digest) else {
-                throw RegistryError(
-                    .manifestBlobUnknown, "blob \(blob.digest) is not in repository \(repository)",
-                    detail: ["digest": blob.digest.description])
-            }
-            guard size == blob.size else {
-                throw RegistryError(
-                    .manifestInvalid, "descriptor of \(blob.digest) says \(blob.size) bytes, the blob has \(size)",
-                    detail: ["digest": blob.digest.description])
+        let blobs = manifest.requiredBlobs
+        if !blobs.isEmpty {
+            let found = try await db.raw("""
+                SELECT l.digest AS digest, b.size AS size FROM repository_blobs l JOIN blobs b ON b.digest = l.digest
+                WHERE l.repository = \(bind: repository.value) AND l.digest IN (\(Self.list(blobs.map(\.digest))))
+                """).all()
+            let sizes = try Dictionary(
+                found.map { (try $0.decode(column: "digest", as: String.self), try $0.decode(column: "size", as: Int64.self)) },
+                uniquingKeysWith: { first, _ in first })
+            for blob in blobs {
+                guard let size = sizes[blob.digest.description] else {
+                    throw RegistryError(
+                        .manifestBlobUnknown, "blob \(blob.digest) is not in repository \(repository)",
+                        detail: ["digest": blob.digest.description])
+                }
+                guard size == blob.size else {
+                    throw RegistryError(
+                        .manifestInvalid, "descriptor of \(blob.digest) says \(blob.size) bytes, the blob has \(size)",
+                        detail: ["digest": blob.digest.description])
+                }
             }
         }
-        for child in manifest.manifests {
-            let found = try await db.raw("""
-                SELECT size FROM manifests WHERE repository = \(bind: repository.value) AND digest = \(bind: child.digest.description)
-                """).first(decodingColumn: "size", as: Int64.self)
-            guard found != nil else {
+        let children = manifest.manifests
+        if !children.isEmpty {
+            let found = Set(try await db.raw("""
+                SELECT digest FROM manifests
+                WHERE repository = \(bind: repository.value) AND digest IN (\(Self.list(children.map(\.digest))))
+                """).all().map { try $0.decode(column: "digest", as: String.self) })
+            if let missing = children.first(where: { !found.contains($0.digest.description) }) {
                 throw RegistryError(
-                    .manifestBlobUnknown, "manifest \(child.digest) is not in repository \(repository)",
-                    detail: ["digest": child.digest.description])
+                    .manifestBlobUnknown, "manifest \(missing.digest) is not in repository \(repository)",
+                    detail: ["digest": missing.digest.description])
             }
         }
     }
 
+    /// `?, ?, …` binding each digest.
+    private static func list(_ digests: [Digest]) -> SQLQueryString {
+        digests.map { SQLQueryString("\(bind: $0.description)") }.joined(separator: ", ")
+    }
+
     public func deleteManifest(_ repository: RepositoryName, _ digest: Digest) async throws -> Bool {
-        try await backend.transaction { db in
+        try await backend.transaction(durable: true) { db in
             let (r, d) = (repository.value, digest.description)
             let found = try await db.raw("SELECT size FROM manifests WHERE repository = \(bind: r) AND digest = \(bind: d)")
                 .first(decodingColumn: "size", as: Int64.self)
@@ -179,7 +201,7 @@ public final class SQLMetadataStore: MetadataStore {
     }
 
     public func deleteTag(_ repository: RepositoryName, _ tag: Tag) async throws -> Bool {
-        try await backend.transaction { db in
+        try await backend.transaction(durable: true) { db in
             let found = try await db.raw(
                 "SELECT digest FROM tags WHERE repository = \(bind: repository.value) AND name = \(bind: tag.value)"
             ).first()
@@ -223,7 +245,8 @@ public final class SQLMetadataStore: MetadataStore {
     // MARK: Uploads
 
     public func createUpload(id: String, repository: RepositoryName, at date: Date) async throws {
-        try await backend.transaction { db in
+        // A lost session costs the client a restart of its upload: not worth an fsync.
+        try await backend.transaction(durable: false) { db in
             try await db.raw("""
                 INSERT INTO uploads (id, repository, created_at) VALUES (\(bind: id), \(bind: repository.value), \(bind: Self.millis(date)))
                 """).run()
@@ -237,7 +260,7 @@ public final class SQLMetadataStore: MetadataStore {
     }
 
     public func deleteUpload(id: String) async throws {
-        try await backend.transaction { db in
+        try await backend.transaction(durable: false) { db in
             try await db.raw("DELETE FROM uploads WHERE id = \(bind: id)").run()
         }
     }

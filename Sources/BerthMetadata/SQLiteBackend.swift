@@ -14,6 +14,8 @@ public final class SQLiteBackend: SQLBackend {
     private let readers: [SQLiteConnection]
     private let nextReader = Atomic<Int>(0)
     private let writeLock = AsyncLock()
+    /// The writer's `synchronous` setting, changed only under `writeLock`.
+    private let writerIsDurable = Atomic<Bool>(true)
 
     public static func open(path: String, readers: Int = 4, logger: Logger) async throws -> SQLiteBackend {
         let writer = try await Self.connect(path: path, logger: logger)
@@ -44,9 +46,15 @@ public final class SQLiteBackend: SQLBackend {
         return try await body(readers[index % readers.count].sql(queryLogLevel: nil))
     }
 
-    public func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    public func transaction<T: Sendable>(durable: Bool, _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         let db = writer.sql(queryLogLevel: nil)
         return try await writeLock.withLock {
+            // In WAL mode, NORMAL skips the fsync at commit; the next FULL
+            // commit flushes the log, earlier commits included.
+            if durable != self.writerIsDurable.load(ordering: .relaxed) {
+                try await db.raw(durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL").run()
+                self.writerIsDurable.store(durable, ordering: .relaxed)
+            }
             try await db.raw("BEGIN IMMEDIATE").run()
             do {
                 let result = try await body(db)

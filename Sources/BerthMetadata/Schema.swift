@@ -43,7 +43,7 @@ enum Schema {
     /// Brings the database to the newest schema version.
     static func migrate(_ backend: any SQLBackend) async throws {
         let migrations = migrations(backend.flavor)
-        try await backend.transaction { db in
+        try await backend.transaction(durable: true) { db in
             try await db.raw(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)"
             ).run()

@@ -32,7 +32,7 @@ public final class Server: Sendable {
         let backend = try await SQLiteBackend.open(path: root + "/metadata.sqlite", logger: logger)
         metadata = try await SQLMetadataStore(backend: backend)
         registry = RegistryService(
-            blobs: blobs, metadata: metadata, limits: RegistryLimits(maxBlobSize: configuration.maxBlobSize),
+            blobs: blobs, metadata: CachedMetadataStore(metadata), limits: RegistryLimits(maxBlobSize: configuration.maxBlobSize),
             logger: logger)
     }
 

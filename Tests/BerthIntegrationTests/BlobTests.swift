@@ -245,7 +245,7 @@ struct HTTPDetailTests {
         let file = TestRegistry.temporaryFolder() + "/blob"
         let bytes = Content.randomBytes(2 << 20)
         try Data(bytes).write(to: URL(fileURLWithPath: file))
-        let result = try runCommand([
+        let result = try await runCommand([
             "curl", "-sv", "-o", "/dev/null", "-w", "status=%{http_code}", "-H", "Expect: 100-continue", "-X", "POST",
             "--data-binary", "@\(file)", "\(registry.base)/v2/team/app/blobs/uploads/?digest=\(Content.digest(bytes))",
         ])

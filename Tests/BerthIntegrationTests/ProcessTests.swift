@@ -31,7 +31,7 @@ struct ProcessTests {
 
     @Test func sigkillMidUploadLosesNothingCommitted() async throws {
         let folder = TestRegistry.temporaryFolder()
-        let first = try BerthProcess(dataFolder: folder)
+        let first = try await BerthProcess.start(dataFolder: folder)
         let (manifest, digest) = try await first.pushImage("team/app", tag: "1.0")
         let bytes = Content.randomBytes(8 << 20)
         let location = try await first.startUpload("team/app")
@@ -45,7 +45,7 @@ struct ProcessTests {
         _ = try? await inFlight.value
         _ = try await first.waitForExit()
 
-        let second = try BerthProcess(dataFolder: folder)
+        let second = try await BerthProcess.start(dataFolder: folder)
         #expect(try await second.request(.GET, "/v2/team/app/manifests/1.0").body == manifest)
         #expect(try await second.request(.GET, "/v2/team/app/manifests/\(digest)").status == 200)
         let layers = try #require(try JSONSerialization.jsonObject(with: Data(manifest)) as? [String: Any])["layers"] as? [[String: Any]]
@@ -70,7 +70,7 @@ struct ProcessTests {
     }
 
     @Test func sigtermFinishesTheRequestInFlight() async throws {
-        let server = try BerthProcess(dataFolder: TestRegistry.temporaryFolder())
+        let server = try await BerthProcess.start(dataFolder: TestRegistry.temporaryFolder())
         let bytes = Content.randomBytes(2 << 20)
         let location = try await server.startUpload("team/app")
         let inFlight = Task { try await Self.slowPatch(server.base + location, bytes, pieces: 20, pause: .milliseconds(40)) }
@@ -79,20 +79,20 @@ struct ProcessTests {
         #expect(try await inFlight.value == 202)
         #expect(try await server.waitForExit() == 0)
         // The bytes were kept: a new server continues the upload.
-        let again = try BerthProcess(dataFolder: server.dataFolder)
+        let again = try await BerthProcess.start(dataFolder: server.dataFolder)
         let put = try await again.request(.PUT, withQuery(location, "digest=\(Content.digest(bytes))"))
         #expect(put.status == 201)
         again.signal(SIGTERM)
         _ = try await again.waitForExit()
     }
 
-    @Test func helpDocumentsTheSettings() throws {
-        let help = try runCommand([BerthProcess.executable, "serve", "--help"])
+    @Test func helpDocumentsTheSettings() async throws {
+        let help = try await runCommand([BerthProcess.executable, "serve", "--help"])
         #expect(help.status == 0)
         for flag in ["--listen", "--data", "--config", "--log-level", "--upload-max-age", "--max-blob-size", "BERTH_LISTEN"] {
             #expect(help.output.contains(flag), "\(flag)")
         }
-        let bad = try runCommand([BerthProcess.executable, "serve", "--listen", "nowhere"])
+        let bad = try await runCommand([BerthProcess.executable, "serve", "--listen", "nowhere"])
         #expect(bad.status != 0)
         #expect(bad.output.contains("HOST:PORT"))
     }

@@ -54,7 +54,7 @@ struct ServerFuzzTests {
         try Data(bytes).write(to: URL(fileURLWithPath: file))
         let location = try await registry.startUpload("team/app")
         // curl sends slowly and gives up after a second: a real disconnect.
-        let result = try runCommand([
+        let result = try await runCommand([
             "curl", "-s", "-o", "/dev/null", "--limit-rate", "512k", "--max-time", "1", "-H", "Expect:", "-X", "PUT",
             "--data-binary", "@\(file)", registry.base + withQuery(location, "digest=\(Content.digest(bytes))"),
         ])

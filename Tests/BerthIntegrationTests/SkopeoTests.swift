@@ -9,8 +9,8 @@ import Testing
     "skopeo round trips",
     .enabled(if: isInstalled("skopeo") || ProcessInfo.processInfo.environment["CI"] != nil, "skopeo is not installed"))
 struct SkopeoTests {
-    static func skopeo(_ arguments: [String]) throws -> String {
-        let result = try runCommand(["skopeo", "--insecure-policy"] + arguments)
+    static func skopeo(_ arguments: [String]) async throws -> String {
+        let result = try await runCommand(["skopeo", "--insecure-policy"] + arguments)
         guard result.status == 0 else { throw TestFailure("skopeo \(arguments.joined(separator: " ")) failed: \(result.output)") }
         return result.output
     }
@@ -19,23 +19,23 @@ struct SkopeoTests {
         let registry = try await TestRegistry.start()
         let work = TestRegistry.temporaryFolder()
         var layout = try OCILayout(path: work + "/source")
-        let single = try layout.image(architecture: "amd64", layerCount: 3)
+        let single = try await layout.image(architecture: "amd64", layerCount: 3)
         try layout.name(single, mediaType: MediaType.ociManifest, as: "single")
-        let amd64 = try layout.image(architecture: "amd64", layerCount: 2)
-        let arm64 = try layout.image(architecture: "arm64", layerCount: 2)
+        let amd64 = try await layout.image(architecture: "amd64", layerCount: 2)
+        let arm64 = try await layout.image(architecture: "arm64", layerCount: 2)
         let index = Content.index([(amd64, "linux/amd64"), (arm64, "linux/arm64")])
         try layout.write(index)
         try layout.name(index, mediaType: MediaType.ociIndex, as: "multi")
         let host = "127.0.0.1:\(registry.port)"
 
         // Push: digests are preserved, so the registry holds the same bytes.
-        _ = try Self.skopeo(["copy", "--dest-tls-verify=false", "--preserve-digests", "oci:\(layout.path):single", "docker://\(host)/team/app:1.0"])
-        _ = try Self.skopeo(["copy", "--all", "--dest-tls-verify=false", "--preserve-digests", "oci:\(layout.path):multi", "docker://\(host)/team/multi:1.0"])
+        _ = try await Self.skopeo(["copy", "--dest-tls-verify=false", "--preserve-digests", "oci:\(layout.path):single", "docker://\(host)/team/app:1.0"])
+        _ = try await Self.skopeo(["copy", "--all", "--dest-tls-verify=false", "--preserve-digests", "oci:\(layout.path):multi", "docker://\(host)/team/multi:1.0"])
         for (repository, bytes) in [("team/app", single), ("team/multi", index)] {
             let head = try await registry.request(.HEAD, "/v2/\(repository)/manifests/1.0", headers: [("Accept", "*/*")])
             #expect(head.header("Docker-Content-Digest") == Content.digest(bytes).description)
         }
-        let raw = try Self.skopeo(["inspect", "--tls-verify=false", "--raw", "docker://\(host)/team/multi:1.0"])
+        let raw = try await Self.skopeo(["inspect", "--tls-verify=false", "--raw", "docker://\(host)/team/multi:1.0"])
         #expect(Content.digest(Array(raw.utf8)) == Content.digest(index))
 
         // Pull back by tag and by digest into new layouts; compare digests.
@@ -47,7 +47,7 @@ struct SkopeoTests {
         ]
         for (source, name, bytes, flags) in pulls {
             let out = work + "/" + name
-            _ = try Self.skopeo(["copy"] + flags + ["--src-tls-verify=false", "--preserve-digests", "docker://\(host)/\(source)", "oci:\(out):x"])
+            _ = try await Self.skopeo(["copy"] + flags + ["--src-tls-verify=false", "--preserve-digests", "docker://\(host)/\(source)", "oci:\(out):x"])
             #expect(try OCILayout.digest(in: out, named: "x") == Content.digest(bytes).description, "\(source)")
             // Every blob in the pulled layout matches its name.
             for file in try FileManager.default.contentsOfDirectory(atPath: out + "/blobs/sha256") {

@@ -71,7 +71,7 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         var entry: [String: Any] = ["code": error.code.rawValue, "message": error.message]
         if let detail = error.detail { entry["detail"] = detail }
-        let json = (try? JSONSerialization.data(withJSONObject: ["errors": [entry]], options: [.sortedKeys])) ?? Data()
+        let json = (try? JSONSerialization.data(withJSONObject: ["errors": [entry]], options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return Response(
             status: status,
             headers: [.contentType: "application/json", .contentLength: "\(json.count)"],

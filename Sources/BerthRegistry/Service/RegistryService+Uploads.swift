@@ -50,8 +50,7 @@ extension RegistryService {
         } catch let error as BlobStoreError {
             throw Self.translate(error, id: id)
         }
-        try await metadata.linkBlob(repository, digest, size: size)
-        try await metadata.deleteUpload(id: id)
+        try await metadata.linkBlob(repository, digest, size: size, completing: id)
         logger.info("blob pushed", metadata: ["repository": "\(repository)", "digest": "\(digest)", "size": "\(size)"])
         return size
     }

@@ -73,7 +73,7 @@ public final class RegistryService: Sendable {
         guard let size = try await metadata.linkedBlobSize(source, digest),
               try await blobs.size(of: digest) == size
         else { return false }
-        try await metadata.linkBlob(repository, digest, size: size)
+        try await metadata.linkBlob(repository, digest, size: size, completing: nil)
         return true
     }
 

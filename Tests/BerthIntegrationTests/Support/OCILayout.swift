@@ -23,12 +23,12 @@ struct OCILayout {
 
     /// A layer: a tar of one file with `text`, gzip-compressed.
     /// Returns the compressed bytes and the diff id (digest of the tar).
-    func layer(_ text: String) throws -> (gzip: [UInt8], diffID: Digest) {
+    func layer(_ text: String) async throws -> (gzip: [UInt8], diffID: Digest) {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("layer-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: work + "/root", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: work) }
         try Data(text.utf8).write(to: URL(fileURLWithPath: work + "/root/file.txt"))
-        let made = try runCommand(["sh", "-c", "cd '\(work)' && tar -C root -cf layer.tar . && gzip -n -c layer.tar > layer.tar.gz"])
+        let made = try await runCommand(["sh", "-c", "cd '\(work)' && tar -C root -cf layer.tar . && gzip -n -c layer.tar > layer.tar.gz"])
         guard made.status == 0 else { throw TestFailure("tar failed: \(made.output)") }
         let tar = try [UInt8](Data(contentsOf: URL(fileURLWithPath: work + "/layer.tar")))
         let gzip = try [UInt8](Data(contentsOf: URL(fileURLWithPath: work + "/layer.tar.gz")))
@@ -36,11 +36,11 @@ struct OCILayout {
     }
 
     /// An image of `layerCount` layers for one platform; returns its manifest.
-    func image(architecture: String, layerCount: Int) throws -> [UInt8] {
+    func image(architecture: String, layerCount: Int) async throws -> [UInt8] {
         var layers: [[String: Any]] = []
         var diffIDs: [String] = []
         for index in 0..<layerCount {
-            let (gzip, diffID) = try layer("\(architecture) layer \(index) \(UUID().uuidString)")
+            let (gzip, diffID) = try await layer("\(architecture) layer \(index) \(UUID().uuidString)")
             try write(gzip)
             layers.append(Content.descriptor("application/vnd.oci.image.layer.v1.tar+gzip", gzip))
             diffIDs.append(diffID.description)

@@ -1,8 +1,21 @@
 import Foundation
 
 /// Runs a command to completion; returns its exit status and combined output.
+/// The waiting happens on a thread of its own: a test blocking one of the
+/// few cooperative threads could starve the in-process server it talks to.
 @discardableResult
-func runCommand(_ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
+func runCommand(_ arguments: [String], environment: [String: String]? = nil) async throws -> (status: Int32, output: String) {
+    try await offCooperativePool { try runCommandBlocking(arguments, environment: environment) }
+}
+
+/// Runs blocking work on a dispatch thread and awaits its result.
+func offCooperativePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
+    }
+}
+
+private func runCommandBlocking(_ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = arguments
@@ -18,7 +31,7 @@ func runCommand(_ arguments: [String], environment: [String: String]? = nil) thr
 
 /// Whether a program is on the PATH.
 func isInstalled(_ program: String) -> Bool {
-    (try? runCommand(["sh", "-c", "command -v \(program)"]).status) == 0
+    (try? runCommandBlocking(["sh", "-c", "command -v \(program)"]).status) == 0
 }
 
 /// The `berth` executable this package built, run as a separate process:
@@ -36,7 +49,12 @@ final class BerthProcess: RegistryClient, @unchecked Sendable {
         return root.appendingPathComponent(".build/debug/berth").path
     }
 
-    init(dataFolder: String, extraArguments: [String] = []) throws {
+    /// Starts `berth serve` on a free port and waits until it listens.
+    static func start(dataFolder: String, extraArguments: [String] = []) async throws -> BerthProcess {
+        try await offCooperativePool { try BerthProcess(dataFolder: dataFolder, extraArguments: extraArguments) }
+    }
+
+    private init(dataFolder: String, extraArguments: [String] = []) throws {
         self.dataFolder = dataFolder
         process.executableURL = URL(fileURLWithPath: Self.executable)
         process.arguments = ["serve", "--listen", "127.0.0.1:0", "--data", dataFolder, "--log-level", "notice"] + extraArguments

@@ -1,0 +1,183 @@
+import Foundation
+import OCI
+import Synchronization
+
+/// A `MetadataStore` that remembers the answers on the pull path (which
+/// blobs a repository may read, manifests by digest, what tags point at) so
+/// that most pulls never reach the database. Every write through this
+/// decorator updates or drops what it changes, so on a single node the
+/// cache is never stale.
+///
+/// Several nodes sharing one database each see only their own writes; they
+/// must not use this decorator until invalidation crosses nodes.
+public final class CachedMetadataStore: MetadataStore {
+    private let base: any MetadataStore
+    private let blobSizes: CacheMap<RepositoryDigest, Int64>
+    private let manifests: CacheMap<RepositoryDigest, StoredManifest>
+    private let tags: CacheMap<RepositoryTag, Digest>
+
+    private struct RepositoryDigest: Hashable {
+        let repository: String
+        let digest: Digest
+    }
+
+    private struct RepositoryTag: Hashable {
+        let repository: String
+        let tag: String
+    }
+
+    /// `maxEntries` bounds each of the three maps; one that fills up is
+    /// emptied, which is cheap and keeps memory flat.
+    public init(_ base: any MetadataStore, maxEntries: Int = 50_000) {
+        self.base = base
+        blobSizes = CacheMap(maxEntries: maxEntries)
+        manifests = CacheMap(maxEntries: maxEntries)
+        tags = CacheMap(maxEntries: maxEntries)
+    }
+
+    // MARK: Cached reads
+
+    public func linkedBlobSize(_ repository: RepositoryName, _ digest: Digest) async throws -> Int64? {
+        let key = RepositoryDigest(repository: repository.value, digest: digest)
+        if let size = blobSizes[key] { return size }
+        let generation = blobSizes.generation
+        let size = try await base.linkedBlobSize(repository, digest)
+        if let size { blobSizes.remember(key, size, ifStill: generation) }
+        return size
+    }
+
+    public func manifest(_ repository: RepositoryName, _ reference: Reference) async throws -> StoredManifest? {
+        let digest: Digest
+        switch reference {
+        case .digest(let d):
+            digest = d
+        case .tag(let tag):
+            let key = RepositoryTag(repository: repository.value, tag: tag.value)
+            guard let cached = tags[key] else {
+                let (tagGeneration, manifestGeneration) = (tags.generation, manifests.generation)
+                let manifest = try await base.manifest(repository, reference)
+                if let manifest {
+                    tags.remember(key, manifest.digest, ifStill: tagGeneration)
+                    manifests.remember(
+                        RepositoryDigest(repository: repository.value, digest: manifest.digest), manifest, ifStill: manifestGeneration)
+                }
+                return manifest
+            }
+            digest = cached
+        }
+        let key = RepositoryDigest(repository: repository.value, digest: digest)
+        if let manifest = manifests[key] { return manifest }
+        let generation = manifests.generation
+        let manifest = try await base.manifest(repository, .digest(digest))
+        if let manifest { manifests.remember(key, manifest, ifStill: generation) }
+        return manifest
+    }
+
+    // MARK: Writes, which keep the cache true
+
+    public func linkBlob(_ repository: RepositoryName, _ digest: Digest, size: Int64, completing upload: String?) async throws {
+        try await base.linkBlob(repository, digest, size: size, completing: upload)
+    }
+
+    public func unlinkBlob(_ repository: RepositoryName, _ digest: Digest) async throws -> Bool {
+        defer { blobSizes.forget(RepositoryDigest(repository: repository.value, digest: digest)) }
+        return try await base.unlinkBlob(repository, digest)
+    }
+
+    public func putManifest(_ repository: RepositoryName, _ manifest: Manifest, tag: Tag?) async throws {
+        defer { if let tag { tags.forget(RepositoryTag(repository: repository.value, tag: tag.value)) } }
+        try await base.putManifest(repository, manifest, tag: tag)
+    }
+
+    public func deleteManifest(_ repository: RepositoryName, _ digest: Digest) async throws -> Bool {
+        // Any tag of the repository may have pointed at it; deletes are rare.
+        defer {
+            manifests.forget(RepositoryDigest(repository: repository.value, digest: digest))
+            tags.forget { $0.repository == repository.value }
+        }
+        return try await base.deleteManifest(repository, digest)
+    }
+
+    public func deleteTag(_ repository: RepositoryName, _ tag: Tag) async throws -> Bool {
+        defer { tags.forget(RepositoryTag(repository: repository.value, tag: tag.value)) }
+        return try await base.deleteTag(repository, tag)
+    }
+
+    // MARK: Passed through
+
+    public func repositories(after last: String?, limit: Int) async throws -> [String] {
+        try await base.repositories(after: last, limit: limit)
+    }
+
+    public func repositoryExists(_ repository: RepositoryName) async throws -> Bool {
+        try await base.repositoryExists(repository)
+    }
+
+    public func tags(_ repository: RepositoryName, after last: String?, limit: Int) async throws -> [String] {
+        try await base.tags(repository, after: last, limit: limit)
+    }
+
+    public func referrers(_ repository: RepositoryName, subject: Digest, artifactType: String?) async throws -> [Descriptor] {
+        try await base.referrers(repository, subject: subject, artifactType: artifactType)
+    }
+
+    public func createUpload(id: String, repository: RepositoryName, at date: Date) async throws {
+        try await base.createUpload(id: id, repository: repository, at: date)
+    }
+
+    public func upload(id: String) async throws -> UploadRecord? {
+        try await base.upload(id: id)
+    }
+
+    public func deleteUpload(id: String) async throws {
+        try await base.deleteUpload(id: id)
+    }
+
+    public func uploads(startedBefore date: Date) async throws -> [UploadRecord] {
+        try await base.uploads(startedBefore: date)
+    }
+}
+
+/// A bounded map whose writers bump a generation, so that a reader who
+/// looked up the database before a write committed cannot store the old
+/// answer after the write dropped it.
+private final class CacheMap<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+    private struct State {
+        var entries: [Key: Value] = [:]
+        var generation: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
+    private let maxEntries: Int
+
+    init(maxEntries: Int) { self.maxEntries = maxEntries }
+
+    subscript(key: Key) -> Value? { state.withLock { $0.entries[key] } }
+
+    var generation: UInt64 { state.withLock { $0.generation } }
+
+    /// Stores `value` unless a write happened since `generation` was read.
+    func remember(_ key: Key, _ value: Value, ifStill generation: UInt64) {
+        state.withLock {
+            guard $0.generation == generation else { return }
+            if $0.entries.count >= maxEntries { $0.entries.removeAll(keepingCapacity: true) }
+            $0.entries[key] = value
+        }
+    }
+
+    /// Drops one entry; call after the write committed.
+    func forget(_ key: Key) {
+        state.withLock {
+            $0.generation &+= 1
+            _ = $0.entries.removeValue(forKey: key)
+        }
+    }
+
+    /// Drops the entries matching `predicate`; call after the write committed.
+    func forget(where predicate: (Key) -> Bool) {
+        state.withLock {
+            $0.generation &+= 1
+            $0.entries = $0.entries.filter { !predicate($0.key) }
+        }
+    }
+}
