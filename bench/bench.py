@@ -5,7 +5,7 @@ Starts the three servers on loopback, measures each scenario against each,
 and prints a Markdown table with ratios. The machine is shared and noisy:
 compare the ratios of one run, not absolute numbers across runs.
 """
-import argparse, concurrent.futures, hashlib, json, os, re, shutil, signal, socket
+import argparse, asyncio, concurrent.futures, hashlib, json, os, re, shutil, signal, socket
 import subprocess, sys, tempfile, threading, time
 import requests
 
@@ -105,7 +105,7 @@ def curl(args):
 
 def push_monolithic(base, path, digest):
     loc = start_upload(requests, base, "bench/big")
-    code, seconds = curl(["-X", "PUT", "-H", "Content-Type: application/octet-stream", "--data-binary", f"@{path}",
+    code, seconds = curl(["-X", "PUT", "-H", "Content-Type: application/octet-stream", "-T", path,
                           with_query(loc, f"digest={digest}")])
     assert code == 201, code
     return seconds
@@ -161,22 +161,48 @@ def head_load(headload, url, seconds, connections=64):
     return float(values["rate"]), float(values["p99"]), int(values["requests"])
 
 
-def push_small_blobs(base, count, clients):
-    blobs = [os.urandom(4096) for _ in range(count)]
-    local = threading.local()
+async def http(reader, writer, method, path, body=b"", headers=()):
+    """One request on a keep-alive connection; a lean client so that the
+    load generator, not the server, is not what limits small requests."""
+    lines = [f"{method} {path} HTTP/1.1", "Host: bench", f"Content-Length: {len(body)}"] + list(headers)
+    writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+    head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+    fields = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in head[1:] if line)}
+    payload = await reader.readexactly(int(fields.get("content-length", "0")))
+    return int(head[0].split()[1]), fields, payload
 
-    def push(data):
-        session = getattr(local, "session", None) or requests.Session()
-        local.session = session
-        loc = start_upload(session, base, "bench/small")
-        r = session.put(with_query(loc, "digest=sha256:" + hashlib.sha256(data).hexdigest()), data=data,
-                        headers={"Content-Type": "application/octet-stream"})
-        assert r.status_code == 201, (r.status_code, r.text)
+
+def run_clients(base, clients, items, work):
+    """Runs work(reader, writer, item) for every item over `clients` connections."""
+    host, port = base[len("http://"):].split(":")
+
+    async def main():
+        queue = list(items)
+
+        async def client():
+            reader, writer = await asyncio.open_connection(host, int(port))
+            while queue:
+                await work(reader, writer, queue.pop())
+            writer.close()
+
+        await asyncio.gather(*(client() for _ in range(clients)))
 
     started = time.time()
-    with concurrent.futures.ThreadPoolExecutor(clients) as pool:
-        list(pool.map(push, blobs))
+    asyncio.run(main())
     return time.time() - started
+
+
+def push_small_blobs(base, count, clients):
+    async def push(reader, writer, data):
+        status, fields, _ = await http(reader, writer, "POST", "/v2/bench/small/blobs/uploads/")
+        assert status == 202, status
+        location = fields["location"].replace(base, "")
+        digest = "sha256:" + hashlib.sha256(data).hexdigest()
+        status, _, body = await http(reader, writer, "PUT", with_query(location, f"digest={digest}"), data,
+                                     ["Content-Type: application/octet-stream"])
+        assert status == 201, (status, body)
+
+    return run_clients(base, clients, [os.urandom(4096) for _ in range(count)], push)
 
 
 def push_image(base, repo):
@@ -198,19 +224,12 @@ def push_image(base, repo):
 
 
 def create_tags(base, manifest, count, clients):
-    local = threading.local()
+    async def put(reader, writer, i):
+        status, _, body = await http(reader, writer, "PUT", f"/v2/bench/tags/manifests/t{i:05d}", manifest,
+                                     ["Content-Type: application/vnd.oci.image.manifest.v1+json"])
+        assert status == 201, (status, body)
 
-    def put(i):
-        session = getattr(local, "session", None) or requests.Session()
-        local.session = session
-        r = session.put(f"{base}/v2/bench/tags/manifests/t{i:05d}", data=manifest,
-                        headers={"Content-Type": "application/vnd.oci.image.manifest.v1+json"})
-        assert r.status_code == 201, r.text
-
-    started = time.time()
-    with concurrent.futures.ThreadPoolExecutor(clients) as pool:
-        list(pool.map(put, range(count)))
-    return time.time() - started
+    return run_clients(base, clients, range(count), put)
 
 
 def list_tags(base, page=None):

@@ -103,22 +103,31 @@ public final class FileSystemBlobStore: BlobStore {
         // drop it, so a failure midway makes the next request rehash.
         hashes.withLock { _ = $0.removeValue(forKey: id) }
 
-        var batch = allocator.buffer(capacity: Self.writeBatch)
+        // Chunks are gathered, not copied, and written with one writev a batch.
+        var batch: [ByteBuffer] = []
+        var batchBytes = 0
+        var flushed = size
+        func flush() throws {
+            guard batchBytes > 0 else { return }
+            try file.writeAll(batch)
+            file.startWriteback(offset: flushed, count: Int64(batchBytes))
+            flushed += Int64(batchBytes)
+            batch.removeAll(keepingCapacity: true)
+            batchBytes = 0
+        }
         do {
-            for try await var chunk in body {
+            for try await chunk in body {
                 guard state.size + Int64(chunk.readableBytes) <= limit else { throw BlobStoreError.tooLarge(limit: limit) }
                 chunk.withUnsafeReadableBytes { state.hasher.update($0) }
                 state.size += Int64(chunk.readableBytes)
-                batch.writeBuffer(&chunk)
-                if batch.readableBytes >= Self.writeBatch {
-                    try file.writeAll(batch)
-                    batch.clear()
-                }
+                batch.append(chunk)
+                batchBytes += chunk.readableBytes
+                if batchBytes >= Self.writeBatch { try flush() }
             }
-            try file.writeAll(batch)
+            try flush()
         } catch {
             // Keep what arrived in order: the client may resume from it.
-            try? file.writeAll(batch)
+            try? flush()
             throw error
         }
         hashes.withLock { $0[id] = state }

@@ -5,6 +5,7 @@ import Musl
 #else
 import Darwin
 #endif
+import CBerthShims
 import NIOCore
 
 /// An open file descriptor, closed when the last reference goes away, so a
@@ -53,6 +54,51 @@ final class PosixFile: @unchecked Sendable {
             }
         }
         if let failure { throw failure }
+    }
+
+    /// Writes every readable byte of `buffers`, in order, at the end of the
+    /// file with as few system calls as `writev` allows and no copying.
+    func writeAll(_ buffers: [ByteBuffer]) throws(PosixError) {
+        var pending = buffers[...]
+        while !pending.isEmpty {
+            let batch = pending.prefix(1024)  // IOV_MAX on Linux
+            var failure: PosixError?
+            var written = 0
+            var vectors: [iovec] = []
+            vectors.reserveCapacity(batch.count)
+            // The buffers stay alive (and unmoved) for the whole call.
+            withExtendedLifetime(batch) {
+                for buffer in batch {
+                    buffer.withUnsafeReadableBytes { bytes in
+                        vectors.append(iovec(iov_base: UnsafeMutableRawPointer(mutating: bytes.baseAddress), iov_len: bytes.count))
+                    }
+                }
+                while true {
+                    let n = writev(fd, vectors, Int32(vectors.count))
+                    if n < 0 && errno == EINTR { continue }
+                    if n < 0 { failure = PosixError(operation: "writev", path: "") }
+                    written = max(n, 0)
+                    break
+                }
+            }
+            if let failure { throw failure }
+            // Drop what was written; a partial write leaves a remainder.
+            var remaining = written
+            while let first = pending.first, remaining >= first.readableBytes {
+                remaining -= first.readableBytes
+                pending = pending.dropFirst()
+            }
+            if remaining > 0, var first = pending.first {
+                first.moveReaderIndex(forwardBy: remaining)
+                pending = [first] + pending.dropFirst()
+            }
+        }
+    }
+
+    /// Asks the kernel to start writing `count` bytes at `offset` to disk
+    /// now, so the `fsync` that ends an upload has little left to wait for.
+    func startWriteback(offset: Int64, count: Int64) {
+        _ = berth_start_writeback(fd, offset, count)
     }
 
     /// Reads up to `count` bytes at `offset`; fewer only at the end of the file.
