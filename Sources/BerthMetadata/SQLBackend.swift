@@ -24,4 +24,12 @@ public enum SQLFlavor: Sendable {
     /// Text compared byte by byte, so listings sort the same everywhere.
     var text: String { self == .postgres ? "TEXT COLLATE \"C\"" : "TEXT" }
     var bytes: String { self == .postgres ? "BYTEA" : "BLOB" }
+
+    /// An aggregate joining a column's values with newlines in `column`
+    /// order: one row instead of thousands for long listings.
+    func lines(_ column: String) -> String {
+        self == .postgres
+            ? "string_agg(\(column), E'\\n' ORDER BY \(column))"
+            : "group_concat(\(column), char(10) ORDER BY \(column))"
+    }
 }

@@ -22,11 +22,19 @@ public final class SQLMetadataStore: MetadataStore {
     // MARK: Repositories
 
     public func repositories(after last: String?, limit: Int) async throws -> [String] {
-        try await backend.read { db in
-            try await db.raw(
-                "SELECT name FROM repositories WHERE name > \(bind: last ?? "") ORDER BY name LIMIT \(bind: limit)"
-            ).all().map { try $0.decode(column: "name", as: String.self) }
+        try await lines("""
+            SELECT \(unsafeRaw: backend.flavor.lines("name")) AS lines FROM (
+                SELECT name FROM repositories WHERE name > \(bind: last ?? "") ORDER BY name LIMIT \(bind: limit)) page
+            """)
+    }
+
+    /// Runs a query returning one `lines` column and splits it. Names and
+    /// tags cannot contain newlines (their grammars forbid them).
+    private func lines(_ query: SQLQueryString) async throws -> [String] {
+        let joined = try await backend.read { db in
+            try await db.raw(query).first(decodingColumn: "lines", as: String?.self)
         }
+        return joined.flatMap { $0 }.map { $0.split(separator: "\n").map(String.init) } ?? []
     }
 
     public func repositoryExists(_ repository: RepositoryName) async throws -> Bool {
@@ -212,12 +220,11 @@ public final class SQLMetadataStore: MetadataStore {
     }
 
     public func tags(_ repository: RepositoryName, after last: String?, limit: Int) async throws -> [String] {
-        try await backend.read { db in
-            try await db.raw("""
+        try await lines("""
+            SELECT \(unsafeRaw: backend.flavor.lines("name")) AS lines FROM (
                 SELECT name FROM tags WHERE repository = \(bind: repository.value) AND name > \(bind: last ?? "")
-                ORDER BY name LIMIT \(bind: limit)
-                """).all().map { try $0.decode(column: "name", as: String.self) }
-        }
+                ORDER BY name LIMIT \(bind: limit)) page
+            """)
     }
 
     public func referrers(_ repository: RepositoryName, subject: Digest, artifactType: String?) async throws -> [Descriptor] {
