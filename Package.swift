@@ -34,13 +34,11 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
-        // System calls Swift's Glibc module does not expose.
-        .target(name: "CBerthShims"),
         // Content-addressed blob storage and resumable upload sessions.
         .target(
             name: "BerthStorage",
             dependencies: [
-                "OCI", "CBerthShims",
+                "OCI",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

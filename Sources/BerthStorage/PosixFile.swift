@@ -5,7 +5,6 @@ import Musl
 #else
 import Darwin
 #endif
-import CBerthShims
 import NIOCore
 
 /// An open file descriptor, closed when the last reference goes away, so a
@@ -93,12 +92,6 @@ final class PosixFile: @unchecked Sendable {
                 pending = [first] + pending.dropFirst()
             }
         }
-    }
-
-    /// Asks the kernel to start writing `count` bytes at `offset` to disk
-    /// now, so the `fsync` that ends an upload has little left to wait for.
-    func startWriteback(offset: Int64, count: Int64) {
-        _ = berth_start_writeback(fd, offset, count)
     }
 
     /// Reads up to `count` bytes at `offset`; fewer only at the end of the file.
