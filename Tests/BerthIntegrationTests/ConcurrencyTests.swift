@@ -84,10 +84,11 @@ struct ConcurrencyTests {
             $0.uploadReapInterval = 0.2
         }
         let location = try await registry.startUpload("team/app")
-        // Accepted, so the session existed; then it is left alone.
-        #expect(try await registry.request(.PATCH, location, body: Content.randomBytes(10)).status == 202)
+        // Bytes are sent (on a loaded machine the reaper may already have
+        // struck: either way the session must end up gone), then left alone.
+        _ = try await registry.request(.PATCH, location, body: Content.randomBytes(10))
         var status = 204
-        for _ in 0..<100 where status != 404 {
+        for _ in 0..<200 where status != 404 {
             try await Task.sleep(for: .milliseconds(100))
             status = try await registry.request(.GET, location).status
         }
