@@ -1,19 +1,76 @@
-import SQLKit
-
-/// A SQL database the metadata store runs on: how to read, and how to run
-/// a transaction. SQLite and PostgreSQL differ only here and in a few
-/// column types (`SQLFlavor`).
+/// A SQL database the metadata store runs on. Each operation of the store
+/// is one closure run on a database thread with a session: one hop from the
+/// caller, whatever the number of statements (measured: per-statement hops
+/// cost more than the statements themselves).
 public protocol SQLBackend: Sendable {
     var flavor: SQLFlavor { get }
     /// Runs `body` on a connection that sees committed data.
-    func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    func read<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T
     /// Runs `body` in one transaction: committed if it returns, rolled back
     /// if it throws. A `durable` commit is on stable storage before this
     /// returns; a non-durable one (for state a client can recreate, such as
     /// upload sessions) may be lost by a power failure, never by a crash of
     /// the process, and is made durable by the next durable commit.
-    func transaction<T: Sendable>(durable: Bool, _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    func transaction<T: Sendable>(durable: Bool, _ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T
     func close() async throws
+}
+
+/// Statements with `?` placeholders, run synchronously on a database thread.
+public protocol SQLSession {
+    func execute(_ sql: String, _ arguments: [SQLValue]) throws
+    func rows(_ sql: String, _ arguments: [SQLValue]) throws -> [SQLRow]
+}
+
+extension SQLSession {
+    func execute(_ sql: String, _ arguments: SQLValue...) throws { try execute(sql, arguments) }
+    func rows(_ sql: String, _ arguments: SQLValue...) throws -> [SQLRow] { try rows(sql, arguments) }
+    func row(_ sql: String, _ arguments: SQLValue...) throws -> SQLRow? { try rows(sql, arguments).first }
+}
+
+/// A value bound to a placeholder or read from a column.
+public enum SQLValue: Sendable, Equatable {
+    case text(String)
+    case integer(Int64)
+    case bytes([UInt8])
+    case null
+
+    static func text(_ value: String?) -> SQLValue { value.map(SQLValue.text) ?? .null }
+}
+
+/// One result row, by column name.
+public struct SQLRow: Sendable {
+    public let columns: [String: SQLValue]
+
+    public init(columns: [String: SQLValue]) { self.columns = columns }
+
+    func text(_ column: String) throws -> String {
+        guard case .text(let value) = columns[column] else { throw SQLRowError(column: column, expected: "text") }
+        return value
+    }
+
+    func optionalText(_ column: String) throws -> String? {
+        if case .null = columns[column] ?? .null { return nil }
+        return try text(column)
+    }
+
+    func integer(_ column: String) throws -> Int64 {
+        guard case .integer(let value) = columns[column] else { throw SQLRowError(column: column, expected: "integer") }
+        return value
+    }
+
+    func bytes(_ column: String) throws -> [UInt8] {
+        switch columns[column] {
+        case .bytes(let value): return value
+        case .text(let value): return Array(value.utf8)
+        default: throw SQLRowError(column: column, expected: "bytes")
+        }
+    }
+}
+
+struct SQLRowError: Error, CustomStringConvertible {
+    let column: String
+    let expected: String
+    var description: String { "column \(column) is not \(expected)" }
 }
 
 /// The few places where the schema's SQL differs between databases.
@@ -24,12 +81,4 @@ public enum SQLFlavor: Sendable {
     /// Text compared byte by byte, so listings sort the same everywhere.
     var text: String { self == .postgres ? "TEXT COLLATE \"C\"" : "TEXT" }
     var bytes: String { self == .postgres ? "BYTEA" : "BLOB" }
-
-    /// An aggregate joining a column's values with newlines in `column`
-    /// order: one row instead of thousands for long listings.
-    func lines(_ column: String) -> String {
-        self == .postgres
-            ? "string_agg(\(column), E'\\n' ORDER BY \(column))"
-            : "group_concat(\(column), char(10) ORDER BY \(column))"
-    }
 }

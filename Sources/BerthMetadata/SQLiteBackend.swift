@@ -1,74 +1,84 @@
-import Logging
-import NIOCore
-import NIOPosix
-import SQLKit
-import SQLiteKit
-import Synchronization
+import Foundation
+import GRDB
 
-/// SQLite in WAL mode: writer connections whose transactions are serialized
-/// in-process (so they never meet SQLITE_BUSY), and a few reader
-/// connections that read concurrently with them. There are two writers,
-/// one committing with `synchronous = FULL` and one with `NORMAL`, so that
-/// choosing durability per transaction costs no statement.
+/// SQLite through GRDB: a pool in WAL mode, with one writer (GRDB
+/// serializes writes, so they never meet SQLITE_BUSY) and readers that run
+/// concurrently with it. Statements are prepared once and reused.
 public final class SQLiteBackend: SQLBackend {
     public let flavor = SQLFlavor.sqlite
-    private let durableWriter: SQLiteConnection
-    private let fastWriter: SQLiteConnection
-    private let readers: [SQLiteConnection]
-    private let nextReader = Atomic<Int>(0)
-    private let writeLock = AsyncLock()
+    private let pool: DatabasePool
 
-    public static func open(path: String, readers: Int = 4, logger: Logger) async throws -> SQLiteBackend {
-        // WAL lets readers proceed while a write is in progress; FULL makes
-        // every acknowledged push survive a power loss, not just a crash.
-        // In WAL mode NORMAL skips the fsync at commit, and the next FULL
-        // commit flushes the log, earlier commits included.
-        let durableWriter = try await Self.connect(path: path, synchronous: "FULL", logger: logger)
-        _ = try await durableWriter.query("PRAGMA journal_mode = WAL")
-        let fastWriter = try await Self.connect(path: path, synchronous: "NORMAL", logger: logger)
-        var readerConnections: [SQLiteConnection] = []
-        for _ in 0..<max(1, readers) {
-            readerConnections.append(try await Self.connect(path: path, synchronous: "NORMAL", logger: logger))
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.maximumReaderCount = 4
+        // FULL: an acknowledged push survives a power loss, not just a crash.
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
         }
-        return SQLiteBackend(durableWriter: durableWriter, fastWriter: fastWriter, readers: readerConnections)
+        pool = try DatabasePool(path: path, configuration: configuration)
     }
 
-    private static func connect(path: String, synchronous: String, logger: Logger) async throws -> SQLiteConnection {
-        let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-        _ = try await connection.query("PRAGMA synchronous = \(synchronous)")
-        _ = try await connection.query("PRAGMA busy_timeout = 10000")
-        return connection
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
+        try await pool.read { db in try body(GRDBSession(db: db)) }
     }
 
-    private init(durableWriter: SQLiteConnection, fastWriter: SQLiteConnection, readers: [SQLiteConnection]) {
-        self.durableWriter = durableWriter
-        self.fastWriter = fastWriter
-        self.readers = readers
-    }
-
-    public func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        let index = nextReader.wrappingAdd(1, ordering: .relaxed).oldValue
-        return try await body(readers[index % readers.count].sql(queryLogLevel: nil))
-    }
-
-    public func transaction<T: Sendable>(durable: Bool, _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        let db = (durable ? durableWriter : fastWriter).sql(queryLogLevel: nil)
-        return try await writeLock.withLock {
-            try await db.raw("BEGIN IMMEDIATE").run()
-            do {
-                let result = try await body(db)
-                try await db.raw("COMMIT").run()
-                return result
-            } catch {
-                try? await db.raw("ROLLBACK").run()
-                throw error
+    public func transaction<T: Sendable>(durable: Bool, _ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
+        try await pool.writeWithoutTransaction { db in
+            // In WAL mode NORMAL skips the fsync at commit; the next FULL
+            // commit flushes the log, earlier commits included.
+            try db.execute(sql: durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
+            var result: T?
+            try db.inTransaction(.immediate) {
+                result = try body(GRDBSession(db: db))
+                return .commit
             }
+            return result!
         }
     }
 
     public func close() async throws {
-        for reader in readers { try await reader.close() }
-        try await fastWriter.close()
-        try await durableWriter.close()
+        try pool.close()
+    }
+}
+
+private struct GRDBSession: SQLSession {
+    let db: Database
+
+    func execute(_ sql: String, _ arguments: [SQLValue]) throws {
+        try db.cachedStatement(sql: sql).execute(arguments: Self.arguments(arguments))
+    }
+
+    func rows(_ sql: String, _ arguments: [SQLValue]) throws -> [SQLRow] {
+        let statement = try db.cachedStatement(sql: sql)
+        let names = statement.columnNames
+        return try Row.fetchAll(statement, arguments: Self.arguments(arguments)).map { row in
+            var columns: [String: SQLValue] = [:]
+            for (index, name) in names.enumerated() {
+                columns[name] = Self.value(row[index] as DatabaseValue)
+            }
+            return SQLRow(columns: columns)
+        }
+    }
+
+    private static func arguments(_ values: [SQLValue]) -> StatementArguments {
+        StatementArguments(values.map { value -> (any DatabaseValueConvertible)? in
+            switch value {
+            case .text(let text): text
+            case .integer(let integer): integer
+            case .bytes(let bytes): Data(bytes)
+            case .null: nil
+            }
+        })
+    }
+
+    private static func value(_ value: DatabaseValue) -> SQLValue {
+        switch value.storage {
+        case .null: .null
+        case .int64(let integer): .integer(integer)
+        case .double(let double): .integer(Int64(double))
+        case .string(let text): .text(text)
+        case .blob(let data): .bytes([UInt8](data))
+        }
     }
 }

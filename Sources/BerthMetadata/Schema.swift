@@ -1,5 +1,4 @@
 import Foundation
-import SQLKit
 
 /// The metadata schema, as ordered migrations. Each runs once, in a
 /// transaction, and is recorded in `schema_migrations`. The same statements
@@ -44,17 +43,16 @@ enum Schema {
     static func migrate(_ backend: any SQLBackend) async throws {
         let migrations = migrations(backend.flavor)
         try await backend.transaction(durable: true) { db in
-            try await db.raw(
-                "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)"
-            ).run()
-            let applied = try await db.raw("SELECT version FROM schema_migrations").all()
-                .map { try $0.decode(column: "version", as: Int.self) }
+            try db.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
+            let applied = Set(try db.rows("SELECT version FROM schema_migrations").map { try $0.integer("version") })
             let now = Int64(Date().timeIntervalSince1970 * 1000)
-            for (index, statements) in migrations.enumerated() where !applied.contains(index + 1) {
+            for (index, statements) in migrations.enumerated() where !applied.contains(Int64(index + 1)) {
                 for statement in statements {
-                    try await db.raw("\(unsafeRaw: statement)").run()
+                    try db.execute(statement)
                 }
-                try await db.raw("INSERT INTO schema_migrations (version, applied_at) VALUES (\(bind: index + 1), \(bind: now))").run()
+                try db.execute(
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", .integer(Int64(index + 1)), .integer(now))
             }
         }
     }

@@ -29,7 +29,7 @@ public final class Server: Sendable {
         threadPool = NIOThreadPool(numberOfThreads: 16)
         threadPool.start()
         let blobs = try FileSystemBlobStore(root: root, threadPool: threadPool)
-        let backend = try await SQLiteBackend.open(path: root + "/metadata.sqlite", logger: logger)
+        let backend = try SQLiteBackend(path: root + "/metadata.sqlite")
         metadata = try await SQLMetadataStore(backend: backend)
         registry = RegistryService(
             blobs: blobs, metadata: CachedMetadataStore(metadata), limits: RegistryLimits(maxBlobSize: configuration.maxBlobSize),
