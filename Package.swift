@@ -94,7 +94,11 @@ let package = Package(
         .testTarget(name: "OCITests", dependencies: ["OCI"], swiftSettings: testSettings),
         .testTarget(
             name: "BerthStorageTests",
-            dependencies: ["BerthStorage", "OCI", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                "BerthStorage", "OCI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: testSettings
         ),
         .testTarget(

@@ -147,6 +147,12 @@ public final class FileSystemBlobStore: BlobStore {
 
         let blobPath = path(StorageLayout.blobKey(digest))
         let folder = String(blobPath[..<blobPath.lastIndex(of: "/")!])
+        if try Posix.fileSize(blobPath) == size {
+            // Already stored (same digest, so same bytes): nothing to flush or move.
+            _ = try Posix.remove(uploadPath)
+            hashes.withLock { _ = $0.removeValue(forKey: id) }
+            return size
+        }
         try await threadPool.runIfActive {
             try file.sync()
             try Posix.makeDirectories(folder)
