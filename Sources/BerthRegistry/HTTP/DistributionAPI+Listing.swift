@@ -16,32 +16,33 @@ extension DistributionAPI {
     func tags(_ request: Request, repository: RepositoryName) async throws -> Response {
         let (limit, last) = try Self.pagination(request)
         let page = try await registry.tags(repository, after: last, limit: limit)
-        var headers: HTTPFields = [:]
-        if page.hasMore, let lastItem = page.items.last {
-            headers[.link] = "</v2/\(repository)/tags/list?last=\(lastItem)&n=\(page.items.count)>; rel=\"next\""
-        }
-        var body = ByteBuffer()
-        body.writeString("{\"name\":")
-        Self.writeJSONString(repository.value, to: &body)
-        body.writeString(",\"tags\":")
-        Self.writeJSONArray(page.items, to: &body)
-        body.writeString("}")
-        return Response(status: .ok, headers: headers + [.contentType: "application/json"], body: .init(byteBuffer: body))
+        return Self.listing(page, key: "tags", name: repository.value, path: "/v2/\(repository)/tags/list")
     }
 
     /// `GET /v2/_catalog?n=&last=`, paginated like tags.
     func catalog(_ request: Request) async throws -> Response {
         let (limit, last) = try Self.pagination(request)
         let page = try await registry.catalog(after: last, limit: limit)
-        var headers: HTTPFields = [:]
-        if page.hasMore, let lastItem = page.items.last {
-            headers[.link] = "</v2/_catalog?last=\(lastItem)&n=\(page.items.count)>; rel=\"next\""
+        return Self.listing(page, key: "repositories", name: nil, path: "/v2/_catalog")
+    }
+
+    /// A page as `{"name":…,"<key>":[…]}` with a `Link` to the next page at `path`.
+    private static func listing(_ page: Page, key: String, name: String?, path: String) -> Response {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if page.hasMore, let last = page.items.last {
+            headers[.link] = "<\(path)?last=\(last)&n=\(page.items.count)>; rel=\"next\""
         }
         var body = ByteBuffer()
-        body.writeString("{\"repositories\":")
-        Self.writeJSONArray(page.items, to: &body)
+        body.writeString("{")
+        if let name {
+            body.writeString("\"name\":")
+            writeJSONString(name, to: &body)
+            body.writeString(",")
+        }
+        body.writeString("\"\(key)\":")
+        writeJSONArray(page.items, to: &body)
         body.writeString("}")
-        return Response(status: .ok, headers: headers + [.contentType: "application/json"], body: .init(byteBuffer: body))
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
     }
 
     /// `GET /v2/<name>/referrers/<digest>?artifactType=`: an image index of
