@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
     ],
     targets: [
         // Domain: digests, names, references, manifests. Pure, no I/O.
@@ -55,11 +56,21 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Who may do what: permissions, identities, passwords, tokens.
+        .target(
+            name: "BerthAuth",
+            dependencies: [
+                "OCI", "BerthMetadata",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // RegistryService and the /v2 Distribution API routes.
         .target(
             name: "BerthRegistry",
             dependencies: [
-                "OCI", "BerthStorage", "BerthMetadata",
+                "OCI", "BerthStorage", "BerthMetadata", "BerthAuth",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -92,6 +103,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "OCITests", dependencies: ["OCI"], swiftSettings: testSettings),
+        .testTarget(
+            name: "BerthAuthTests",
+            dependencies: ["BerthAuth", "BerthMetadata", "OCI", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: testSettings
+        ),
         .testTarget(
             name: "BerthStorageTests",
             dependencies: [

@@ -35,7 +35,19 @@ enum Schema {
                 CREATE TABLE uploads (id \(f.text) PRIMARY KEY, repository \(f.text) NOT NULL,
                     created_at BIGINT NOT NULL)
                 """,
-            ]
+            ],
+            [
+                """
+                CREATE TABLE users (name \(f.text) PRIMARY KEY, email \(f.text) NOT NULL, password_hash \(f.text) NOT NULL,
+                    admin BIGINT NOT NULL, disabled BIGINT NOT NULL, created_at BIGINT NOT NULL)
+                """,
+                "CREATE TABLE projects (name \(f.text) PRIMARY KEY, public BIGINT NOT NULL, created_at BIGINT NOT NULL)",
+                """
+                CREATE TABLE members (project \(f.text) NOT NULL, user_name \(f.text) NOT NULL, role \(f.text) NOT NULL,
+                    PRIMARY KEY (project, user_name))
+                """,
+                "CREATE INDEX members_by_user ON members (user_name)",
+            ],
         ]
     }
 

@@ -1,0 +1,34 @@
+import BerthMetadata
+
+/// What a caller may do to a repository; the `actions` of a token.
+public enum Action: String, Sendable, CaseIterable, Codable, Comparable {
+    case pull
+    case push
+    case delete
+
+    public static func < (lhs: Action, rhs: Action) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// The permission matrix, with Harbor's meanings of the roles:
+///
+/// | role          | pull | push | delete | manage members, robots, settings |
+/// |---------------|------|------|--------|----------------------------------|
+/// | Guest         |  ✓   |      |        |                                  |
+/// | Developer     |  ✓   |  ✓   |        |                                  |
+/// | Maintainer    |  ✓   |  ✓   |   ✓    |  (tag policies)                  |
+/// | ProjectAdmin  |  ✓   |  ✓   |   ✓    |  ✓                               |
+/// | system admin  |  ✓   |  ✓   |   ✓    |  ✓, in every project             |
+///
+/// Anyone, signed in or not, may pull from a public project.
+public enum Permissions {
+    public static func actions(of role: Role) -> Set<Action> {
+        switch role {
+        case .guest: [.pull]
+        case .developer: [.pull, .push]
+        case .maintainer, .projectAdmin: [.pull, .push, .delete]
+        }
+    }
+
+    /// Whether the role may manage the project (members, settings).
+    public static func managesProject(_ role: Role) -> Bool { role == .projectAdmin }
+}
