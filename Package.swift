@@ -82,7 +82,7 @@ let package = Package(
         .target(
             name: "BerthServer",
             dependencies: [
-                "OCI", "BerthStorage", "BerthMetadata", "BerthRegistry",
+                "OCI", "BerthStorage", "BerthMetadata", "BerthAuth", "BerthRegistry",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -120,7 +120,7 @@ let package = Package(
         .testTarget(
             name: "BerthIntegrationTests",
             dependencies: [
-                "BerthServer", "OCI",
+                "BerthServer", "BerthAuth", "BerthMetadata", "OCI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

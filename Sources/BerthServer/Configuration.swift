@@ -19,12 +19,29 @@ public struct Configuration: Sendable, Equatable {
     public var uploadReapInterval: TimeInterval = 600
     /// The largest blob accepted, in bytes.
     public var maxBlobSize: Int64 = 64 << 30
+    /// `none` (anyone may do anything: a private laptop registry) or
+    /// `token` (users, projects, roles; Docker token authentication).
+    public var auth = "none"
+    /// The password `admin` gets at first start; generated and logged once when unset.
+    public var adminPassword: String?
+    /// How long issued tokens last, in seconds.
+    public var tokenLifetime: TimeInterval = 300
+    /// The token endpoint clients are sent to; derived from each request's
+    /// Host when unset (set it behind proxies that rewrite Host).
+    public var realm: String?
+    /// The `service` (audience) tokens are issued for.
+    public var service = "berth"
+    /// bcrypt cost for passwords.
+    public var passwordCost: UInt8 = 10
 
     public init() {}
 
     /// The keys of the YAML file and, upper-cased with a `BERTH_` prefix,
     /// of the environment.
-    static let keys = ["listen", "data", "log_level", "log_format", "upload_max_age", "upload_reap_interval", "max_blob_size"]
+    static let keys = [
+        "listen", "data", "log_level", "log_format", "upload_max_age", "upload_reap_interval", "max_blob_size",
+        "auth", "admin_password", "token_lifetime", "realm", "service", "password_cost",
+    ]
 
     /// Applies one setting given as text (from YAML, environment or a flag).
     public mutating func set(_ key: String, _ value: String) throws {
@@ -44,6 +61,20 @@ public struct Configuration: Sendable, Equatable {
         case "upload_max_age": uploadMaxAge = try Self.parseDuration(value, key: key)
         case "upload_reap_interval": uploadReapInterval = try Self.parseDuration(value, key: key)
         case "max_blob_size": maxBlobSize = try Self.parseSize(value, key: key)
+        case "auth":
+            guard ["none", "token"].contains(value) else { throw ConfigurationError("auth must be none or token") }
+            auth = value
+        case "admin_password":
+            guard value.count >= 8 else { throw ConfigurationError("admin_password must have at least 8 characters") }
+            adminPassword = value
+        case "token_lifetime": tokenLifetime = try Self.parseDuration(value, key: key)
+        case "realm": realm = value
+        case "service":
+            guard !value.isEmpty, !value.contains("\"") else { throw ConfigurationError("service must be a plain name") }
+            service = value
+        case "password_cost":
+            guard let cost = UInt8(value), (4...31).contains(cost) else { throw ConfigurationError("password_cost must be 4 to 31") }
+            passwordCost = cost
         default: throw ConfigurationError("unknown setting '\(key)' (known: \(Self.keys.joined(separator: ", ")))")
         }
     }

@@ -1,3 +1,4 @@
+import BerthAuth
 import BerthMetadata
 import BerthRegistry
 import BerthStorage
@@ -15,6 +16,8 @@ public final class Server: Sendable {
     public let configuration: Configuration
     let registry: RegistryService
     let metadata: SQLMetadataStore
+    /// nil when `auth: none`.
+    let authorizer: Authorizer?
     let threadPool: NIOThreadPool
     let logger: Logger
 
@@ -29,11 +32,40 @@ public final class Server: Sendable {
         threadPool = NIOThreadPool(numberOfThreads: 16)
         threadPool.start()
         let blobs = try FileSystemBlobStore(root: root, threadPool: threadPool)
-        let backend = try SQLiteBackend(path: root + "/metadata.sqlite")
+        let backend: any SQLBackend = try SQLiteBackend(path: root + "/metadata.sqlite")
         metadata = try await SQLMetadataStore(backend: backend)
         registry = RegistryService(
             blobs: blobs, metadata: CachedMetadataStore(metadata), limits: RegistryLimits(maxBlobSize: configuration.maxBlobSize),
             logger: logger)
+        authorizer = configuration.auth == "token"
+            ? try await Self.authorizer(configuration, backend: backend, root: root, logger: logger) : nil
+    }
+
+    /// Accounts, token keys and the first administrator.
+    private static func authorizer(_ configuration: Configuration, backend: any SQLBackend, root: String, logger: Logger) async throws
+        -> Authorizer
+    {
+        let accounts = SQLAccountStore(backend: backend)
+        let passwords = PasswordHasher(cost: configuration.passwordCost)
+        if try await accounts.user(named: "admin") == nil {
+            let password = configuration.adminPassword ?? Self.generatedPassword()
+            try await accounts.createUser(User(name: "admin", email: "", passwordHash: passwords.hash(password), isAdmin: true))
+            if configuration.adminPassword == nil {
+                // Shown this once, as documented: there is no other way to learn it.
+                logger.notice("created the administrator 'admin' with a generated password", metadata: ["password": "\(password)"])
+            } else {
+                logger.notice("created the administrator 'admin' with BERTH_ADMIN_PASSWORD")
+            }
+        }
+        let key = try TokenService.loadOrCreateKey(at: root + "/token-signing-key.pem")
+        let tokens = TokenService(key: key, issuer: "berth", service: configuration.service, lifetime: configuration.tokenLifetime)
+        return Authorizer(accounts: accounts, tokens: tokens, passwords: passwords, realm: configuration.realm)
+    }
+
+    private static func generatedPassword() -> String {
+        let alphabet = Array("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<24).map { _ in alphabet.randomElement(using: &generator)! })
     }
 
     /// The HTTP application with every route, and the background services.
@@ -45,7 +77,10 @@ public final class Server: Sendable {
         router.get("/healthz") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{\"status\":\"ok\"}")))
         }
-        DistributionAPI(registry: registry).addRoutes(to: router)
+        DistributionAPI(registry: registry, authorizer: authorizer).addRoutes(to: router)
+        if let authorizer {
+            TokenEndpoint(authorizer: authorizer).addRoutes(to: router)
+        }
         let reaper = UploadReaper(
             registry: registry, maxAge: configuration.uploadMaxAge, interval: configuration.uploadReapInterval,
             logger: logger)

@@ -11,10 +11,11 @@ struct Serve: AsyncParsableCommand {
             (SQLite and the local filesystem). Settings come from, lowest first: the defaults, \
             the YAML file given with --config, BERTH_* environment variables (BERTH_LISTEN, \
             BERTH_DATA, BERTH_LOG_LEVEL, BERTH_LOG_FORMAT, BERTH_UPLOAD_MAX_AGE, \
-            BERTH_UPLOAD_REAP_INTERVAL, BERTH_MAX_BLOB_SIZE), and these flags.
+            BERTH_UPLOAD_REAP_INTERVAL, BERTH_MAX_BLOB_SIZE, BERTH_AUTH, BERTH_ADMIN_PASSWORD, \
+            BERTH_TOKEN_LIFETIME, BERTH_REALM, BERTH_SERVICE, BERTH_PASSWORD_COST), and these flags.
             """)
 
-    @Option(name: .long, help: "YAML configuration file (keys: listen, data, log_level, log_format, upload_max_age, upload_reap_interval, max_blob_size).")
+    @Option(name: .long, help: "YAML configuration file (keys: listen, data, log_level, log_format, upload_max_age, upload_reap_interval, max_blob_size, auth, admin_password, token_lifetime, realm, service, password_cost).")
     var config: String?
 
     @Option(name: .long, help: "Address to listen on, HOST:PORT (default 127.0.0.1:5000; port 0 picks a free one).")
@@ -37,6 +38,15 @@ struct Serve: AsyncParsableCommand {
 
     @Option(name: .long, help: "Largest blob accepted: bytes or 512MiB, 64GiB (default 64GiB).")
     var maxBlobSize: String?
+
+    @Option(name: .long, help: "none (no accounts: a private laptop registry) or token (users, projects, Docker token auth). Default none.")
+    var auth: String?
+
+    @Option(name: .long, help: "Lifetime of issued tokens (default 5m).")
+    var tokenLifetime: String?
+
+    @Option(name: .long, help: "Token endpoint URL given to clients (default: derived from the request's Host).")
+    var realm: String?
 
     func run() async throws {
         let configuration = try resolve()
@@ -63,7 +73,7 @@ struct Serve: AsyncParsableCommand {
             let flags: [(String, String?)] = [
                 ("listen", listen), ("data", data), ("log_level", logLevel), ("log_format", logFormat),
                 ("upload_max_age", uploadMaxAge), ("upload_reap_interval", uploadReapInterval),
-                ("max_blob_size", maxBlobSize),
+                ("max_blob_size", maxBlobSize), ("auth", auth), ("token_lifetime", tokenLifetime), ("realm", realm),
             ]
             for case let (key, value?) in flags { try configuration.set(key, value) }
         } catch let error as ConfigurationError {

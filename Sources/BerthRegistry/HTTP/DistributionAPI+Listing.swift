@@ -1,4 +1,5 @@
 import Foundation
+import BerthAuth
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -20,17 +21,28 @@ extension DistributionAPI {
     }
 
     /// `GET /v2/_catalog?n=&last=`, paginated like tags.
-    func catalog(_ request: Request) async throws -> Response {
+    /// With authentication on, only repositories the caller may pull are
+    /// listed (a page may then hold fewer than `n`; `Link` still follows on).
+    func catalog(_ request: Request, caller: Caller?) async throws -> Response {
         let (limit, last) = try Self.pagination(request)
-        let page = try await registry.catalog(after: last, limit: limit)
+        var page = try await registry.catalog(after: last, limit: limit)
+        if let authorizer, let caller {
+            var readable: [String] = []
+            for name in page.items {
+                if let repository = try? RepositoryName(parsing: name), try await authorizer.mayPull(repository, caller: caller) {
+                    readable.append(name)
+                }
+            }
+            page = page.showing(readable)
+        }
         return Self.listing(page, key: "repositories", name: nil, path: "/v2/_catalog")
     }
 
     /// A page as `{"name":…,"<key>":[…]}` with a `Link` to the next page at `path`.
     private static func listing(_ page: Page, key: String, name: String?, path: String) -> Response {
         var headers: HTTPFields = [.contentType: "application/json"]
-        if page.hasMore, let last = page.items.last {
-            headers[.link] = "<\(path)?last=\(last)&n=\(page.items.count)>; rel=\"next\""
+        if page.hasMore, let last = page.last {
+            headers[.link] = "<\(path)?last=\(last)&n=\(page.items.count)>; rel=\"next\""  // n as asked
         }
         var body = ByteBuffer()
         body.writeString("{")
@@ -40,7 +52,7 @@ extension DistributionAPI {
             body.writeString(",")
         }
         body.writeString("\"\(key)\":")
-        writeJSONArray(page.items, to: &body)
+        writeJSONArray(page.shown, to: &body)
         body.writeString("}")
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
     }

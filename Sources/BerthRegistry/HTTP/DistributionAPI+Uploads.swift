@@ -1,4 +1,5 @@
 import BerthStorage
+import BerthAuth
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -7,12 +8,13 @@ import OCI
 extension DistributionAPI {
     /// `POST /v2/<name>/blobs/uploads/`: a mount (`?mount=&from=`), a
     /// monolithic push (`?digest=`), or a new session (202).
-    func startUpload(_ request: Request, repository: RepositoryName) async throws -> Response {
+    func startUpload(_ request: Request, repository: RepositoryName, caller: Caller?) async throws -> Response {
         let query = request.uri.queryParameters
         if let mount = query["mount"].map(String.init), let from = query["from"].map(String.init) {
             // A bad or unreadable source is not an error: the spec says fall
             // back to a normal upload.
             if let digest = Digest.parse(mount), let source = try? RepositoryName(parsing: from),
+               try await mayPull(source, caller: caller),
                try await registry.mountBlob(repository, digest, from: source)
             {
                 return Self.blobCreated(repository, digest)
@@ -24,6 +26,12 @@ extension DistributionAPI {
         }
         let id = try await registry.startUpload(repository)
         return Self.uploadAccepted(repository, id: id, size: 0)
+    }
+
+    /// A mount needs pull on its source; without it, a normal upload.
+    private func mayPull(_ source: RepositoryName, caller: Caller?) async throws -> Bool {
+        guard let authorizer, let caller else { return true }
+        return try await authorizer.mayPull(source, caller: caller)
     }
 
     /// `GET /v2/<name>/blobs/uploads/<id>`: 204 with the bytes received.

@@ -1,3 +1,4 @@
+import BerthAuth
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -8,9 +9,12 @@ import OCI
 /// The rules themselves live in `RegistryService`.
 public struct DistributionAPI: Sendable {
     let registry: RegistryService
+    /// nil when authentication is off (`auth: none`).
+    let authorizer: Authorizer?
 
-    public init(registry: RegistryService) {
+    public init(registry: RegistryService, authorizer: Authorizer?) {
         self.registry = registry
+        self.authorizer = authorizer
     }
 
     /// Registers the API under `/v2`, for every method it answers.
@@ -28,11 +32,12 @@ public struct DistributionAPI: Sendable {
         guard let route = V2Route(path: request.uri.path) else {
             throw RegistryError(.unsupported, "no such endpoint", status: 404)
         }
+        let caller = try await authorize(route, request)
         switch (route, request.method) {
         case (.base, .get), (.base, .head):
             return Response(status: .ok, headers: Self.apiVersion + [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{}")))
         case (.catalog, .get):
-            return try await catalog(request)
+            return try await catalog(request, caller: caller)
         case (.tags(let name), .get):
             return try await tags(request, repository: RepositoryName(parsing: name))
         case (.manifest(let name, let reference), .get), (.manifest(let name, let reference), .head):
@@ -46,7 +51,7 @@ public struct DistributionAPI: Sendable {
         case (.blob(let name, let digest), .delete):
             return try await deleteBlob(repository: RepositoryName(parsing: name), digest: Digest(parsing: digest))
         case (.uploads(let name), .post):
-            return try await startUpload(request, repository: RepositoryName(parsing: name))
+            return try await startUpload(request, repository: RepositoryName(parsing: name), caller: caller)
         case (.upload(let name, let id), .get):
             return try await uploadStatus(repository: RepositoryName(parsing: name), id: id)
         case (.upload(let name, let id), .patch):
@@ -60,6 +65,30 @@ public struct DistributionAPI: Sendable {
         default:
             throw RegistryError(.unsupported, "method \(request.method) is not supported here")
         }
+    }
+
+    /// Authenticates the caller and checks the one action the route needs.
+    private func authorize(_ route: V2Route, _ request: Request) async throws -> Caller? {
+        guard let authorizer else { return nil }
+        let caller = try await authorizer.authenticate(request)
+        let needed: (name: String, action: Action)?
+        switch (route, request.method) {
+        case (.base, _):
+            // Clients probe /v2/ to learn how to authenticate.
+            if caller.identity == .anonymous && request.headers[.authorization] == nil {
+                throw authorizer.challenge(request, scope: nil, message: nil)
+            }
+            needed = nil
+        case (.catalog, _): needed = nil
+        case (.manifest(let name, _), .delete), (.blob(let name, _), .delete): needed = (name, .delete)
+        case (.manifest(let name, _), .put), (.uploads(let name), _), (.upload(let name, _), _): needed = (name, .push)
+        case (.tags(let name), _), (.manifest(let name, _), _), (.blob(let name, _), _), (.referrers(let name, _), _):
+            needed = (name, .pull)
+        }
+        if let (name, action) = needed {
+            try await authorizer.require(action, on: RepositoryName(parsing: name), caller: caller, request: request)
+        }
+        return caller
     }
 
     static let apiVersion: HTTPFields = [.dockerDistributionAPIVersion: "registry/2.0"]

@@ -33,6 +33,14 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 context.logger.debug("request refused", metadata: ["error": "\(error)"])
             }
             return render(error, request: request)
+        case let challenge as AuthenticationChallenge:
+            context.logger.notice("authentication required", metadata: ["reason": "\(challenge.message)"])
+            var response = render(RegistryError(.unauthorized, challenge.message), request: request)
+            response.headers[.wwwAuthenticate] = challenge.header
+            return response
+        case let error as RegistryError where error.code == .denied || error.code == .unauthorized:
+            context.logger.notice("access denied", metadata: ["error": "\(error)"])
+            return render(error, request: request)
         case let error as RangeNotSatisfiable:
             var response = render(
                 RegistryError(.blobUnknown, "requested range not satisfiable", status: 416), request: request)

@@ -147,10 +147,23 @@ public final class RegistryService: Sendable {
 public struct Page: Sendable {
     public let items: [String]
     public let hasMore: Bool
+    /// What the caller may see of `items` (all of them unless filtered).
+    public private(set) var shown: [String]
 
     init(items: [String], limit: Int) {
         self.items = Array(items.prefix(limit))
         hasMore = items.count > limit
+        shown = self.items
+    }
+
+    /// Where the next page starts.
+    public var last: String? { items.last }
+
+    /// The same page showing only `visible`.
+    func showing(_ visible: [String]) -> Page {
+        var page = self
+        page.shown = visible
+        return page
     }
 }
 

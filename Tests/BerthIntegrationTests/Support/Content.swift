@@ -53,31 +53,35 @@ enum Content {
 extension RegistryClient {
     /// Pushes a blob in one `POST ?digest=` and expects 201.
     @discardableResult
-    func pushBlob(_ repository: String, _ bytes: [UInt8]) async throws -> Digest {
+    func pushBlob(_ repository: String, _ bytes: [UInt8], headers: [(String, String)] = []) async throws -> Digest {
         let digest = Content.digest(bytes)
-        let response = try await request(.POST, "/v2/\(repository)/blobs/uploads/?digest=\(digest)", body: bytes)
+        let response = try await request(.POST, "/v2/\(repository)/blobs/uploads/?digest=\(digest)", headers: headers, body: bytes)
         guard response.status == 201 else { throw TestFailure("blob push answered \(response.status): \(response.text)") }
         return digest
     }
 
     /// Pushes a manifest and expects 201; returns its digest.
     @discardableResult
-    func pushManifest(_ repository: String, _ reference: String, _ bytes: [UInt8], type: String = MediaType.ociManifest) async throws -> Digest {
+    func pushManifest(
+        _ repository: String, _ reference: String, _ bytes: [UInt8], type: String = MediaType.ociManifest, headers: [(String, String)] = []
+    ) async throws -> Digest {
         let response = try await request(
-            .PUT, "/v2/\(repository)/manifests/\(reference)", headers: [("Content-Type", type)], body: bytes)
+            .PUT, "/v2/\(repository)/manifests/\(reference)", headers: headers + [("Content-Type", type)], body: bytes)
         guard response.status == 201 else { throw TestFailure("manifest push answered \(response.status): \(response.text)") }
         return Content.digest(bytes)
     }
 
     /// Pushes a config, `layerCount` random layers and a manifest tagged `tag`.
     @discardableResult
-    func pushImage(_ repository: String, tag: String, layerCount: Int = 2) async throws -> (manifest: [UInt8], digest: Digest) {
+    func pushImage(
+        _ repository: String, tag: String, layerCount: Int = 2, headers: [(String, String)] = []
+    ) async throws -> (manifest: [UInt8], digest: Digest) {
         let config = Content.json(["architecture": "amd64", "os": "linux", "nonce": UUID().uuidString])
         let layers = (0..<layerCount).map { _ in Content.randomBytes(1000) }
-        try await pushBlob(repository, config)
-        for layer in layers { try await pushBlob(repository, layer) }
+        try await pushBlob(repository, config, headers: headers)
+        for layer in layers { try await pushBlob(repository, layer, headers: headers) }
         let manifest = Content.imageManifest(config: config, layers: layers)
-        return (manifest, try await pushManifest(repository, tag, manifest))
+        return (manifest, try await pushManifest(repository, tag, manifest, headers: headers))
     }
 
     /// Starts an upload session; returns its `Location` path.
@@ -93,4 +97,13 @@ extension RegistryClient {
 /// Appends `query` to a location that may already have one.
 func withQuery(_ location: String, _ query: String) -> String {
     location + (location.contains("?") ? "&" : "?") + query
+}
+
+extension String {
+    /// Base64url to padded standard base64.
+    var padded: String {
+        var s = replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while s.count % 4 != 0 { s += "=" }
+        return s
+    }
 }

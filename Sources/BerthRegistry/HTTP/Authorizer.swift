@@ -1,0 +1,126 @@
+import BerthAuth
+import BerthMetadata
+import Foundation
+import HTTPTypes
+import Hummingbird
+import OCI
+
+/// Token authentication for `/v2` (Docker token authentication spec):
+/// Basic credentials or a Bearer token identify the caller; each route needs
+/// one action on one repository; a caller without it gets 401 and a
+/// challenge (no or bad credentials, or a token lacking the scope) or 403
+/// (credentials fine, permission missing). A private repository therefore
+/// answers exactly as a missing one does.
+public struct Authorizer: Sendable {
+    public let accounts: any AccountStore
+    public let access: AccessController
+    public let tokens: TokenService
+    public let passwords: PasswordHasher
+    /// Where clients fetch tokens; nil derives it from the request's Host.
+    public let realm: String?
+
+    public init(accounts: any AccountStore, tokens: TokenService, passwords: PasswordHasher, realm: String?) {
+        self.accounts = accounts
+        self.access = AccessController(accounts: accounts)
+        self.tokens = tokens
+        self.passwords = passwords
+        self.realm = realm
+    }
+
+    /// Who sent `request`: anonymous, a user by Basic credentials, or the
+    /// subject of a Bearer token (with the grants it carries).
+    func authenticate(_ request: Request) async throws -> Caller {
+        guard let header = request.headers[.authorization] else { return Caller(identity: .anonymous, grants: nil) }
+        if header.hasPrefix("Bearer ") {
+            do {
+                let claims = try tokens.verify(String(header.dropFirst(7)))
+                let identity: Identity = claims.sub.isEmpty
+                    ? .anonymous : .user(name: claims.sub, isAdmin: try await accounts.user(named: claims.sub)?.isAdmin ?? false)
+                return Caller(identity: identity, grants: claims.access)
+            } catch let error as TokenError {
+                throw challenge(request, scope: nil, message: error.description)
+            }
+        }
+        if header.hasPrefix("Basic "), let (name, password) = Self.basic(header) {
+            guard let identity = try await verifyPassword(name: name, password: password) else {
+                throw challenge(request, scope: nil, message: "invalid username or password")
+            }
+            return Caller(identity: identity, grants: nil)
+        }
+        throw challenge(request, scope: nil, message: "unsupported Authorization scheme")
+    }
+
+    /// The identity for a user name and password, or nil. The time taken
+    /// does not tell whether the user exists.
+    public func verifyPassword(name: String, password: String) async throws -> Identity? {
+        guard let user = try await accounts.user(named: name), !user.isDisabled else {
+            _ = passwords.verify(password, hash: passwords.decoy)
+            return nil
+        }
+        guard passwords.verify(password, hash: user.passwordHash) else { return nil }
+        return .user(name: user.name, isAdmin: user.isAdmin)
+    }
+
+    /// Checks that `caller` may perform `action` on `repository`.
+    func require(_ action: Action, on repository: RepositoryName, caller: Caller, request: Request) async throws {
+        let scope = "repository:\(repository):\(action == .pull ? "pull" : action == .push ? "pull,push" : action.rawValue)"
+        if let grants = caller.grants {
+            let entry = grants.first { $0.type == "repository" && $0.name == repository.value }
+            if entry?.actions.contains(action.rawValue) == true || entry?.actions.contains("*") == true { return }
+            // A token that never asked for this repository: ask for it. One
+            // that asked and was narrowed: the answer is no.
+            guard entry != nil, caller.identity != .anonymous else { throw challenge(request, scope: scope, message: nil) }
+            throw RegistryError(.denied, detail: ["repository": repository.value, "action": action.rawValue])
+        }
+        if try await access.actions(of: caller.identity, on: repository).contains(action) { return }
+        guard caller.identity != .anonymous else { throw challenge(request, scope: scope, message: nil) }
+        throw RegistryError(.denied, detail: ["repository": repository.value, "action": action.rawValue])
+    }
+
+    /// Whether `caller` may read `repository` (for the catalog and mounts).
+    func mayPull(_ repository: RepositoryName, caller: Caller) async throws -> Bool {
+        if let grants = caller.grants {
+            if caller.identity.isAdmin { return true }
+            if grants.contains(where: { $0.type == "repository" && $0.name == repository.value && $0.actions.contains("pull") }) {
+                return true
+            }
+        }
+        return try await access.actions(of: caller.identity, on: repository).contains(.pull)
+    }
+
+    /// A 401 with the `WWW-Authenticate` challenge that sends Docker
+    /// clients to the token endpoint.
+    func challenge(_ request: Request, scope: String?, message: String?) -> AuthenticationChallenge {
+        var value = "Bearer realm=\"\(realmURL(request))\",service=\"\(tokens.service)\""
+        if let scope { value += ",scope=\"\(scope)\"" }
+        return AuthenticationChallenge(header: value, message: message ?? "authentication required")
+    }
+
+    func realmURL(_ request: Request) -> String {
+        if let realm { return realm }
+        let scheme = request.headers[HTTPField.Name("X-Forwarded-Proto")!] ?? "http"
+        let host = request.headers[HTTPField.Name("X-Forwarded-Host")!] ?? request.head.authority ?? "localhost"
+        return "\(scheme)://\(host)/service/token"
+    }
+
+    static func basic(_ header: String) -> (String, String)? {
+        guard let data = Data(base64Encoded: String(header.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
+              let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":")
+        else { return nil }
+        return (String(text[..<colon]), String(text[text.index(after: colon)...]))
+    }
+}
+
+/// The authenticated caller of one request.
+public struct Caller: Sendable {
+    public let identity: Identity
+    /// The grants of a Bearer token; nil when Basic or anonymous, whose
+    /// permissions are looked up instead.
+    public let grants: [AccessEntry]?
+}
+
+/// Rendered as 401 `UNAUTHORIZED` with `WWW-Authenticate`.
+public struct AuthenticationChallenge: Error {
+    public let header: String
+    public let message: String
+}
