@@ -78,11 +78,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // /api/v1: users, projects, members.
+        .target(
+            name: "BerthAPI",
+            dependencies: [
+                "OCI", "BerthMetadata", "BerthAuth", "BerthRegistry",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Configuration, wiring, lifecycle.
         .target(
             name: "BerthServer",
             dependencies: [
-                "OCI", "BerthStorage", "BerthMetadata", "BerthAuth", "BerthRegistry",
+                "OCI", "BerthStorage", "BerthMetadata", "BerthAuth", "BerthRegistry", "BerthAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

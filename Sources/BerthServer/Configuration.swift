@@ -33,6 +33,8 @@ public struct Configuration: Sendable, Equatable {
     public var service = "berth"
     /// bcrypt cost for passwords.
     public var passwordCost: UInt8 = 10
+    /// `admins` or `users`: who may create projects.
+    public var usersCreateProjects = false
 
     public init() {}
 
@@ -40,7 +42,7 @@ public struct Configuration: Sendable, Equatable {
     /// of the environment.
     static let keys = [
         "listen", "data", "log_level", "log_format", "upload_max_age", "upload_reap_interval", "max_blob_size",
-        "auth", "admin_password", "token_lifetime", "realm", "service", "password_cost",
+        "auth", "admin_password", "token_lifetime", "realm", "service", "password_cost", "project_creation",
     ]
 
     /// Applies one setting given as text (from YAML, environment or a flag).
@@ -72,6 +74,9 @@ public struct Configuration: Sendable, Equatable {
         case "service":
             guard !value.isEmpty, !value.contains("\"") else { throw ConfigurationError("service must be a plain name") }
             service = value
+        case "project_creation":
+            guard ["admins", "users"].contains(value) else { throw ConfigurationError("project_creation must be admins or users") }
+            usersCreateProjects = value == "users"
         case "password_cost":
             guard let cost = UInt8(value), (4...31).contains(cost) else { throw ConfigurationError("password_cost must be 4 to 31") }
             passwordCost = cost

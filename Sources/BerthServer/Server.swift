@@ -1,3 +1,4 @@
+import BerthAPI
 import BerthAuth
 import BerthMetadata
 import BerthRegistry
@@ -80,6 +81,8 @@ public final class Server: Sendable {
         DistributionAPI(registry: registry, authorizer: authorizer).addRoutes(to: router)
         if let authorizer {
             TokenEndpoint(authorizer: authorizer).addRoutes(to: router)
+            ManagementAPI(authorizer: authorizer, metadata: metadata, usersCreateProjects: configuration.usersCreateProjects)
+                .addRoutes(to: router)
         }
         let reaper = UploadReaper(
             registry: registry, maxAge: configuration.uploadMaxAge, interval: configuration.uploadReapInterval,

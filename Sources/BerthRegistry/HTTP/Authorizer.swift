@@ -103,7 +103,8 @@ public struct Authorizer: Sendable {
         return "\(scheme)://\(host)/service/token"
     }
 
-    static func basic(_ header: String) -> (String, String)? {
+    /// The user name and password of a `Basic` Authorization header.
+    public static func basic(_ header: String) -> (String, String)? {
         guard let data = Data(base64Encoded: String(header.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
               let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":")
         else { return nil }

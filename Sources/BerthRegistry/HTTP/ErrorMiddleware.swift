@@ -66,6 +66,10 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return render(
                 RegistryError(.unsupported, error.body ?? "request not supported", status: Int(error.status.code)),
                 request: request)
+        case let error as any HTTPResponseError:
+            // Errors that render themselves (such as the API's Basic challenge).
+            if let response = try? error.response(from: request, context: context) { return response }
+            return render(RegistryError(.unknown), request: request)
         default:
             context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
             return render(RegistryError(.unknown), request: request)

@@ -1,0 +1,146 @@
+import BerthAuth
+import BerthMetadata
+import BerthRegistry
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import OCI
+
+/// `/api/v1`: users, projects and members as JSON, authenticated with
+/// Basic credentials, under the same permission matrix as `/v2`.
+public struct ManagementAPI: Sendable {
+    let authorizer: Authorizer
+    let metadata: any MetadataStore
+    /// Whether any signed-in user may create projects (else admins only).
+    let usersCreateProjects: Bool
+
+    public init(authorizer: Authorizer, metadata: any MetadataStore, usersCreateProjects: Bool) {
+        self.authorizer = authorizer
+        self.metadata = metadata
+        self.usersCreateProjects = usersCreateProjects
+    }
+
+    var accounts: any AccountStore { authorizer.accounts }
+
+    public func addRoutes(to router: Router<BerthRequestContext>) {
+        let api = router.group("/api/v1")
+        api.get("/me") { request, _ in try await me(request) }
+        api.get("/users") { request, _ in try await listUsers(request) }
+        api.post("/users") { request, context in try await createUser(request, context) }
+        api.get("/users/{name}") { request, context in try await getUser(request, context.parameters.require("name")) }
+        api.patch("/users/{name}") { request, context in try await updateUser(request, context, context.parameters.require("name")) }
+        api.delete("/users/{name}") { request, context in try await deleteUser(request, context.parameters.require("name")) }
+        api.get("/projects") { request, _ in try await listProjects(request) }
+        api.post("/projects") { request, context in try await createProject(request, context) }
+        api.get("/projects/{name}") { request, context in try await getProject(request, context.parameters.require("name")) }
+        api.patch("/projects/{name}") { request, context in try await updateProject(request, context, context.parameters.require("name")) }
+        api.delete("/projects/{name}") { request, context in try await deleteProject(request, context.parameters.require("name")) }
+        api.get("/projects/{name}/members") { request, context in try await listMembers(request, context.parameters.require("name")) }
+        api.post("/projects/{name}/members") { request, context in
+            try await setMember(request, context, project: context.parameters.require("name"), user: nil)
+        }
+        api.put("/projects/{name}/members/{user}") { request, context in
+            try await setMember(request, context, project: context.parameters.require("name"), user: context.parameters.require("user"))
+        }
+        api.delete("/projects/{name}/members/{user}") { request, context in
+            try await removeMember(request, project: context.parameters.require("name"), user: context.parameters.require("user"))
+        }
+    }
+
+    // MARK: Authentication
+
+    /// The signed-in user; 401 with a Basic challenge otherwise.
+    func signedIn(_ request: Request) async throws -> Identity {
+        if let header = request.headers[.authorization], let (name, password) = Authorizer.basic(header),
+           let identity = try await authorizer.verifyPassword(name: name, password: password)
+        {
+            return identity
+        }
+        throw BasicChallenge()
+    }
+
+    func requireAdmin(_ request: Request) async throws -> Identity {
+        let identity = try await signedIn(request)
+        guard identity.isAdmin else { throw RegistryError(.denied, "only system administrators may do this") }
+        return identity
+    }
+
+    /// Admins and the project's ProjectAdmins manage a project.
+    func requireProjectAdmin(_ request: Request, _ project: String) async throws -> Identity {
+        let identity = try await signedIn(request)
+        guard try await accounts.project(named: project) != nil else { throw Self.projectUnknown(project) }
+        if identity.isAdmin { return identity }
+        guard let name = identity.name, let role = try await accounts.role(of: name, in: project), Permissions.managesProject(role) else {
+            throw RegistryError(.denied, "only a ProjectAdmin of \(project) may do this")
+        }
+        return identity
+    }
+
+    // MARK: Bodies
+
+    struct UserBody: Codable {
+        let name: String
+        let email: String
+        let admin: Bool
+        let disabled: Bool
+    }
+
+    struct ProjectBody: Codable {
+        let name: String
+        let `public`: Bool
+    }
+
+    struct MemberBody: Codable {
+        let user: String
+        let role: Role
+    }
+
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ request: Request, _ context: BerthRequestContext) async throws -> T {
+        do {
+            return try await request.decode(as: type, context: context)
+        } catch {
+            throw RegistryError(.unsupported, "the request body is not the expected JSON: \(error)", status: 400)
+        }
+    }
+
+    static func userBody(_ user: User) -> UserBody {
+        UserBody(name: user.name, email: user.email, admin: user.isAdmin, disabled: user.isDisabled)
+    }
+
+    static func userUnknown(_ name: String) -> RegistryError {
+        RegistryError(.nameUnknown, "no user \(name.prefix(64))", status: 404)
+    }
+
+    static func projectUnknown(_ name: String) -> RegistryError {
+        RegistryError(.nameUnknown, "no project \(name.prefix(64))", status: 404)
+    }
+
+    static func validName(_ name: String, what: String) throws {
+        guard (try? RepositoryName(parsing: name)) != nil, !name.contains("/"), name.count <= 64 else {
+            throw RegistryError(.nameInvalid, "\(what) names are lowercase letters and digits, separated by '.', '_' or '-'")
+        }
+    }
+}
+
+/// Rendered as 401 with `WWW-Authenticate: Basic`.
+struct BasicChallenge: Error, HTTPResponseError {
+    var status: HTTPResponse.Status { .unauthorized }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        let body = #"{"errors":[{"code":"UNAUTHORIZED","message":"sign in with Basic credentials"}]}"#
+        return Response(
+            status: .unauthorized,
+            headers: [.contentType: "application/json", .wwwAuthenticate: "Basic realm=\"berth\""],
+            body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import NIOHTTP1
+import OCI
+import Testing
+
+@Suite("Management API: users, projects, members")
+struct ManagementAPITests {
+    static func json(_ object: [String: Any]) -> [UInt8] { Content.json(object) }
+    static let admin = AuthTests.basic("admin", AuthTests.adminPassword)
+    static let jsonType = ("Content-Type", "application/json")
+
+    @Test func theShapesScriptsRelyOn() async throws {
+        let (registry, _) = try await AuthTests.start()
+        // Projects, users and members as the issue writes them.
+        let project = try await registry.request(.POST, "/api/v1/projects", headers: [Self.admin, Self.jsonType], body: Self.json(["name": "acme", "public": false]))
+        #expect(project.status == 201)
+        let user = try await registry.request(
+            .POST, "/api/v1/users", headers: [Self.admin, Self.jsonType],
+            body: Self.json(["name": "alice", "password": "alice-password", "email": "alice@example.test", "admin": false]))
+        #expect(user.status == 201)
+        #expect(try user.json()["name"] as? String == "alice")
+        #expect(user.text.contains("password") == false)
+        let member = try await registry.request(
+            .POST, "/api/v1/projects/acme/members", headers: [Self.admin, Self.jsonType], body: Self.json(["user": "alice", "role": "developer"]))
+        #expect(member.status == 201)
+
+        let alice = AuthTests.basic("alice", "alice-password")
+        try await registry.pushImage("acme/app", tag: "1.0", headers: [alice])
+        #expect(try await registry.request(.DELETE, "/v2/acme/app/manifests/1.0", headers: [alice]).status == 403)
+        let me = try await registry.request(.GET, "/api/v1/me", headers: [alice])
+        #expect(try me.json()["name"] as? String == "alice")
+        #expect(try me.json()["admin"] as? Bool == false)
+
+        // Promote to maintainer: now deleting is allowed.
+        let promoted = try await registry.request(
+            .PUT, "/api/v1/projects/acme/members/alice", headers: [Self.admin, Self.jsonType], body: Self.json(["role": "maintainer"]))
+        #expect(promoted.status == 200)
+        #expect(try await registry.request(.DELETE, "/v2/acme/app/manifests/1.0", headers: [alice]).status == 202)
+        let members = try await registry.request(.GET, "/api/v1/projects/acme/members", headers: [alice])
+        #expect(members.text.contains("\"role\":\"maintainer\""))
+        try await registry.stop()
+    }
+
+    @Test func refusalsAndLifecycle() async throws {
+        let (registry, _) = try await AuthTests.start()
+        let unauthenticated = try await registry.request(.GET, "/api/v1/users")
+        #expect(unauthenticated.status == 401)
+        #expect(unauthenticated.header("WWW-Authenticate") == "Basic realm=\"berth\"")
+        let dev = AuthTests.basic("dev")
+        #expect(try await registry.request(.GET, "/api/v1/users", headers: [dev]).status == 403)
+        #expect(try await registry.request(.POST, "/api/v1/projects", headers: [dev, Self.jsonType], body: Self.json(["name": "mine"])).status == 403)
+        let duplicate = try await registry.request(
+            .POST, "/api/v1/users", headers: [Self.admin, Self.jsonType], body: Self.json(["name": "dev", "password": "12345678"]))
+        #expect(duplicate.status == 409)
+        let badName = try await registry.request(
+            .POST, "/api/v1/users", headers: [Self.admin, Self.jsonType], body: Self.json(["name": "Bad Name", "password": "12345678"]))
+        #expect(badName.status == 400)
+        let badBody = try await registry.request(.POST, "/api/v1/projects", headers: [Self.admin, Self.jsonType], body: Array("{".utf8))
+        #expect(badBody.status == 400)
+
+        // A user changes their own password; the old one stops working.
+        let changed = try await registry.request(
+            .PATCH, "/api/v1/users/dev", headers: [dev, Self.jsonType], body: Self.json(["password": "a-new-password"]))
+        #expect(changed.status == 200)
+        #expect(try await registry.request(.GET, "/api/v1/me", headers: [dev]).status == 401)
+        let newDev = AuthTests.basic("dev", "a-new-password")
+        #expect(try await registry.request(.GET, "/api/v1/me", headers: [newDev]).status == 200)
+        // …but cannot make themselves admin.
+        #expect(try await registry.request(.PATCH, "/api/v1/users/dev", headers: [newDev, Self.jsonType], body: Self.json(["admin": true])).status == 403)
+        // Disabled users are refused everywhere.
+        #expect(try await registry.request(.PATCH, "/api/v1/users/dev", headers: [Self.admin, Self.jsonType], body: Self.json(["disabled": true])).status == 200)
+        #expect(try await registry.request(.GET, "/v2/team/app/tags/list", headers: [newDev]).status == 401)
+
+        // Visibility and deletion of projects.
+        #expect(try await registry.request(.GET, "/api/v1/projects/team", headers: [AuthTests.basic("outsider")]).status == 404)
+        #expect(try await registry.request(.PATCH, "/api/v1/projects/team", headers: [Self.admin, Self.jsonType], body: Self.json(["public": true])).status == 200)
+        #expect(try await registry.request(.GET, "/api/v1/projects/team", headers: [AuthTests.basic("outsider")]).status == 200)
+        try await registry.pushBlob("team/app", Content.randomBytes(10), headers: [Self.admin])
+        #expect(try await registry.request(.DELETE, "/api/v1/projects/team", headers: [Self.admin]).status == 409)
+        #expect(try await registry.request(.DELETE, "/api/v1/projects/open", headers: [Self.admin]).status == 204)
+        #expect(try await registry.request(.DELETE, "/api/v1/users/outsider", headers: [Self.admin]).status == 204)
+        #expect(try await registry.request(.DELETE, "/api/v1/users/outsider", headers: [Self.admin]).status == 404)
+        try await registry.stop()
+    }
+
+    @Test func usersMayCreateProjectsWhenConfigured() async throws {
+        let registry = try await TestRegistry.start {
+            $0.auth = "token"
+            $0.adminPassword = AuthTests.adminPassword
+            $0.passwordCost = 4
+            $0.usersCreateProjects = true
+        }
+        _ = try await registry.request(
+            .POST, "/api/v1/users", headers: [Self.admin, Self.jsonType], body: Self.json(["name": "carol", "password": "carol-password"]))
+        let carol = AuthTests.basic("carol", "carol-password")
+        #expect(try await registry.request(.POST, "/api/v1/projects", headers: [carol, Self.jsonType], body: Self.json(["name": "carols"])).status == 201)
+        // The creator administers it and can push.
+        try await registry.pushImage("carols/app", tag: "1", headers: [carol])
+        let members = try await registry.request(.GET, "/api/v1/projects/carols/members", headers: [carol])
+        #expect(members.text.contains("projectadmin"))
+        try await registry.stop()
+    }
+}
