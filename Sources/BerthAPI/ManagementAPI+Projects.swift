@@ -22,8 +22,8 @@ extension ManagementAPI {
     }
 
     /// Projects the caller can see: public ones, their own, all for admins.
-    func listProjects(_ request: Request) async throws -> Response {
-        let identity = try await signedIn(request)
+    func listProjects(_ request: Request, _ context: BerthRequestContext) async throws -> Response {
+        let identity = try await signedIn(request, context)
         var visible: [ProjectBody] = []
         for project in try await accounts.projects() {
             if try await canSee(project, identity) {
@@ -34,7 +34,7 @@ extension ManagementAPI {
     }
 
     func createProject(_ request: Request, _ context: BerthRequestContext) async throws -> Response {
-        let identity = try await signedIn(request)
+        let identity = try await signedIn(request, context)
         guard identity.isAdmin || usersCreateProjects else { throw RegistryError(.denied, "only administrators create projects") }
         let body = try await Self.decode(NewProject.self, request, context)
         try Self.validName(body.name, what: "project")
@@ -51,8 +51,8 @@ extension ManagementAPI {
         return try Self.json(ProjectBody(name: body.name, public: body.public ?? false), status: .created)
     }
 
-    func getProject(_ request: Request, _ name: String) async throws -> Response {
-        let identity = try await signedIn(request)
+    func getProject(_ request: Request, _ context: BerthRequestContext, _ name: String) async throws -> Response {
+        let identity = try await signedIn(request, context)
         guard let project = try await accounts.project(named: name), try await canSee(project, identity) else {
             throw Self.projectUnknown(name)
         }
@@ -60,7 +60,7 @@ extension ManagementAPI {
     }
 
     func updateProject(_ request: Request, _ context: BerthRequestContext, _ name: String) async throws -> Response {
-        let identity = try await requireProjectAdmin(request, name)
+        let identity = try await requireProjectAdmin(request, context, name)
         let change = try await Self.decode(ProjectChange.self, request, context)
         _ = try await accounts.setProjectVisibility(name, public: change.public)
         context.logger.notice("project visibility changed", metadata: ["project": "\(name)", "public": "\(change.public)", "by": "\(identity)"])
@@ -69,8 +69,8 @@ extension ManagementAPI {
 
     /// Only an empty project can be deleted: its images would otherwise
     /// become unreachable by any policy.
-    func deleteProject(_ request: Request, _ name: String) async throws -> Response {
-        _ = try await requireProjectAdmin(request, name)
+    func deleteProject(_ request: Request, _ context: BerthRequestContext, _ name: String) async throws -> Response {
+        _ = try await requireProjectAdmin(request, context, name)
         if let first = try await metadata.repositories(after: name + "/", limit: 1).first, first.hasPrefix(name + "/") {
             throw RegistryError(.denied, "project \(name) still holds repositories (\(first) first)", status: 409)
         }
@@ -78,8 +78,8 @@ extension ManagementAPI {
         return Response(status: .noContent)
     }
 
-    func listMembers(_ request: Request, _ project: String) async throws -> Response {
-        let identity = try await signedIn(request)
+    func listMembers(_ request: Request, _ context: BerthRequestContext, _ project: String) async throws -> Response {
+        let identity = try await signedIn(request, context)
         guard let found = try await accounts.project(named: project), try await canSee(found, identity) else {
             throw Self.projectUnknown(project)
         }
@@ -88,7 +88,7 @@ extension ManagementAPI {
 
     /// `POST …/members {"user","role"}` or `PUT …/members/{user} {"role"}`.
     func setMember(_ request: Request, _ context: BerthRequestContext, project: String, user: String?) async throws -> Response {
-        let identity = try await requireProjectAdmin(request, project)
+        let identity = try await requireProjectAdmin(request, context, project)
         let body = try await Self.decode(NewMember.self, request, context)
         guard let name = user ?? body.user else { throw RegistryError(.unsupported, "user is required", status: 400) }
         guard try await accounts.user(named: name) != nil else { throw Self.userUnknown(name) }
@@ -97,8 +97,8 @@ extension ManagementAPI {
         return try Self.json(MemberBody(user: name, role: body.role), status: user == nil ? .created : .ok)
     }
 
-    func removeMember(_ request: Request, project: String, user: String) async throws -> Response {
-        _ = try await requireProjectAdmin(request, project)
+    func removeMember(_ request: Request, _ context: BerthRequestContext, project: String, user: String) async throws -> Response {
+        _ = try await requireProjectAdmin(request, context, project)
         guard try await accounts.removeMember(user, from: project) else { throw Self.userUnknown(user) }
         return Response(status: .noContent)
     }

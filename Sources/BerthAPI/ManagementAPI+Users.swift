@@ -21,19 +21,19 @@ extension ManagementAPI {
         let disabled: Bool?
     }
 
-    func me(_ request: Request) async throws -> Response {
-        let identity = try await signedIn(request)
+    func me(_ request: Request, _ context: BerthRequestContext) async throws -> Response {
+        let identity = try await signedIn(request, context)
         guard let name = identity.name, let user = try await accounts.user(named: name) else { throw BasicChallenge() }
         return try Self.json(Self.userBody(user))
     }
 
-    func listUsers(_ request: Request) async throws -> Response {
-        _ = try await requireAdmin(request)
+    func listUsers(_ request: Request, _ context: BerthRequestContext) async throws -> Response {
+        _ = try await requireAdmin(request, context)
         return try Self.json(try await accounts.users().map(Self.userBody))
     }
 
     func createUser(_ request: Request, _ context: BerthRequestContext) async throws -> Response {
-        _ = try await requireAdmin(request)
+        _ = try await requireAdmin(request, context)
         let body = try await Self.decode(NewUser.self, request, context)
         try Self.validName(body.name, what: "user")
         guard body.password.count >= 8 else { throw RegistryError(.unsupported, "passwords need at least 8 characters", status: 400) }
@@ -48,8 +48,8 @@ extension ManagementAPI {
         return try Self.json(Self.userBody(user), status: .created)
     }
 
-    func getUser(_ request: Request, _ name: String) async throws -> Response {
-        let identity = try await signedIn(request)
+    func getUser(_ request: Request, _ context: BerthRequestContext, _ name: String) async throws -> Response {
+        let identity = try await signedIn(request, context)
         guard identity.isAdmin || identity.name == name else { throw RegistryError(.denied) }
         guard let user = try await accounts.user(named: name) else { throw Self.userUnknown(name) }
         return try Self.json(Self.userBody(user))
@@ -57,7 +57,7 @@ extension ManagementAPI {
 
     /// Admins change anything; users change their own password and email.
     func updateUser(_ request: Request, _ context: BerthRequestContext, _ name: String) async throws -> Response {
-        let identity = try await signedIn(request)
+        let identity = try await signedIn(request, context)
         let change = try await Self.decode(UserChange.self, request, context)
         let isSelf = identity.name == name
         guard identity.isAdmin || (isSelf && change.admin == nil && change.disabled == nil) else { throw RegistryError(.denied) }
@@ -74,8 +74,8 @@ extension ManagementAPI {
         return try Self.json(Self.userBody(user))
     }
 
-    func deleteUser(_ request: Request, _ name: String) async throws -> Response {
-        let identity = try await requireAdmin(request)
+    func deleteUser(_ request: Request, _ context: BerthRequestContext, _ name: String) async throws -> Response {
+        let identity = try await requireAdmin(request, context)
         guard identity.name != name else { throw RegistryError(.denied, "administrators cannot delete themselves") }
         guard try await accounts.deleteUser(named: name) else { throw Self.userUnknown(name) }
         return Response(status: .noContent)

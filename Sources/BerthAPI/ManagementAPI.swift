@@ -26,18 +26,18 @@ public struct ManagementAPI: Sendable {
 
     public func addRoutes(to router: Router<BerthRequestContext>) {
         let api = router.group("/api/v1")
-        api.get("/me") { request, _ in try await me(request) }
-        api.get("/users") { request, _ in try await listUsers(request) }
+        api.get("/me") { request, context in try await me(request, context) }
+        api.get("/users") { request, context in try await listUsers(request, context) }
         api.post("/users") { request, context in try await createUser(request, context) }
-        api.get("/users/{name}") { request, context in try await getUser(request, context.parameters.require("name")) }
+        api.get("/users/{name}") { request, context in try await getUser(request, context, context.parameters.require("name")) }
         api.patch("/users/{name}") { request, context in try await updateUser(request, context, context.parameters.require("name")) }
-        api.delete("/users/{name}") { request, context in try await deleteUser(request, context.parameters.require("name")) }
-        api.get("/projects") { request, _ in try await listProjects(request) }
+        api.delete("/users/{name}") { request, context in try await deleteUser(request, context, context.parameters.require("name")) }
+        api.get("/projects") { request, context in try await listProjects(request, context) }
         api.post("/projects") { request, context in try await createProject(request, context) }
-        api.get("/projects/{name}") { request, context in try await getProject(request, context.parameters.require("name")) }
+        api.get("/projects/{name}") { request, context in try await getProject(request, context, context.parameters.require("name")) }
         api.patch("/projects/{name}") { request, context in try await updateProject(request, context, context.parameters.require("name")) }
-        api.delete("/projects/{name}") { request, context in try await deleteProject(request, context.parameters.require("name")) }
-        api.get("/projects/{name}/members") { request, context in try await listMembers(request, context.parameters.require("name")) }
+        api.delete("/projects/{name}") { request, context in try await deleteProject(request, context, context.parameters.require("name")) }
+        api.get("/projects/{name}/members") { request, context in try await listMembers(request, context, context.parameters.require("name")) }
         api.post("/projects/{name}/members") { request, context in
             try await setMember(request, context, project: context.parameters.require("name"), user: nil)
         }
@@ -45,31 +45,31 @@ public struct ManagementAPI: Sendable {
             try await setMember(request, context, project: context.parameters.require("name"), user: context.parameters.require("user"))
         }
         api.delete("/projects/{name}/members/{user}") { request, context in
-            try await removeMember(request, project: context.parameters.require("name"), user: context.parameters.require("user"))
+            try await removeMember(request, context, project: context.parameters.require("name"), user: context.parameters.require("user"))
         }
     }
 
     // MARK: Authentication
 
     /// The signed-in user; 401 with a Basic challenge otherwise.
-    func signedIn(_ request: Request) async throws -> Identity {
+    func signedIn(_ request: Request, _ context: BerthRequestContext) async throws -> Identity {
         if let header = request.headers[.authorization], let (name, password) = Authorizer.basic(header),
-           let identity = try await authorizer.verifyPassword(name: name, password: password)
+           let identity = try await authorizer.verifyPassword(name: name, password: password, source: context.source)
         {
             return identity
         }
         throw BasicChallenge()
     }
 
-    func requireAdmin(_ request: Request) async throws -> Identity {
-        let identity = try await signedIn(request)
+    func requireAdmin(_ request: Request, _ context: BerthRequestContext) async throws -> Identity {
+        let identity = try await signedIn(request, context)
         guard identity.isAdmin else { throw RegistryError(.denied, "only system administrators may do this") }
         return identity
     }
 
     /// Admins and the project's ProjectAdmins manage a project.
-    func requireProjectAdmin(_ request: Request, _ project: String) async throws -> Identity {
-        let identity = try await signedIn(request)
+    func requireProjectAdmin(_ request: Request, _ context: BerthRequestContext, _ project: String) async throws -> Identity {
+        let identity = try await signedIn(request, context)
         guard try await accounts.project(named: project) != nil else { throw Self.projectUnknown(project) }
         if identity.isAdmin { return identity }
         guard let name = identity.name, let role = try await accounts.role(of: name, in: project), Permissions.managesProject(role) else {

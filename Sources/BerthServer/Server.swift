@@ -60,7 +60,7 @@ public final class Server: Sendable {
         }
         let key = try TokenService.loadOrCreateKey(at: root + "/token-signing-key.pem")
         let tokens = TokenService(key: key, issuer: "berth", service: configuration.service, lifetime: configuration.tokenLifetime)
-        return Authorizer(accounts: accounts, tokens: tokens, passwords: passwords, realm: configuration.realm)
+        return Authorizer(accounts: accounts, tokens: tokens, passwords: passwords, realm: configuration.realm, logger: logger)
     }
 
     private static func generatedPassword() -> String {

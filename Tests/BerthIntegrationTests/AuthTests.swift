@@ -188,3 +188,21 @@ struct AuthTests {
         try await registry.stop()
     }
 }
+
+@Suite("Brute force over HTTP")
+struct BruteForceTests {
+    @Test func repeatedFailuresAreSlowedDown() async throws {
+        let (registry, _) = try await AuthTests.start()
+        for _ in 0..<5 {
+            let wrong = try await registry.request(.GET, "/v2/team/app/tags/list", headers: [AuthTests.basic("dev", "guess")])
+            #expect(wrong.status == 401)
+        }
+        // Even the right password waits now.
+        let throttled = try await registry.request(.GET, "/v2/team/app/tags/list", headers: [AuthTests.basic("dev")])
+        #expect(throttled.status == 429)
+        #expect(throttled.errorCodes == ["TOOMANYREQUESTS"])
+        let token = try await registry.request(.GET, "/service/token?service=berth", headers: [AuthTests.basic("dev")])
+        #expect(token.status == 429)
+        try await registry.stop()
+    }
+}

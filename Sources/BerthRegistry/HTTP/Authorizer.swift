@@ -3,6 +3,7 @@ import BerthMetadata
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import OCI
 
 /// Token authentication for `/v2` (Docker token authentication spec):
@@ -18,18 +19,25 @@ public struct Authorizer: Sendable {
     public let passwords: PasswordHasher
     /// Where clients fetch tokens; nil derives it from the request's Host.
     public let realm: String?
+    let throttle: LoginThrottle
+    let logger: Logger
 
-    public init(accounts: any AccountStore, tokens: TokenService, passwords: PasswordHasher, realm: String?) {
+    public init(
+        accounts: any AccountStore, tokens: TokenService, passwords: PasswordHasher, realm: String?,
+        throttle: LoginThrottle = LoginThrottle(), logger: Logger
+    ) {
         self.accounts = accounts
         self.access = AccessController(accounts: accounts)
         self.tokens = tokens
         self.passwords = passwords
         self.realm = realm
+        self.throttle = throttle
+        self.logger = logger
     }
 
     /// Who sent `request`: anonymous, a user by Basic credentials, or the
     /// subject of a Bearer token (with the grants it carries).
-    func authenticate(_ request: Request) async throws -> Caller {
+    func authenticate(_ request: Request, source: String) async throws -> Caller {
         guard let header = request.headers[.authorization] else { return Caller(identity: .anonymous, grants: nil) }
         if header.hasPrefix("Bearer ") {
             do {
@@ -42,7 +50,7 @@ public struct Authorizer: Sendable {
             }
         }
         if header.hasPrefix("Basic "), let (name, password) = Self.basic(header) {
-            guard let identity = try await verifyPassword(name: name, password: password) else {
+            guard let identity = try await verifyPassword(name: name, password: password, source: source) else {
                 throw challenge(request, scope: nil, message: "invalid username or password")
             }
             return Caller(identity: identity, grants: nil)
@@ -51,13 +59,23 @@ public struct Authorizer: Sendable {
     }
 
     /// The identity for a user name and password, or nil. The time taken
-    /// does not tell whether the user exists.
-    public func verifyPassword(name: String, password: String) async throws -> Identity? {
-        guard let user = try await accounts.user(named: name), !user.isDisabled else {
-            _ = passwords.verify(password, hash: passwords.decoy)
+    /// does not tell whether the user exists; repeated failures for a user
+    /// or from an address are slowed down (429) and logged, without the
+    /// password.
+    public func verifyPassword(name: String, password: String, source: String) async throws -> Identity? {
+        let wait = await throttle.delay(user: name, address: source)
+        guard wait == 0 else {
+            logger.warning("sign-in throttled", metadata: ["user": "\(name.prefix(64))", "source": "\(source)", "wait": "\(Int(wait.rounded(.up)))"])
+            throw RegistryError(.tooManyRequests, "too many failed sign-ins: retry in \(Int(wait.rounded(.up))) s")
+        }
+        let user = try await accounts.user(named: name)
+        let matches = passwords.verify(password, hash: user?.passwordHash ?? passwords.decoy)
+        guard let user, matches, !user.isDisabled else {
+            await throttle.failed(user: name, address: source)
+            logger.notice("sign-in failed", metadata: ["user": "\(name.prefix(64))", "source": "\(source)"])
             return nil
         }
-        guard passwords.verify(password, hash: user.passwordHash) else { return nil }
+        await throttle.succeeded(user: name)
         return .user(name: user.name, isAdmin: user.isAdmin)
     }
 

@@ -14,4 +14,7 @@ public struct BerthRequestContext: RequestContext {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress
     }
+
+    /// The caller's IP address, for logs and sign-in throttling.
+    public var source: String { remoteAddress?.ipAddress ?? "unknown" }
 }

@@ -32,7 +32,7 @@ public struct DistributionAPI: Sendable {
         guard let route = V2Route(path: request.uri.path) else {
             throw RegistryError(.unsupported, "no such endpoint", status: 404)
         }
-        let caller = try await authorize(route, request)
+        let caller = try await authorize(route, request, context)
         switch (route, request.method) {
         case (.base, .get), (.base, .head):
             return Response(status: .ok, headers: Self.apiVersion + [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{}")))
@@ -68,9 +68,9 @@ public struct DistributionAPI: Sendable {
     }
 
     /// Authenticates the caller and checks the one action the route needs.
-    private func authorize(_ route: V2Route, _ request: Request) async throws -> Caller? {
+    private func authorize(_ route: V2Route, _ request: Request, _ context: BerthRequestContext) async throws -> Caller? {
         guard let authorizer else { return nil }
-        let caller = try await authorizer.authenticate(request)
+        let caller = try await authorizer.authenticate(request, source: context.source)
         let needed: (name: String, action: Action)?
         switch (route, request.method) {
         case (.base, _):

@@ -16,19 +16,19 @@ public struct TokenEndpoint: Sendable {
     }
 
     public func addRoutes(to router: Router<BerthRequestContext>) {
-        router.get("/service/token") { request, _ in
+        router.get("/service/token") { request, context in
             let query = request.uri.queryParameters
             return try await issue(
-                request, credentials: Authorizer.basic(request.headers[.authorization] ?? ""),
+                request, source: context.source, credentials: Authorizer.basic(request.headers[.authorization] ?? ""),
                 service: query["service"].map(String.init), scopes: query[values: "scope"].map(String.init))
         }
-        router.post("/service/token") { request, _ in
+        router.post("/service/token") { request, context in
             var body = try await request.body.collect(upTo: 64 * 1024)
             let form = Self.parseForm(body.readString(length: body.readableBytes) ?? "")
             guard form["grant_type"]?.first == "password", let user = form["username"]?.first, let password = form["password"]?.first
             else { throw RegistryError(.unsupported, "grant_type must be password", status: 400) }
             return try await issue(
-                request, credentials: (user, password), service: form["service"]?.first,
+                request, source: context.source, credentials: (user, password), service: form["service"]?.first,
                 scopes: (form["scope"] ?? []).flatMap { $0.split(separator: " ").map(String.init) })
         }
     }
@@ -40,13 +40,15 @@ public struct TokenEndpoint: Sendable {
         let issued_at: String
     }
 
-    func issue(_ request: Request, credentials: (String, String)?, service: String?, scopes: [String]) async throws -> Response {
+    func issue(
+        _ request: Request, source: String, credentials: (String, String)?, service: String?, scopes: [String]
+    ) async throws -> Response {
         if let service, service != authorizer.tokens.service {
             throw RegistryError(.denied, "unknown service '\(service.prefix(100))'", status: 400)
         }
         var identity = Identity.anonymous
         if let (name, password) = credentials {
-            guard let verified = try await authorizer.verifyPassword(name: name, password: password) else {
+            guard let verified = try await authorizer.verifyPassword(name: name, password: password, source: source) else {
                 throw RegistryError(.unauthorized, "invalid username or password")
             }
             identity = verified
