@@ -44,6 +44,7 @@ public struct ManagementAPI: Sendable {
         api.put("/projects/{name}/members/{user}") { request, context in
             try await setMember(request, context, project: context.parameters.require("name"), user: context.parameters.require("user"))
         }
+        addRobotRoutes(to: api)
         api.delete("/projects/{name}/members/{user}") { request, context in
             try await removeMember(request, context, project: context.parameters.require("name"), user: context.parameters.require("user"))
         }

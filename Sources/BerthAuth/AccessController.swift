@@ -15,8 +15,18 @@ public struct AccessController: Sendable {
         if identity.isAdmin { return Set(Action.allCases) }
         let project = try await accounts.project(named: repository.project)
         var granted: Set<Action> = project?.isPublic == true ? [.pull] : []
-        if let user = identity.name, project != nil, let role = try await accounts.role(of: user, in: repository.project) {
-            granted.formUnion(Permissions.actions(of: role))
+        guard project != nil else { return granted }
+        switch identity {
+        case .user(let name, _):
+            if let role = try await accounts.role(of: name, in: repository.project) {
+                granted.formUnion(Permissions.actions(of: role))
+            }
+        case .robot(let name):
+            if let robot = try await accounts.robot(named: name), robot.isUsable() {
+                granted.formUnion((robot.permissions[repository.project] ?? []).compactMap(Action.init(rawValue:)))
+            }
+        case .anonymous:
+            break
         }
         return granted
     }

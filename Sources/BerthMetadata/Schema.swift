@@ -48,6 +48,17 @@ enum Schema {
                 """,
                 "CREATE INDEX members_by_user ON members (user_name)",
             ],
+            [
+                """
+                CREATE TABLE robots (name \(f.text) PRIMARY KEY, project \(f.text), secret_hash \(f.text) NOT NULL,
+                    expires_at BIGINT, disabled BIGINT NOT NULL, created_at BIGINT NOT NULL)
+                """,
+                """
+                CREATE TABLE robot_permissions (robot \(f.text) NOT NULL, project \(f.text) NOT NULL, action \(f.text) NOT NULL,
+                    PRIMARY KEY (robot, project, action))
+                """,
+                "CREATE INDEX robots_by_project ON robots (project)",
+            ],
         ]
     }
 

@@ -2,15 +2,15 @@ import Foundation
 
 /// `AccountStore` over the same `SQLBackend` (and database) as the metadata.
 public final class SQLAccountStore: AccountStore {
-    private let backend: any SQLBackend
+    let backend: any SQLBackend
 
     /// The schema is migrated by `SQLMetadataStore`, which must be opened first.
     public init(backend: any SQLBackend) {
         self.backend = backend
     }
 
-    private static func millis(_ date: Date) -> Int64 { Int64(date.timeIntervalSince1970 * 1000) }
-    private static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
+    static func millis(_ date: Date) -> Int64 { Int64(date.timeIntervalSince1970 * 1000) }
+    static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
 
     private static func user(_ row: SQLRow) throws -> User {
         User(

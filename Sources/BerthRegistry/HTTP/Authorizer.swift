@@ -42,8 +42,10 @@ public struct Authorizer: Sendable {
         if header.hasPrefix("Bearer ") {
             do {
                 let claims = try tokens.verify(String(header.dropFirst(7)))
-                let identity: Identity = claims.sub.isEmpty
-                    ? .anonymous : .user(name: claims.sub, isAdmin: try await accounts.user(named: claims.sub)?.isAdmin ?? false)
+                let identity: Identity =
+                    if claims.sub.isEmpty { .anonymous }
+                    else if claims.sub.hasPrefix(Robot.prefix) { .robot(name: claims.sub) }
+                    else { .user(name: claims.sub, isAdmin: try await accounts.user(named: claims.sub)?.isAdmin ?? false) }
                 return Caller(identity: identity, grants: claims.access)
             } catch let error as TokenError {
                 throw challenge(request, scope: nil, message: error.description)
@@ -68,15 +70,23 @@ public struct Authorizer: Sendable {
             logger.warning("sign-in throttled", metadata: ["user": "\(name.prefix(64))", "source": "\(source)", "wait": "\(Int(wait.rounded(.up)))"])
             throw RegistryError(.tooManyRequests, "too many failed sign-ins: retry in \(Int(wait.rounded(.up))) s")
         }
-        let user = try await accounts.user(named: name)
-        let matches = passwords.verify(password, hash: user?.passwordHash ?? passwords.decoy)
-        guard let user, matches, !user.isDisabled else {
+        let identity: Identity?
+        if name.hasPrefix(Robot.prefix) {
+            let robot = try await accounts.robot(named: name)
+            let matches = passwords.verify(password, hash: robot?.secretHash ?? passwords.decoy)
+            identity = robot.flatMap { matches && $0.isUsable() ? .robot(name: $0.name) : nil }
+        } else {
+            let user = try await accounts.user(named: name)
+            let matches = passwords.verify(password, hash: user?.passwordHash ?? passwords.decoy)
+            identity = user.flatMap { matches && !$0.isDisabled ? .user(name: $0.name, isAdmin: $0.isAdmin) : nil }
+        }
+        guard let identity else {
             await throttle.failed(user: name, address: source)
             logger.notice("sign-in failed", metadata: ["user": "\(name.prefix(64))", "source": "\(source)"])
             return nil
         }
         await throttle.succeeded(user: name)
-        return .user(name: user.name, isAdmin: user.isAdmin)
+        return identity
     }
 
     /// Checks that `caller` may perform `action` on `repository`.
