@@ -66,6 +66,12 @@ public struct TokenService: Sendable {
         self.lifetime = lifetime
     }
 
+    /// Refresh tokens: same key and issuer, a 30-day lifetime and an
+    /// audience of their own, so they are never accepted as access tokens.
+    public var refreshing: TokenService {
+        TokenService(key: key, issuer: issuer, service: service + "#refresh", lifetime: 30 * 86400)
+    }
+
     /// The key in `path` (PEM), created with mode 0600 on first use.
     public static func loadOrCreateKey(at path: String) throws -> P256.Signing.PrivateKey {
         if let pem = try? String(contentsOfFile: path, encoding: .utf8) {

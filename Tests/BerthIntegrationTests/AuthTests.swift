@@ -206,3 +206,31 @@ struct BruteForceTests {
         try await registry.stop()
     }
 }
+
+@Suite("Refresh tokens")
+struct RefreshTokenTests {
+    @Test func offlineTokensRefreshAndAreNotAccessTokens() async throws {
+        let (registry, _) = try await AuthTests.start()
+        let form = "grant_type=password&username=dev&password=dev-pw&service=berth&access_type=offline&scope=repository:team/app:pull"
+        let first = try await registry.request(
+            .POST, "/service/token", headers: [("Content-Type", "application/x-www-form-urlencoded")], body: Array(form.utf8))
+        let refresh = try #require(try first.json()["refresh_token"] as? String)
+        // A refresh token does not open /v2.
+        #expect(try await registry.request(.GET, "/v2/team/app/tags/list", headers: [("Authorization", "Bearer \(refresh)")]).status == 401)
+        let renewed = try await registry.request(
+            .POST, "/service/token", headers: [("Content-Type", "application/x-www-form-urlencoded")],
+            body: Array("grant_type=refresh_token&refresh_token=\(refresh)&service=berth&scope=repository:team/app:pull,push".utf8))
+        #expect(renewed.status == 200)
+        let access = try #require(try renewed.json()["access_token"] as? String)
+        #expect(try AuthTests.grantedActions(access) == ["pull", "push"])
+        #expect(try await registry.request(.GET, "/v2/team/app/tags/list", headers: [("Authorization", "Bearer \(access)")]).status == 404)
+        let forged = try await registry.request(
+            .POST, "/service/token", headers: [("Content-Type", "application/x-www-form-urlencoded")],
+            body: Array("grant_type=refresh_token&refresh_token=\(access)&service=berth".utf8))
+        #expect(forged.status == 401)
+        // GET with offline_token=true gives one too.
+        let viaGet = try await registry.request(.GET, "/service/token?service=berth&offline_token=true", headers: [AuthTests.basic("dev")])
+        #expect(try viaGet.json()["refresh_token"] as? String != nil)
+        try await registry.stop()
+    }
+}

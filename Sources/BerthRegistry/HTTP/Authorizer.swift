@@ -16,6 +16,9 @@ public struct Authorizer: Sendable {
     public let accounts: any AccountStore
     public let access: AccessController
     public let tokens: TokenService
+    /// Long-lived tokens that only the token endpoint accepts (their
+    /// audience differs, so `/v2` never does).
+    public let refreshTokens: TokenService
     public let passwords: PasswordHasher
     /// Where clients fetch tokens; nil derives it from the request's Host.
     public let realm: String?
@@ -29,6 +32,7 @@ public struct Authorizer: Sendable {
         self.accounts = accounts
         self.access = AccessController(accounts: accounts)
         self.tokens = tokens
+        self.refreshTokens = tokens.refreshing
         self.passwords = passwords
         self.realm = realm
         self.throttle = throttle

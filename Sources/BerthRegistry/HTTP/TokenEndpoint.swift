@@ -1,4 +1,5 @@
 import BerthAuth
+import BerthMetadata
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -18,19 +19,59 @@ public struct TokenEndpoint: Sendable {
     public func addRoutes(to router: Router<BerthRequestContext>) {
         router.get("/service/token") { request, context in
             let query = request.uri.queryParameters
+            var identity = Identity.anonymous
+            if let (name, password) = Authorizer.basic(request.headers[.authorization] ?? "") {
+                identity = try await verified(name: name, password: password, source: context.source)
+            }
             return try await issue(
-                request, source: context.source, credentials: Authorizer.basic(request.headers[.authorization] ?? ""),
-                service: query["service"].map(String.init), scopes: query[values: "scope"].map(String.init))
+                identity, service: query["service"].map(String.init), scopes: query[values: "scope"].map(String.init),
+                offline: query["offline_token"] == "true")
         }
         router.post("/service/token") { request, context in
             var body = try await request.body.collect(upTo: 64 * 1024)
             let form = Self.parseForm(body.readString(length: body.readableBytes) ?? "")
-            guard form["grant_type"]?.first == "password", let user = form["username"]?.first, let password = form["password"]?.first
-            else { throw RegistryError(.unsupported, "grant_type must be password", status: 400) }
+            let identity: Identity
+            switch form["grant_type"]?.first {
+            case "password":
+                guard let user = form["username"]?.first, let password = form["password"]?.first else {
+                    throw RegistryError(.unsupported, "username and password are required", status: 400)
+                }
+                identity = try await verified(name: user, password: password, source: context.source)
+            case "refresh_token":
+                identity = try await refreshed(form["refresh_token"]?.first ?? "")
+            default:
+                throw RegistryError(.unsupported, "grant_type must be password or refresh_token", status: 400)
+            }
             return try await issue(
-                request, source: context.source, credentials: (user, password), service: form["service"]?.first,
-                scopes: (form["scope"] ?? []).flatMap { $0.split(separator: " ").map(String.init) })
+                identity, service: form["service"]?.first,
+                scopes: (form["scope"] ?? []).flatMap { $0.split(separator: " ").map(String.init) },
+                offline: form["access_type"]?.first == "offline")
         }
+    }
+
+    private func verified(name: String, password: String, source: String) async throws -> Identity {
+        guard let identity = try await authorizer.verifyPassword(name: name, password: password, source: source) else {
+            throw RegistryError(.unauthorized, "invalid username or password")
+        }
+        return identity
+    }
+
+    /// The identity a refresh token was issued to, if it is still valid and
+    /// the account still usable.
+    private func refreshed(_ token: String) async throws -> Identity {
+        guard let claims = try? authorizer.refreshTokens.verify(token), !claims.sub.isEmpty else {
+            throw RegistryError(.unauthorized, "invalid refresh token")
+        }
+        if claims.sub.hasPrefix(Robot.prefix) {
+            guard let robot = try await authorizer.accounts.robot(named: claims.sub), robot.isUsable() else {
+                throw RegistryError(.unauthorized, "invalid refresh token")
+            }
+            return .robot(name: robot.name)
+        }
+        guard let user = try await authorizer.accounts.user(named: claims.sub), !user.isDisabled else {
+            throw RegistryError(.unauthorized, "invalid refresh token")
+        }
+        return .user(name: user.name, isAdmin: user.isAdmin)
     }
 
     private struct TokenResponse: Encodable {
@@ -38,20 +79,14 @@ public struct TokenEndpoint: Sendable {
         let access_token: String
         let expires_in: Int
         let issued_at: String
+        let refresh_token: String?
     }
 
-    func issue(
-        _ request: Request, source: String, credentials: (String, String)?, service: String?, scopes: [String]
-    ) async throws -> Response {
+    /// A token for `identity`; with `offline`, also a long-lived refresh token
+    /// (for signed-in callers) that the OAuth2 form exchanges for new ones.
+    func issue(_ identity: Identity, service: String?, scopes: [String], offline: Bool) async throws -> Response {
         if let service, service != authorizer.tokens.service {
             throw RegistryError(.denied, "unknown service '\(service.prefix(100))'", status: 400)
-        }
-        var identity = Identity.anonymous
-        if let (name, password) = credentials {
-            guard let verified = try await authorizer.verifyPassword(name: name, password: password, source: source) else {
-                throw RegistryError(.unauthorized, "invalid username or password")
-            }
-            identity = verified
         }
         var entries: [AccessEntry] = []
         for scope in scopes.prefix(32) {
@@ -61,9 +96,11 @@ public struct TokenEndpoint: Sendable {
         }
         let now = Date()
         let token = try authorizer.tokens.issue(subject: identity.name ?? "", access: entries, now: now)
+        let refresh = offline && identity != .anonymous
+            ? try authorizer.refreshTokens.issue(subject: identity.name ?? "", access: [], now: now) : nil
         let body = TokenResponse(
             token: token, access_token: token, expires_in: Int(authorizer.tokens.lifetime),
-            issued_at: ISO8601DateFormatter().string(from: now))
+            issued_at: ISO8601DateFormatter().string(from: now), refresh_token: refresh)
         return Response(
             status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
             body: .init(byteBuffer: ByteBuffer(bytes: try JSONEncoder().encode(body))))
