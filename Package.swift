@@ -109,7 +109,7 @@ let package = Package(
         .executableTarget(
             name: "berth",
             dependencies: [
-                "BerthServer",
+                "BerthServer", "BerthAuth", "BerthMetadata",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

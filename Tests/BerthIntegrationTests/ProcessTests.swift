@@ -86,6 +86,33 @@ struct ProcessTests {
         _ = try await again.waitForExit()
     }
 
+    @Test func accountCommandsWorkWhileTheServerRuns() async throws {
+        let folder = TestRegistry.temporaryFolder()
+        let server = try await BerthProcess.start(dataFolder: folder, extraArguments: ["--auth", "token"])
+        let cli = [BerthProcess.executable]
+        let common = ["--data", folder, "--password-cost", "4"]
+        for command in [
+            ["user", "add", "alice", "--password", "alice-password", "--email", "alice@example.test"],
+            ["project", "add", "team"],
+            ["project", "member", "team", "alice", "developer"],
+        ] {
+            let result = try await runCommand(cli + command + common)
+            #expect(result.status == 0, "\(command): \(result.output)")
+        }
+        let robot = try await runCommand(cli + ["robot", "add", "team", "ci", "--permissions", "pull,push"] + common)
+        let secret = try #require(robot.output.split(separator: "\n").first { $0.hasPrefix("secret:") }?.split(separator: " ").last)
+        try await server.pushImage("team/app", tag: "1", headers: [AuthTests.basic("alice", "alice-password")])
+        try await server.pushImage("team/ci", tag: "1", headers: [AuthTests.basic("robot$team+ci", String(secret))])
+        #expect(try await server.request(.DELETE, "/v2/team/app/manifests/1", headers: [AuthTests.basic("alice", "alice-password")]).status == 403)
+        let users = try await runCommand(cli + ["user", "list"] + common)
+        #expect(users.output.contains("admin") && users.output.contains("alice"))
+        #expect(try await runCommand(cli + ["user", "disable", "alice"] + common).status == 0)
+        #expect(try await server.request(.GET, "/v2/team/app/tags/list", headers: [AuthTests.basic("alice", "alice-password")]).status == 401)
+        #expect(try await runCommand(cli + ["user", "add", "bob", "--password", "short"] + common).status != 0)
+        server.signal(SIGTERM)
+        _ = try await server.waitForExit()
+    }
+
     @Test func helpDocumentsTheSettings() async throws {
         let help = try await runCommand([BerthProcess.executable, "serve", "--help"])
         #expect(help.status == 0)
