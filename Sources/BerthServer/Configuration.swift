@@ -35,6 +35,9 @@ public struct Configuration: Sendable, Equatable {
     public var passwordCost: UInt8 = 10
     /// `admins` or `users`: who may create projects.
     public var usersCreateProjects = false
+    /// Whether a push into a missing project creates it (private, the
+    /// pusher its ProjectAdmin) instead of being refused.
+    public var autoCreateProjects = false
 
     public init() {}
 
@@ -43,6 +46,7 @@ public struct Configuration: Sendable, Equatable {
     static let keys = [
         "listen", "data", "log_level", "log_format", "upload_max_age", "upload_reap_interval", "max_blob_size",
         "auth", "admin_password", "token_lifetime", "realm", "service", "password_cost", "project_creation",
+        "auto_create_projects",
     ]
 
     /// Applies one setting given as text (from YAML, environment or a flag).
@@ -77,6 +81,9 @@ public struct Configuration: Sendable, Equatable {
         case "project_creation":
             guard ["admins", "users"].contains(value) else { throw ConfigurationError("project_creation must be admins or users") }
             usersCreateProjects = value == "users"
+        case "auto_create_projects":
+            guard let flag = Bool(value) else { throw ConfigurationError("auto_create_projects must be true or false") }
+            autoCreateProjects = flag
         case "password_cost":
             guard let cost = UInt8(value), (4...31).contains(cost) else { throw ConfigurationError("password_cost must be 4 to 31") }
             passwordCost = cost

@@ -60,7 +60,8 @@ public final class Server: Sendable {
         }
         let key = try TokenService.loadOrCreateKey(at: root + "/token-signing-key.pem")
         let tokens = TokenService(key: key, issuer: "berth", service: configuration.service, lifetime: configuration.tokenLifetime)
-        return Authorizer(accounts: accounts, tokens: tokens, passwords: passwords, realm: configuration.realm, logger: logger)
+        return Authorizer(accounts: accounts, tokens: tokens, passwords: passwords, realm: configuration.realm,
+            autoCreateProjects: configuration.autoCreateProjects, logger: logger)
     }
 
     private static func generatedPassword() -> String {

@@ -234,3 +234,42 @@ struct RefreshTokenTests {
         try await registry.stop()
     }
 }
+
+@Suite("Projects must exist before pushes")
+struct ProjectExistenceTests {
+    @Test func pushToAMissingProjectIsRefusedUnlessAutoCreated() async throws {
+        let (registry, _) = try await AuthTests.start()
+        let refused = try await registry.request(.POST, "/v2/ghost/app/blobs/uploads/", headers: [AuthTests.basic("admin")])
+        #expect(refused.status == 404)
+        #expect(refused.errorCodes == ["NAME_UNKNOWN"])
+        #expect(refused.text.contains("create it first"))
+        try await registry.stop()
+
+        let auto = try await TestRegistry.start {
+            $0.auth = "token"
+            $0.adminPassword = AuthTests.adminPassword
+            $0.passwordCost = 4
+            $0.autoCreateProjects = true
+        }
+        try await auto.pushImage("fresh/app", tag: "1", headers: [AuthTests.basic("admin", AuthTests.adminPassword)])
+        let project = try await auto.request(.GET, "/api/v1/projects/fresh", headers: [AuthTests.basic("admin", AuthTests.adminPassword)])
+        #expect(try project.json()["public"] as? Bool == false)
+        try await auto.stop()
+    }
+
+    @Test func projectAdminsManageMembersAndRobotsMaintainersDoNot() async throws {
+        let (registry, accounts) = try await AuthTests.start()
+        try await accounts.createUser(User(name: "boss", email: "", passwordHash: PasswordHasher(cost: 4).hash("boss-pw"), isAdmin: false))
+        try await accounts.setMember("boss", of: "team", role: .projectAdmin)
+        let body = Content.json(["user": "outsider", "role": "guest"])
+        let json = ("Content-Type", "application/json")
+        #expect(try await registry.request(.POST, "/api/v1/projects/team/members", headers: [AuthTests.basic("maint"), json], body: body).status == 403)
+        #expect(try await registry.request(.POST, "/api/v1/projects/team/members", headers: [AuthTests.basic("boss", "boss-pw"), json], body: body).status == 201)
+        let robot = Content.json(["name": "ci", "permissions": ["pull"]])
+        #expect(try await registry.request(.POST, "/api/v1/projects/team/robots", headers: [AuthTests.basic("maint"), json], body: robot).status == 403)
+        #expect(try await registry.request(.POST, "/api/v1/projects/team/robots", headers: [AuthTests.basic("boss", "boss-pw"), json], body: robot).status == 201)
+        #expect(try await registry.request(.PATCH, "/api/v1/projects/team", headers: [AuthTests.basic("dev"), json], body: Content.json(["public": true])).status == 403)
+        #expect(try await registry.request(.PATCH, "/api/v1/projects/team", headers: [AuthTests.basic("boss", "boss-pw"), json], body: Content.json(["public": true])).status == 200)
+        try await registry.stop()
+    }
+}

@@ -24,11 +24,15 @@ public struct Authorizer: Sendable {
     public let realm: String?
     let throttle: LoginThrottle
     let logger: Logger
+    /// Whether a push into a project that does not exist creates it
+    /// (private) instead of being refused.
+    let autoCreateProjects: Bool
 
     public init(
         accounts: any AccountStore, tokens: TokenService, passwords: PasswordHasher, realm: String?,
-        throttle: LoginThrottle = LoginThrottle(), logger: Logger
+        throttle: LoginThrottle = LoginThrottle(), autoCreateProjects: Bool = false, logger: Logger
     ) {
+        self.autoCreateProjects = autoCreateProjects
         self.accounts = accounts
         self.access = AccessController(accounts: accounts)
         self.tokens = tokens
@@ -93,8 +97,20 @@ public struct Authorizer: Sendable {
         return identity
     }
 
-    /// Checks that `caller` may perform `action` on `repository`.
+    /// Checks that `caller` may perform `action` on `repository`. Pushes
+    /// need the project to exist (or to be auto-created).
     func require(_ action: Action, on repository: RepositoryName, caller: Caller, request: Request) async throws {
+        if action == .push, caller.identity != .anonymous, try await accounts.project(named: repository.project) == nil {
+            guard autoCreateProjects, case .user(let name, let isAdmin) = caller.identity else {
+                throw RegistryError(
+                    .nameUnknown,
+                    "project \(repository.project) does not exist: create it first (berth project add, or POST /api/v1/projects)",
+                    detail: ["project": repository.project])
+            }
+            try? await accounts.createProject(Project(name: repository.project, isPublic: false))
+            if !isAdmin { try await accounts.setMember(name, of: repository.project, role: .projectAdmin) }
+            logger.notice("project created by a push", metadata: ["project": "\(repository.project)", "by": "\(name)"])
+        }
         let scope = "repository:\(repository):\(action == .pull ? "pull" : action == .push ? "pull,push" : action.rawValue)"
         if let grants = caller.grants {
             let entry = grants.first { $0.type == "repository" && $0.name == repository.value }
