@@ -26,6 +26,7 @@ public struct ManagementAPI: Sendable {
 
     public func addRoutes(to router: Router<BerthRequestContext>) {
         let api = router.group("/api/v1")
+        api.get("/openapi.json") { _, _ in OpenAPIDocument.response() }
         api.get("/me") { request, context in try await me(request, context) }
         api.get("/users") { request, context in try await listUsers(request, context) }
         api.post("/users") { request, context in try await createUser(request, context) }

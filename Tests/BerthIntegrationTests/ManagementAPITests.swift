@@ -101,3 +101,32 @@ struct ManagementAPITests {
         try await registry.stop()
     }
 }
+
+@Suite("The OpenAPI document")
+struct OpenAPITests {
+    @Test func describesEveryRouteAndValidates() async throws {
+        let (registry, _) = try await AuthTests.start()
+        let response = try await registry.request(.GET, "/api/v1/openapi.json")
+        #expect(response.status == 200)
+        let document = try response.json()
+        let paths = try #require(document["paths"] as? [String: [String: Any]])
+        for (path, methods) in [
+            ("/api/v1/me", ["get"]), ("/api/v1/users", ["get", "post"]), ("/api/v1/users/{name}", ["get", "patch", "delete"]),
+            ("/api/v1/projects", ["get", "post"]), ("/api/v1/projects/{name}", ["get", "patch", "delete"]),
+            ("/api/v1/projects/{name}/members", ["get", "post"]), ("/api/v1/projects/{name}/members/{user}", ["put", "delete"]),
+            ("/api/v1/projects/{name}/robots", ["get", "post"]), ("/api/v1/projects/{name}/robots/{robot}", ["patch", "delete"]),
+            ("/api/v1/projects/{name}/robots/{robot}/secret", ["post"]), ("/api/v1/robots", ["get", "post"]),
+            ("/api/v1/robots/{robot}", ["patch", "delete"]), ("/api/v1/robots/{robot}/secret", ["post"]),
+        ] {
+            #expect(Set(paths[path]?.keys.map { $0 } ?? []) == Set(methods), "\(path)")
+        }
+        // openapi-spec-validator, where Python has it (CI's image does).
+        let file = TestRegistry.temporaryFolder() + "/openapi.json"
+        try Data(response.body).write(to: URL(fileURLWithPath: file))
+        let check = try await runCommand(["python3", "-c", "import json,sys; from openapi_spec_validator import validate; validate(json.load(open(sys.argv[1]))); print('valid')", file])
+        if !check.output.contains("No module named") {
+            #expect(check.output.contains("valid"), "\(check.output)")
+        }
+        try await registry.stop()
+    }
+}

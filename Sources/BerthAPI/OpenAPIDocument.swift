@@ -1,0 +1,108 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// The OpenAPI 3 description of `/api/v1`, served at `/api/v1/openapi.json`.
+/// Kept beside the handlers; a test checks that every route is described
+/// and that the document validates.
+enum OpenAPIDocument {
+    static func response() -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    static let bytes: [UInt8] = {
+        let document: [String: Any] = [
+            "openapi": "3.0.3",
+            "info": ["title": "Berth management API", "version": "1"],
+            "security": [["basic": [String]()]],
+            "paths": paths,
+            "components": [
+                "securitySchemes": ["basic": ["type": "http", "scheme": "basic"]],
+                "responses": ["Error": ["description": "a spec error body", "content": ["application/json": ["schema": ref("Errors")]]]],
+                "schemas": schemas,
+            ],
+        ]
+        return Array(try! JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes]))
+    }()
+
+    private static func ref(_ schema: String) -> [String: String] { ["$ref": "#/components/schemas/\(schema)"] }
+
+    private static func op(_ summary: String, body: String? = nil, ok: String = "200", params: [String] = []) -> [String: Any] {
+        var operation: [String: Any] = [
+            "summary": summary,
+            "parameters": params.map { ["name": $0, "in": "path", "required": true, "schema": ["type": "string"]] as [String: Any] },
+            "responses": [ok: ["description": "success"]].merging(
+                ["400", "401", "403", "404"].map { ($0, ["$ref": "#/components/responses/Error"]) }, uniquingKeysWith: { $1 }),
+        ]
+        if let body {
+            operation["requestBody"] = ["required": true, "content": ["application/json": ["schema": ref(body)]]]
+        }
+        return operation
+    }
+
+    static var paths: [String: [String: Any]] { [
+        "/api/v1/me": ["get": op("The signed-in user")],
+        "/api/v1/users": ["get": op("List users (admins)"), "post": op("Create a user (admins)", body: "NewUser", ok: "201")],
+        "/api/v1/users/{name}": [
+            "get": op("Get a user", params: ["name"]), "patch": op("Change a user", body: "UserChange", params: ["name"]),
+            "delete": op("Delete a user (admins)", ok: "204", params: ["name"]),
+        ],
+        "/api/v1/projects": ["get": op("List visible projects"), "post": op("Create a project", body: "NewProject", ok: "201")],
+        "/api/v1/projects/{name}": [
+            "get": op("Get a project", params: ["name"]), "patch": op("Change visibility", body: "ProjectChange", params: ["name"]),
+            "delete": op("Delete an empty project", ok: "204", params: ["name"]),
+        ],
+        "/api/v1/projects/{name}/members": [
+            "get": op("List members", params: ["name"]), "post": op("Add a member", body: "Member", ok: "201", params: ["name"]),
+        ],
+        "/api/v1/projects/{name}/members/{user}": [
+            "put": op("Change a member's role", body: "Role", params: ["name", "user"]),
+            "delete": op("Remove a member", ok: "204", params: ["name", "user"]),
+        ],
+        "/api/v1/projects/{name}/robots": [
+            "get": op("List project robots", params: ["name"]),
+            "post": op("Create robot$project+name; the secret is returned once", body: "NewRobot", ok: "201", params: ["name"]),
+        ],
+        "/api/v1/projects/{name}/robots/{robot}": [
+            "patch": op("Change permissions or disable", body: "RobotChange", params: ["name", "robot"]),
+            "delete": op("Delete a robot", ok: "204", params: ["name", "robot"]),
+        ],
+        "/api/v1/projects/{name}/robots/{robot}/secret": ["post": op("Regenerate the secret", params: ["name", "robot"])],
+        "/api/v1/robots": ["get": op("List system robots (admins)"), "post": op("Create a system robot (admins)", body: "NewRobot", ok: "201")],
+        "/api/v1/robots/{robot}": [
+            "patch": op("Change a system robot", body: "RobotChange", params: ["robot"]),
+            "delete": op("Delete a system robot", ok: "204", params: ["robot"]),
+        ],
+        "/api/v1/robots/{robot}/secret": ["post": op("Regenerate a system robot's secret", params: ["robot"])],
+    ] }
+
+    private static func object(_ properties: [String: [String: Any]], required: [String] = []) -> [String: Any] {
+        var schema: [String: Any] = ["type": "object", "properties": properties]
+        if !required.isEmpty { schema["required"] = required }
+        return schema
+    }
+
+    private static var string: [String: Any] { ["type": "string"] }
+    private static var boolean: [String: Any] { ["type": "boolean"] }
+    private static var role: [String: Any] { ["type": "string", "enum": ["guest", "developer", "maintainer", "projectadmin"]] }
+    private static var actions: [String: Any] { ["type": "array", "items": ["type": "string", "enum": ["pull", "push", "delete"]]] }
+    private static var projectActions: [String: Any] { ["type": "object", "additionalProperties": actions] }
+
+    static var schemas: [String: Any] { [
+        "NewUser": object(
+            ["name": string, "password": ["type": "string", "minLength": 8], "email": string, "admin": boolean],
+            required: ["name", "password"]),
+        "UserChange": object(["password": ["type": "string", "minLength": 8], "email": string, "admin": boolean, "disabled": boolean]),
+        "NewProject": object(["name": string, "public": boolean], required: ["name"]),
+        "ProjectChange": object(["public": boolean], required: ["public"]),
+        "Member": object(["user": string, "role": role], required: ["user", "role"]),
+        "Role": object(["role": role], required: ["role"]),
+        "NewRobot": object(
+            ["name": string, "permissions": actions, "projects": projectActions, "expires_in_days": ["type": "integer"]],
+            required: ["name"]),
+        "RobotChange": object(["permissions": actions, "projects": projectActions, "disabled": boolean]),
+        "Errors": object([
+            "errors": ["type": "array", "items": object(["code": string, "message": string])]
+        ]),
+    ] }
+}
