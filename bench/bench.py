@@ -268,8 +268,9 @@ def main():
 
     servers = {}
     port = free_port()
+    # Both registries run without authentication: the same work per request.
     servers["berth"] = Server("berth", [args.berth, "serve", "--listen", f"127.0.0.1:{port}", "--data", f"{work}/berth",
-                                        "--log-level", "error"], f"http://127.0.0.1:{port}", work)
+                                        "--log-level", "error", "--auth", "none"], f"http://127.0.0.1:{port}", work)
     port = free_port()
     with open(f"{work}/registry.yml", "w") as f:
         f.write(f"version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n"

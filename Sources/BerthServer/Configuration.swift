@@ -19,9 +19,10 @@ public struct Configuration: Sendable, Equatable {
     public var uploadReapInterval: TimeInterval = 600
     /// The largest blob accepted, in bytes.
     public var maxBlobSize: Int64 = 64 << 30
-    /// `none` (anyone may do anything: a private laptop registry) or
-    /// `token` (users, projects, roles; Docker token authentication).
-    public var auth = "none"
+    /// `token` (users, projects, roles; Docker token authentication) or
+    /// `none` (anyone may do anything: the documented exception, for a
+    /// private laptop registry).
+    public var auth = "token"
     /// The password `admin` gets at first start; generated and logged once when unset.
     public var adminPassword: String?
     /// How long issued tokens last, in seconds.

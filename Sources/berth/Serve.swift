@@ -39,7 +39,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Largest blob accepted: bytes or 512MiB, 64GiB (default 64GiB).")
     var maxBlobSize: String?
 
-    @Option(name: .long, help: "none (no accounts: a private laptop registry) or token (users, projects, Docker token auth). Default none.")
+    @Option(name: .long, help: "token (users, projects, robots, Docker token auth; the default) or none (anyone may push: only for a private laptop registry).")
     var auth: String?
 
     @Option(name: .long, help: "Lifetime of issued tokens (default 5m).")

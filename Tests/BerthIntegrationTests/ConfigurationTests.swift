@@ -8,6 +8,7 @@ struct ConfigurationTests {
         let configuration = Configuration()
         #expect(configuration.listen == "127.0.0.1:5000")
         #expect(configuration.data == "./berth-data")
+        #expect(configuration.auth == "token")
         #expect(try configuration.address == ("127.0.0.1", 5000))
     }
 

@@ -57,7 +57,8 @@ final class BerthProcess: RegistryClient, @unchecked Sendable {
     private init(dataFolder: String, extraArguments: [String] = []) throws {
         self.dataFolder = dataFolder
         process.executableURL = URL(fileURLWithPath: Self.executable)
-        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--data", dataFolder, "--log-level", "notice"] + extraArguments
+        let auth = extraArguments.contains("--auth") ? [] : ["--auth", "none"]
+        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--data", dataFolder, "--log-level", "notice"] + auth + extraArguments
         log = Pipe()
         process.standardError = log
         process.standardOutput = FileHandle.nullDevice

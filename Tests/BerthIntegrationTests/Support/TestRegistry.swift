@@ -22,6 +22,8 @@ final class TestRegistry: RegistryClient {
         var configuration = Configuration()
         configuration.listen = "127.0.0.1:0"
         configuration.data = folder
+        // The Distribution API suites test the protocol; access control has suites of its own.
+        configuration.auth = "none"
         configure(&configuration)
         var logger = Logger(label: "berth-test")
         logger.logLevel = ProcessInfo.processInfo.environment["BERTH_TEST_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .critical
