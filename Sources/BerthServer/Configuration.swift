@@ -32,6 +32,9 @@ public struct Configuration: Sendable, Equatable {
     public var realm: String?
     /// The `service` (audience) tokens are issued for.
     public var service = "berth"
+    /// PEM file of the P-256 key tokens are signed with; generated into the
+    /// data folder when unset (nodes sharing a database must share it).
+    public var tokenKey: String?
     /// bcrypt cost for passwords.
     public var passwordCost: UInt8 = 10
     /// `admins` or `users`: who may create projects.
@@ -47,7 +50,7 @@ public struct Configuration: Sendable, Equatable {
     static let keys = [
         "listen", "data", "log_level", "log_format", "upload_max_age", "upload_reap_interval", "max_blob_size",
         "auth", "admin_password", "token_lifetime", "realm", "service", "password_cost", "project_creation",
-        "auto_create_projects",
+        "auto_create_projects", "token_key",
     ]
 
     /// Applies one setting given as text (from YAML, environment or a flag).
@@ -76,6 +79,7 @@ public struct Configuration: Sendable, Equatable {
             adminPassword = value
         case "token_lifetime": tokenLifetime = try Self.parseDuration(value, key: key)
         case "realm": realm = value
+        case "token_key": tokenKey = value
         case "service":
             guard !value.isEmpty, !value.contains("\"") else { throw ConfigurationError("service must be a plain name") }
             service = value

@@ -58,7 +58,7 @@ public final class Server: Sendable {
                 logger.notice("created the administrator 'admin' with BERTH_ADMIN_PASSWORD")
             }
         }
-        let key = try TokenService.loadOrCreateKey(at: root + "/token-signing-key.pem")
+        let key = try TokenService.loadOrCreateKey(at: configuration.tokenKey ?? root + "/token-signing-key.pem")
         let tokens = TokenService(key: key, issuer: "berth", service: configuration.service, lifetime: configuration.tokenLifetime)
         return Authorizer(accounts: accounts, tokens: tokens, passwords: passwords, realm: configuration.realm,
             autoCreateProjects: configuration.autoCreateProjects, logger: logger)

@@ -185,6 +185,22 @@ struct AuthTests {
             "oci:\(layout.path):v1", "docker://\(host)/team/app:v2",
         ])
         #expect(refused.status != 0)
+        // A robot account, as CI uses it.
+        let created = try await registry.request(
+            .POST, "/api/v1/projects/team/robots", headers: [Self.basic("admin"), ("Content-Type", "application/json")],
+            body: Content.json(["name": "ci", "permissions": ["pull", "push"]]))
+        let secret = try #require(try created.json()["secret"] as? String)
+        _ = try await SkopeoTests.skopeo([
+            "copy", "--dest-tls-verify=false", "--dest-creds", "robot$team+ci:\(secret)", "--preserve-digests",
+            "oci:\(layout.path):v1", "docker://\(host)/team/robot-pushed:v1",
+        ])
+        let head = try await registry.request(.HEAD, "/v2/team/robot-pushed/manifests/v1", headers: [Self.basic("admin"), ("Accept", "*/*")])
+        #expect(head.header("Docker-Content-Digest") == Content.digest(image).description)
+        let robotRefused = try await runCommand([
+            "skopeo", "--insecure-policy", "copy", "--dest-tls-verify=false", "--dest-creds", "robot$team+ci:\(secret)",
+            "oci:\(layout.path):v1", "docker://\(host)/open/app:v9",
+        ])
+        #expect(robotRefused.status != 0)
         try await registry.stop()
     }
 }
