@@ -87,7 +87,7 @@ extension ManagementAPI {
         let body = try await Self.decode(NewRobot.self, request, context)
         try Self.validName(body.name, what: "robot")
         let permissions = try await permissionMap(project: project, actions: body.permissions, projects: body.projects)
-        let secret = Self.generateSecret()
+        let secret = Secrets.random(length: 32)
         let days = body.expires_in_days ?? 0
         let robot = Robot(
             name: Robot.fullName(body.name, project: project), project: project, secretHash: authorizer.passwords.hash(secret),
@@ -115,7 +115,7 @@ extension ManagementAPI {
 
     private func regenerateSecret(_ name: String) async throws -> Response {
         guard var robot = try await accounts.robot(named: name) else { throw Self.robotUnknown(name) }
-        let secret = Self.generateSecret()
+        let secret = Secrets.random(length: 32)
         robot.secretHash = authorizer.passwords.hash(secret)
         _ = try await accounts.updateRobot(robot)
         return try Self.json(Self.robotBody(robot, secret: secret))
@@ -153,9 +153,4 @@ extension ManagementAPI {
         RegistryError(.nameUnknown, "no robot \(name.prefix(80))", status: 404)
     }
 
-    static func generateSecret() -> String {
-        let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-        var generator = SystemRandomNumberGenerator()
-        return String((0..<32).map { _ in alphabet.randomElement(using: &generator)! })
-    }
 }

@@ -49,7 +49,7 @@ public final class Server: Sendable {
         let accounts = SQLAccountStore(backend: backend)
         let passwords = PasswordHasher(cost: configuration.passwordCost)
         if try await accounts.user(named: "admin") == nil {
-            let password = configuration.adminPassword ?? Self.generatedPassword()
+            let password = configuration.adminPassword ?? Secrets.random(length: 24, readable: true)
             try await accounts.createUser(User(name: "admin", email: "", passwordHash: passwords.hash(password), isAdmin: true))
             if configuration.adminPassword == nil {
                 // Shown this once, as documented: there is no other way to learn it.
@@ -64,11 +64,6 @@ public final class Server: Sendable {
             autoCreateProjects: configuration.autoCreateProjects, logger: logger)
     }
 
-    private static func generatedPassword() -> String {
-        let alphabet = Array("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
-        var generator = SystemRandomNumberGenerator()
-        return String((0..<24).map { _ in alphabet.randomElement(using: &generator)! })
-    }
 
     /// The HTTP application with every route, and the background services.
     /// `onRunning` receives the port actually bound (useful with port 0).

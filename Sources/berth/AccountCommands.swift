@@ -189,9 +189,7 @@ struct RobotCommand: AsyncParsableCommand {
             guard !actions.isEmpty, actions.allSatisfy({ Action(rawValue: $0) != nil }) else {
                 throw ValidationError("permissions are pull, push and delete")
             }
-            let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-            var generator = SystemRandomNumberGenerator()
-            let secret = String((0..<32).map { _ in alphabet.randomElement(using: &generator)! })
+            let secret = Secrets.random(length: 32)
             let robot = Robot(
                 name: Robot.fullName(name, project: project), project: project, secretHash: options.hasher.hash(secret),
                 permissions: [project: actions], expiresAt: expiresInDays.map { Date().addingTimeInterval(Double($0) * 86400) })
