@@ -37,24 +37,6 @@ final class PosixFile: @unchecked Sendable {
         return Int64(st.st_size)
     }
 
-    /// Writes every readable byte of `buffer` at the end of the file.
-    func writeAll(_ buffer: ByteBuffer) throws(PosixError) {
-        var failure: PosixError?
-        buffer.withUnsafeReadableBytes { bytes in
-            var done = 0
-            while done < bytes.count {
-                let n = write(fd, bytes.baseAddress! + done, bytes.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = PosixError(operation: "write", path: "")
-                    return
-                }
-                done += n
-            }
-        }
-        if let failure { throw failure }
-    }
-
     /// Writes every readable byte of `buffers`, in order, at the end of the
     /// file with as few system calls as `writev` allows and no copying.
     func writeAll(_ buffers: [ByteBuffer]) throws(PosixError) {
