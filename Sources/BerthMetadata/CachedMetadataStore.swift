@@ -113,6 +113,10 @@ public final class CachedMetadataStore: MetadataStore {
         try await base.repositoryExists(repository)
     }
 
+    public func storedBytes() async throws -> Int64 {
+        try await base.storedBytes()
+    }
+
     public func tags(_ repository: RepositoryName, after last: String?, limit: Int) async throws -> [String] {
         try await base.tags(repository, after: last, limit: limit)
     }

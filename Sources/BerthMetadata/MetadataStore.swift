@@ -10,6 +10,8 @@ public protocol MetadataStore: Sendable {
     /// Repository names after `last` in lexical order, at most `limit`.
     func repositories(after last: String?, limit: Int) async throws -> [String]
     func repositoryExists(_ repository: RepositoryName) async throws -> Bool
+    /// Bytes of all blobs the registry knows, each counted once.
+    func storedBytes() async throws -> Int64
 
     // Blobs
     /// The size of `digest` if `repository` may read it, else nil.

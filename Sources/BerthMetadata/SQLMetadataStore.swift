@@ -33,6 +33,12 @@ public final class SQLMetadataStore: MetadataStore {
         }
     }
 
+    public func storedBytes() async throws -> Int64 {
+        try await backend.read { db in
+            try db.row("SELECT COALESCE(SUM(size), 0) AS bytes FROM blobs")?.integer("bytes") ?? 0
+        }
+    }
+
     private static func ensureRepository(_ db: any SQLSession, _ repository: RepositoryName, now: Int64) throws {
         try db.execute(
             "INSERT INTO repositories (name, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING", .text(repository.value), .integer(now))

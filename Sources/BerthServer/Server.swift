@@ -69,12 +69,15 @@ public final class Server: Sendable {
     /// `onRunning` receives the port actually bound (useful with port 0).
     public func application(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
         let router = Router(context: BerthRequestContext.self)
+        let metrics = RequestMetrics()
+        router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: AccessLogMiddleware())
         router.add(middleware: ErrorMiddleware())
         router.get("/healthz") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{\"status\":\"ok\"}")))
         }
         DistributionAPI(registry: registry, authorizer: authorizer).addRoutes(to: router)
+        MetricsEndpoint(metrics: metrics, registry: registry).addRoutes(to: router)
         if let authorizer {
             TokenEndpoint(authorizer: authorizer).addRoutes(to: router)
             ManagementAPI(authorizer: authorizer, metadata: metadata, usersCreateProjects: configuration.usersCreateProjects)
