@@ -66,11 +66,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Rules on what may change: tag immutability (retention and quotas next).
+        .target(
+            name: "BerthPolicies",
+            dependencies: ["OCI", "BerthMetadata"],
+            swiftSettings: swiftSettings
+        ),
         // RegistryService and the /v2 Distribution API routes.
         .target(
             name: "BerthRegistry",
             dependencies: [
-                "OCI", "BerthStorage", "BerthMetadata", "BerthAuth",
+                "OCI", "BerthStorage", "BerthMetadata", "BerthAuth", "BerthPolicies",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -82,7 +88,7 @@ let package = Package(
         .target(
             name: "BerthAPI",
             dependencies: [
-                "OCI", "BerthMetadata", "BerthAuth", "BerthRegistry",
+                "OCI", "BerthMetadata", "BerthAuth", "BerthRegistry", "BerthPolicies",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -94,7 +100,7 @@ let package = Package(
         .target(
             name: "BerthServer",
             dependencies: [
-                "OCI", "BerthStorage", "BerthMetadata", "BerthAuth", "BerthRegistry", "BerthAPI",
+                "OCI", "BerthStorage", "BerthMetadata", "BerthAuth", "BerthPolicies", "BerthRegistry", "BerthAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -115,6 +121,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "OCITests", dependencies: ["OCI"], swiftSettings: testSettings),
+        .testTarget(name: "BerthPoliciesTests", dependencies: ["BerthPolicies"], swiftSettings: testSettings),
         .testTarget(
             name: "BerthAuthTests",
             dependencies: ["BerthAuth", "BerthMetadata", "OCI", .product(name: "Crypto", package: "swift-crypto")],

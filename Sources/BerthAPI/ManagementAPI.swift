@@ -13,12 +13,14 @@ import OCI
 public struct ManagementAPI: Sendable {
     let authorizer: Authorizer
     let metadata: any MetadataStore
+    let rules: any ImmutabilityRuleStore
     /// Whether any signed-in user may create projects (else admins only).
     let usersCreateProjects: Bool
 
-    public init(authorizer: Authorizer, metadata: any MetadataStore, usersCreateProjects: Bool) {
+    public init(authorizer: Authorizer, metadata: any MetadataStore, rules: any ImmutabilityRuleStore, usersCreateProjects: Bool) {
         self.authorizer = authorizer
         self.metadata = metadata
+        self.rules = rules
         self.usersCreateProjects = usersCreateProjects
     }
 
@@ -46,6 +48,7 @@ public struct ManagementAPI: Sendable {
             try await setMember(request, context, project: context.parameters.require("name"), user: context.parameters.require("user"))
         }
         addRobotRoutes(to: api)
+        addPolicyRoutes(to: api)
         api.delete("/projects/{name}/members/{user}") { request, context in
             try await removeMember(request, context, project: context.parameters.require("name"), user: context.parameters.require("user"))
         }

@@ -74,6 +74,11 @@ enum OpenAPIDocument {
             "delete": op("Delete a system robot", ok: "204", params: ["robot"]),
         ],
         "/api/v1/robots/{robot}/secret": ["post": op("Regenerate a system robot's secret", params: ["robot"])],
+        "/api/v1/projects/{name}/immutability-rules": [
+            "get": op("List tag immutability rules", params: ["name"]),
+            "post": op("Add a rule (Maintainers and above)", body: "ImmutabilityRule", ok: "201", params: ["name"]),
+        ],
+        "/api/v1/projects/{name}/immutability-rules/{id}": ["delete": op("Delete a rule", ok: "204", params: ["name", "id"])],
     ] }
 
     private static func object(_ properties: [String: [String: Any]], required: [String] = []) -> [String: Any] {
@@ -100,6 +105,7 @@ enum OpenAPIDocument {
         "NewRobot": object(
             ["name": string, "permissions": actions, "projects": projectActions, "expires_in_days": ["type": "integer"]],
             required: ["name"]),
+        "ImmutabilityRule": object(["repository": string, "tag": string], required: ["repository", "tag"]),
         "RobotChange": object(["permissions": actions, "projects": projectActions, "disabled": boolean]),
         "Errors": object([
             "errors": ["type": "array", "items": object(["code": string, "message": string])]

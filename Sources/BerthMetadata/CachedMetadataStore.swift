@@ -84,9 +84,13 @@ public final class CachedMetadataStore: MetadataStore {
         return try await base.unlinkBlob(repository, digest)
     }
 
-    public func putManifest(_ repository: RepositoryName, _ manifest: Manifest, tag: Tag?) async throws {
+    public func putManifest(_ repository: RepositoryName, _ manifest: Manifest, tag: Tag?, refusingMove: RegistryError?) async throws {
         defer { if let tag { tags.forget(RepositoryTag(repository: repository.value, tag: tag.value)) } }
-        try await base.putManifest(repository, manifest, tag: tag)
+        try await base.putManifest(repository, manifest, tag: tag, refusingMove: refusingMove)
+    }
+
+    public func tags(_ repository: RepositoryName, pointingAt digest: Digest) async throws -> [String] {
+        try await base.tags(repository, pointingAt: digest)
     }
 
     public func deleteManifest(_ repository: RepositoryName, _ digest: Digest) async throws -> Bool {

@@ -27,8 +27,11 @@ public protocol MetadataStore: Sendable {
     func manifest(_ repository: RepositoryName, _ reference: Reference) async throws -> StoredManifest?
     /// Stores a manifest after checking, atomically, that everything it
     /// references is in the repository; points `tag` at it when given.
-    /// Throws `MANIFEST_BLOB_UNKNOWN` naming the first missing reference.
-    func putManifest(_ repository: RepositoryName, _ manifest: Manifest, tag: Tag?) async throws
+    /// Throws `MANIFEST_BLOB_UNKNOWN` naming the first missing reference,
+    /// and `refusingMove` if the tag points at another digest (immutable tags).
+    func putManifest(_ repository: RepositoryName, _ manifest: Manifest, tag: Tag?, refusingMove: RegistryError?) async throws
+    /// The tags pointing at `digest`.
+    func tags(_ repository: RepositoryName, pointingAt digest: Digest) async throws -> [String]
     /// Deletes a manifest and every tag pointing at it. False when absent.
     func deleteManifest(_ repository: RepositoryName, _ digest: Digest) async throws -> Bool
     /// Removes one tag; the manifest stays. False when absent.

@@ -4,7 +4,7 @@ import OCI
 /// `MetadataStore` over any `SQLBackend`: one implementation of the queries
 /// for SQLite and PostgreSQL alike.
 public final class SQLMetadataStore: MetadataStore {
-    private let backend: any SQLBackend
+    let backend: any SQLBackend
 
     /// Opens the store, migrating the schema to the newest version first.
     public init(backend: any SQLBackend) async throws {
@@ -109,11 +109,17 @@ public final class SQLMetadataStore: MetadataStore {
             content: Data(try row.bytes("content")))
     }
 
-    public func putManifest(_ repository: RepositoryName, _ manifest: Manifest, tag: Tag?) async throws {
+    public func putManifest(_ repository: RepositoryName, _ manifest: Manifest, tag: Tag?, refusingMove: RegistryError?) async throws {
         let now = Self.millis()
         let annotations = try manifest.annotations.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
         let (r, d) = (SQLValue.text(repository.value), SQLValue.text(manifest.digest.description))
         try await backend.transaction(durable: true) { db in
+            if let refusingMove, let tag,
+               let current = try db.row("SELECT digest FROM tags WHERE repository = ? AND name = ?", r, .text(tag.value)),
+               try current.text("digest") != manifest.digest.description
+            {
+                throw refusingMove
+            }
             try Self.checkReferences(db, repository, manifest)
             try Self.ensureRepository(db, repository, now: now)
             try db.execute(
@@ -194,6 +200,14 @@ public final class SQLMetadataStore: MetadataStore {
             try db.rows(
                 "SELECT name FROM tags WHERE repository = ? AND name > ? ORDER BY name LIMIT ?",
                 .text(repository.value), .text(last ?? ""), .integer(Int64(limit))
+            ).map { try $0.text("name") }
+        }
+    }
+
+    public func tags(_ repository: RepositoryName, pointingAt digest: Digest) async throws -> [String] {
+        try await backend.read { db in
+            try db.rows(
+                "SELECT name FROM tags WHERE repository = ? AND digest = ? ORDER BY name", .text(repository.value), .text(digest.description)
             ).map { try $0.text("name") }
         }
     }

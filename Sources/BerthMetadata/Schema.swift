@@ -59,6 +59,13 @@ enum Schema {
                 """,
                 "CREATE INDEX robots_by_project ON robots (project)",
             ],
+            [
+                """
+                CREATE TABLE immutability_rules (id \(f.text) PRIMARY KEY, project \(f.text) NOT NULL,
+                    repository_pattern \(f.text) NOT NULL, tag_pattern \(f.text) NOT NULL, created_at BIGINT NOT NULL)
+                """,
+                "CREATE INDEX immutability_rules_by_project ON immutability_rules (project)",
+            ],
         ]
     }
 

@@ -1,6 +1,7 @@
 import BerthAPI
 import BerthAuth
 import BerthMetadata
+import BerthPolicies
 import BerthRegistry
 import BerthStorage
 import Foundation
@@ -37,7 +38,7 @@ public final class Server: Sendable {
         metadata = try await SQLMetadataStore(backend: backend)
         registry = RegistryService(
             blobs: blobs, metadata: CachedMetadataStore(metadata), limits: RegistryLimits(maxBlobSize: configuration.maxBlobSize),
-            logger: logger)
+            immutability: TagImmutability(rules: metadata), logger: logger)
         authorizer = configuration.auth == "token"
             ? try await Self.authorizer(configuration, backend: backend, root: root, logger: logger) : nil
     }
@@ -80,7 +81,8 @@ public final class Server: Sendable {
         MetricsEndpoint(metrics: metrics, registry: registry).addRoutes(to: router)
         if let authorizer {
             TokenEndpoint(authorizer: authorizer).addRoutes(to: router)
-            ManagementAPI(authorizer: authorizer, metadata: metadata, usersCreateProjects: configuration.usersCreateProjects)
+            ManagementAPI(
+                authorizer: authorizer, metadata: metadata, rules: metadata, usersCreateProjects: configuration.usersCreateProjects)
                 .addRoutes(to: router)
         }
         let reaper = UploadReaper(

@@ -1,4 +1,5 @@
 import BerthMetadata
+import BerthPolicies
 import BerthStorage
 import Foundation
 import Logging
@@ -25,12 +26,18 @@ public final class RegistryService: Sendable {
     let blobs: any BlobStore
     let metadata: any MetadataStore
     public let limits: RegistryLimits
+    /// nil: no tag is immutable.
+    let immutability: TagImmutability?
     let logger: Logger
 
-    public init(blobs: any BlobStore, metadata: any MetadataStore, limits: RegistryLimits = .init(), logger: Logger) {
+    public init(
+        blobs: any BlobStore, metadata: any MetadataStore, limits: RegistryLimits = .init(), immutability: TagImmutability? = nil,
+        logger: Logger
+    ) {
         self.blobs = blobs
         self.metadata = metadata
         self.limits = limits
+        self.immutability = immutability
         self.logger = logger
     }
 
@@ -99,16 +106,34 @@ public final class RegistryService: Sendable {
                 detail: ["digest": digest.description])
         }
         var tag: Tag?
-        if case .tag(let t) = reference { tag = t }
-        try await metadata.putManifest(repository, manifest, tag: tag)
+        var refusingMove: RegistryError?
+        if case .tag(let t) = reference {
+            tag = t
+            if let rule = try await immutability?.rule(protecting: t.value, in: repository) {
+                refusingMove = TagImmutability.refusal(rule, tag: t.value, "re-pushing the same digest is allowed, moving it is not")
+            }
+        }
+        try await metadata.putManifest(repository, manifest, tag: tag, refusingMove: refusingMove)
         logger.info(
             "manifest pushed",
             metadata: ["repository": "\(repository)", "digest": "\(manifest.digest)", "tag": "\(tag?.value ?? "")"])
         return manifest
     }
 
-    /// Deleting by digest removes the manifest and its tags; by tag, only the tag.
+    /// Deleting by digest removes the manifest and its tags; by tag, only the
+    /// tag. Neither may remove an immutable tag.
     public func deleteManifest(_ repository: RepositoryName, _ reference: Reference) async throws {
+        if let immutability {
+            let tags = switch reference {
+            case .tag(let tag): [tag.value]
+            case .digest(let digest): try await metadata.tags(repository, pointingAt: digest)
+            }
+            for tag in tags {
+                if let rule = try await immutability.rule(protecting: tag, in: repository) {
+                    throw TagImmutability.refusal(rule, tag: tag, "it cannot be deleted")
+                }
+            }
+        }
         let deleted: Bool
         switch reference {
         case .digest(let digest): deleted = try await metadata.deleteManifest(repository, digest)

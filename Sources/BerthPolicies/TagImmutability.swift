@@ -1,0 +1,31 @@
+import BerthMetadata
+import OCI
+
+/// Which tags may neither move to another digest nor be deleted, from the
+/// project's immutability rules.
+public struct TagImmutability: Sendable {
+    let rules: any ImmutabilityRuleStore
+
+    public init(rules: any ImmutabilityRuleStore) {
+        self.rules = rules
+    }
+
+    /// The first rule protecting `tag` in `repository`, if any. Repository
+    /// patterns are matched against the path inside the project
+    /// (`team/sub/app` → `sub/app`).
+    public func rule(protecting tag: String, in repository: RepositoryName) async throws -> ImmutabilityRule? {
+        let path = String(repository.value.dropFirst(repository.project.count + 1))
+        return try await rules.immutabilityRules(of: repository.project).first { rule in
+            guard let repositories = Glob(rule.repositoryPattern), let tags = Glob(rule.tagPattern) else { return false }
+            return repositories.matches(path) && tags.matches(tag)
+        }
+    }
+
+    /// The error naming the rule that protects `tag`.
+    public static func refusal(_ rule: ImmutabilityRule, tag: String, _ what: String) -> RegistryError {
+        RegistryError(
+            .denied,
+            "tag \(tag) is immutable (rule \(rule.id): repository '\(rule.repositoryPattern)', tag '\(rule.tagPattern)'); \(what)",
+            detail: ["tag": tag, "rule": rule.id])
+    }
+}
