@@ -32,16 +32,20 @@ public struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     /// number of series stays small.
     static func routeLabel(_ path: String) -> String {
         if path.hasPrefix("/v2") {
-            switch V2Route(path: path) {
-            case .base: return "base"
-            case .catalog: return "catalog"
-            case .tags: return "tags"
-            case .manifest: return "manifest"
-            case .blob: return "blob"
-            case .uploads: return "uploads"
-            case .upload: return "upload"
-            case .referrers: return "referrers"
-            case nil: return "unknown"
+            // Read from the end, as V2Route does, without splitting the path.
+            let parts = path.utf8.split(separator: UInt8(ascii: "/"), maxSplits: .max, omittingEmptySubsequences: false).suffix(3)
+            let words = parts.map { Substring($0) }
+            if path == "/v2" || path == "/v2/" { return "base" }
+            if path == "/v2/_catalog" { return "catalog" }
+            guard words.count == 3 else { return "unknown" }
+            switch (words[words.startIndex + 1], words[words.startIndex + 2]) {
+            case ("tags", "list"): return "tags"
+            case ("blobs", "uploads"): return "uploads"
+            case ("uploads", let last) where words[words.startIndex] == "blobs": return last.isEmpty ? "uploads" : "upload"
+            case ("manifests", _): return "manifest"
+            case ("blobs", _): return "blob"
+            case ("referrers", _): return "referrers"
+            default: return "unknown"
             }
         }
         for (prefix, label) in [("/service/token", "token"), ("/api/", "api"), ("/healthz", "health"), ("/metrics", "metrics")]

@@ -34,11 +34,12 @@ public final class RequestMetrics: Sendable {
     func record(route: String, method: String, status: Int, seconds: Double, bytesIn: Int, bytesOut: Int) {
         state.withLock { state in
             state.requests[Key(route: route, method: method, status: status), default: 0] += 1
-            var histogram = state.latency[route] ?? Histogram()
-            if let index = Self.buckets.firstIndex(where: { seconds <= $0 }) { histogram.counts[index] += 1 }
-            histogram.sum += seconds
-            histogram.count += 1
-            state.latency[route] = histogram
+            // Mutated in place: copying the bucket array out and back would allocate on every request.
+            if let index = Self.buckets.firstIndex(where: { seconds <= $0 }) {
+                state.latency[route, default: Histogram()].counts[index] += 1
+            }
+            state.latency[route, default: Histogram()].sum += seconds
+            state.latency[route, default: Histogram()].count += 1
             state.bytesIn &+= UInt64(max(bytesIn, 0))
             state.bytesOut &+= UInt64(max(bytesOut, 0))
         }
