@@ -109,6 +109,7 @@ extension ManagementAPI {
         }
         if let disabled = change.disabled { robot.isDisabled = disabled }
         _ = try await accounts.updateRobot(robot)
+        authorizer.forgetVerifiedCredentials()
         context.logger.notice("robot changed", metadata: ["robot": "\(name)"])
         return try Self.json(Self.robotBody(robot, secret: nil))
     }
@@ -118,11 +119,13 @@ extension ManagementAPI {
         let secret = Secrets.random(length: 32)
         robot.secretHash = authorizer.passwords.hash(secret)
         _ = try await accounts.updateRobot(robot)
+        authorizer.forgetVerifiedCredentials()
         return try Self.json(Self.robotBody(robot, secret: secret))
     }
 
     private func deleteRobot(_ name: String) async throws -> Response {
         guard try await accounts.deleteRobot(named: name) else { throw Self.robotUnknown(name) }
+        authorizer.forgetVerifiedCredentials()
         return Response(status: .noContent)
     }
 

@@ -70,6 +70,7 @@ extension ManagementAPI {
         if let admin = change.admin { user.isAdmin = admin }
         if let disabled = change.disabled { user.isDisabled = disabled }
         _ = try await accounts.updateUser(user)
+        authorizer.forgetVerifiedCredentials()
         context.logger.notice("user changed", metadata: ["user": "\(name)", "by": "\(identity)"])
         return try Self.json(Self.userBody(user))
     }
@@ -78,6 +79,7 @@ extension ManagementAPI {
         let identity = try await requireAdmin(request, context)
         guard identity.name != name else { throw RegistryError(.denied, "administrators cannot delete themselves") }
         guard try await accounts.deleteUser(named: name) else { throw Self.userUnknown(name) }
+        authorizer.forgetVerifiedCredentials()
         return Response(status: .noContent)
     }
 }

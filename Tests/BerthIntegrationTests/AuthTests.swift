@@ -289,3 +289,21 @@ struct ProjectExistenceTests {
         try await registry.stop()
     }
 }
+
+@Suite("Basic credentials are verified once, not on every request")
+struct BasicCacheTests {
+    @Test func aRememberedSignInIsForgottenWhenTheAccountChanges() async throws {
+        let (registry, _) = try await AuthTests.start()
+        let dev = AuthTests.basic("dev")
+        for _ in 0..<20 {
+            #expect(try await registry.request(.GET, "/v2/team/app/tags/list", headers: [dev]).status == 404)
+        }
+        // A wrong password is never remembered as right.
+        #expect(try await registry.request(.GET, "/v2/team/app/tags/list", headers: [AuthTests.basic("dev", "wrong")]).status == 401)
+        let disable = try await registry.request(
+            .PATCH, "/api/v1/users/dev", headers: [ManagementAPITests.admin, ManagementAPITests.jsonType], body: Content.json(["disabled": true]))
+        #expect(disable.status == 200)
+        #expect(try await registry.request(.GET, "/v2/team/app/tags/list", headers: [dev]).status == 401)
+        try await registry.stop()
+    }
+}

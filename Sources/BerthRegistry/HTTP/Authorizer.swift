@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import Synchronization
 import OCI
 
 /// Token authentication for `/v2` (Docker token authentication spec):
@@ -23,6 +24,12 @@ public struct Authorizer: Sendable {
     /// Where clients fetch tokens; nil derives it from the request's Host.
     public let realm: String?
     let throttle: LoginThrottle
+    /// Basic credentials verified in the last `basicCacheLifetime` seconds,
+    /// by a hash of the header: bcrypt on every request of a client that
+    /// sends Basic each time (curl, scripts) would cost ~50 ms a request.
+    /// Changes made through the API clear it; those made with the CLI (another
+    /// process) apply once entries expire.
+    private let verifiedBasic = CredentialCache(lifetime: 30)
     let logger: Logger
     /// Whether a push into a project that does not exist creates it
     /// (private) instead of being refused.
@@ -60,9 +67,11 @@ public struct Authorizer: Sendable {
             }
         }
         if header.hasPrefix("Basic "), let (name, password) = Self.basic(header) {
+            if let identity = verifiedBasic.identity(for: header) { return Caller(identity: identity, grants: nil) }
             guard let identity = try await verifyPassword(name: name, password: password, source: source) else {
                 throw challenge(request, scope: nil, message: "invalid username or password")
             }
+            verifiedBasic.remember(identity, for: header)
             return Caller(identity: identity, grants: nil)
         }
         throw challenge(request, scope: nil, message: "unsupported Authorization scheme")
@@ -95,6 +104,11 @@ public struct Authorizer: Sendable {
         }
         await throttle.succeeded(user: name)
         return identity
+    }
+
+    /// Forgets every remembered Basic sign-in (after accounts changed).
+    public func forgetVerifiedCredentials() {
+        verifiedBasic.clear()
     }
 
     /// Checks that `caller` may perform `action` on `repository`. Pushes
@@ -172,4 +186,35 @@ public struct Caller: Sendable {
 public struct AuthenticationChallenge: Error {
     public let header: String
     public let message: String
+}
+
+/// Remembers verified credentials by their SHA-256 (never the secret itself)
+/// for a short time, bounded in size.
+final class CredentialCache: Sendable {
+    private let entries = Mutex<[String: (identity: Identity, until: Date)]>([:])
+    let lifetime: TimeInterval
+
+    init(lifetime: TimeInterval) { self.lifetime = lifetime }
+
+    private static func key(_ header: String) -> String { DigestHasher.digest(of: Array(header.utf8)).hex }
+
+    func identity(for header: String, now: Date = Date()) -> Identity? {
+        let key = Self.key(header)
+        return entries.withLock { entries in
+            guard let entry = entries[key], entry.until > now else { return nil }
+            return entry.identity
+        }
+    }
+
+    func remember(_ identity: Identity, for header: String, now: Date = Date()) {
+        let key = Self.key(header)
+        entries.withLock { entries in
+            if entries.count >= 10_000 { entries.removeAll(keepingCapacity: true) }
+            entries[key] = (identity, now.addingTimeInterval(lifetime))
+        }
+    }
+
+    func clear() {
+        entries.withLock { $0.removeAll() }
+    }
 }
