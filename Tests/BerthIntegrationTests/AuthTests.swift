@@ -307,3 +307,28 @@ struct BasicCacheTests {
         try await registry.stop()
     }
 }
+
+@Suite("Tokens signed with the server's own key but otherwise wrong")
+struct WrongTokenTests {
+    @Test func expiredWrongAudienceAndWrongIssuerAreRefused() async throws {
+        let (registry, _) = try await AuthTests.start()
+        let key = try TokenService.loadOrCreateKey(at: registry.dataFolder + "/token-signing-key.pem")
+        let access = [AccessEntry(type: "repository", name: "team/app", actions: ["pull"])]
+        let good = TokenService(key: key, issuer: "berth", service: "berth", lifetime: 300)
+        let path = "/v2/team/app/tags/list"
+        // The control: a right token passes authorization (the repository is empty: 404).
+        #expect(try await registry.request(.GET, path, headers: [("Authorization", "Bearer \(try good.issue(subject: "dev", access: access))")]).status == 404)
+        let wrong = [
+            try good.issue(subject: "dev", access: access, now: Date().addingTimeInterval(-3600)),
+            try TokenService(key: key, issuer: "berth", service: "elsewhere", lifetime: 300).issue(subject: "dev", access: access),
+            try TokenService(key: key, issuer: "mallory", service: "berth", lifetime: 300).issue(subject: "dev", access: access),
+            try good.issue(subject: "dev", access: access, now: Date().addingTimeInterval(3600)),
+        ]
+        for token in wrong {
+            let response = try await registry.request(.GET, path, headers: [("Authorization", "Bearer \(token)")])
+            #expect(response.status == 401)
+            #expect(response.header("WWW-Authenticate")?.hasPrefix("Bearer realm=") == true)
+        }
+        try await registry.stop()
+    }
+}
