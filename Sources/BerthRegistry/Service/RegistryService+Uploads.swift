@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import NIOCore
 import OCI
+import Synchronization
 
 /// Blob uploads: sessions that survive restarts, append in order, and make a
 /// blob visible only once its digest matched.
@@ -13,6 +14,10 @@ extension RegistryService {
         let id = UUID().uuidString.lowercased()
         try await blobs.startUpload(id: id)
         try await metadata.createUpload(id: id, repository: repository, at: Date())
+        uploadOwners.withLock {
+            if $0.count >= 100_000 { $0.removeAll(keepingCapacity: true) }
+            $0[id] = repository.value
+        }
         return id
     }
 
@@ -51,6 +56,7 @@ extension RegistryService {
             throw Self.translate(error, id: id)
         }
         try await metadata.linkBlob(repository, digest, size: size, completing: id)
+        uploadOwners.withLock { _ = $0.removeValue(forKey: id) }
         logger.info("blob pushed", metadata: ["repository": "\(repository)", "digest": "\(digest)", "size": "\(size)"])
         return size
     }
@@ -113,12 +119,18 @@ extension RegistryService {
     }
 
     private func checkUpload(_ repository: RepositoryName, _ id: String) async throws {
-        guard StorageLayout.isValidUploadID(id), let record = try await metadata.upload(id: id),
-              record.repository == repository.value
-        else { throw Self.uploadUnknown(id) }
+        guard StorageLayout.isValidUploadID(id) else { throw Self.uploadUnknown(id) }
+        if let owner = uploadOwners.withLock({ $0[id] }) {
+            guard owner == repository.value else { throw Self.uploadUnknown(id) }
+            return
+        }
+        guard let record = try await metadata.upload(id: id), record.repository == repository.value else {
+            throw Self.uploadUnknown(id)
+        }
     }
 
     private func discardUpload(_ id: String) async throws {
+        uploadOwners.withLock { _ = $0.removeValue(forKey: id) }
         _ = try await blobs.cancel(upload: id)
         try await metadata.deleteUpload(id: id)
     }

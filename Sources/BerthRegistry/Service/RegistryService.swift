@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import NIOCore
 import OCI
+import Synchronization
 
 /// Limits on what clients may send.
 public struct RegistryLimits: Sendable {
@@ -28,6 +29,10 @@ public final class RegistryService: Sendable {
     public let limits: RegistryLimits
     /// nil: no tag is immutable.
     let immutability: TagImmutability?
+    /// Which repository each upload this process started belongs to, so
+    /// that PATCH and PUT skip a database read; the database stays the
+    /// truth for uploads begun before a restart (or, later, on another node).
+    let uploadOwners = Mutex<[String: String]>([:])
     let logger: Logger
 
     public init(
