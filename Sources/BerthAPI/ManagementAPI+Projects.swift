@@ -51,12 +51,20 @@ extension ManagementAPI {
         return try Self.json(ProjectBody(name: body.name, public: body.public ?? false), status: .created)
     }
 
+    private struct ProjectDetail: Encodable {
+        let name: String
+        let `public`: Bool
+        /// Blob bytes in the project's repositories, each blob counted once.
+        let storage_bytes: Int64
+    }
+
     func getProject(_ request: Request, _ context: BerthRequestContext, _ name: String) async throws -> Response {
         let identity = try await signedIn(request, context)
         guard let project = try await accounts.project(named: name), try await canSee(project, identity) else {
             throw Self.projectUnknown(name)
         }
-        return try Self.json(ProjectBody(name: project.name, public: project.isPublic))
+        return try Self.json(
+            ProjectDetail(name: project.name, public: project.isPublic, storage_bytes: try await metadata.projectBytes(project.name)))
     }
 
     func updateProject(_ request: Request, _ context: BerthRequestContext, _ name: String) async throws -> Response {

@@ -121,6 +121,10 @@ public final class CachedMetadataStore: MetadataStore {
         try await base.storedBytes()
     }
 
+    public func projectBytes(_ project: String) async throws -> Int64 {
+        try await base.projectBytes(project)
+    }
+
     public func tags(_ repository: RepositoryName, after last: String?, limit: Int) async throws -> [String] {
         try await base.tags(repository, after: last, limit: limit)
     }

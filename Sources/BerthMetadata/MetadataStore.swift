@@ -12,6 +12,9 @@ public protocol MetadataStore: Sendable {
     func repositoryExists(_ repository: RepositoryName) async throws -> Bool
     /// Bytes of all blobs the registry knows, each counted once.
     func storedBytes() async throws -> Int64
+    /// Bytes of the blobs readable in a project's repositories, each blob
+    /// counted once however many repositories share it.
+    func projectBytes(_ project: String) async throws -> Int64
 
     // Blobs
     /// The size of `digest` if `repository` may read it, else nil.

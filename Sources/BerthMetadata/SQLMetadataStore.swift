@@ -39,6 +39,18 @@ public final class SQLMetadataStore: MetadataStore {
         }
     }
 
+    public func projectBytes(_ project: String) async throws -> Int64 {
+        // Repositories of `team` sort between "team/" and "team0" ('0' follows '/').
+        try await backend.read { db in
+            try db.row(
+                """
+                SELECT COALESCE(SUM(size), 0) AS bytes FROM blobs WHERE digest IN (
+                    SELECT digest FROM repository_blobs WHERE repository >= ? AND repository < ?)
+                """, .text(project + "/"), .text(project + "0")
+            )?.integer("bytes") ?? 0
+        }
+    }
+
     private static func ensureRepository(_ db: any SQLSession, _ repository: RepositoryName, now: Int64) throws {
         try db.execute(
             "INSERT INTO repositories (name, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING", .text(repository.value), .integer(now))

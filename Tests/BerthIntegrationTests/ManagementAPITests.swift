@@ -1,3 +1,4 @@
+import BerthMetadata
 import Foundation
 import NIOHTTP1
 import OCI
@@ -127,6 +128,25 @@ struct OpenAPITests {
         if !check.output.contains("No module named") {
             #expect(check.output.contains("valid"), "\(check.output)")
         }
+        try await registry.stop()
+    }
+}
+
+@Suite("Project storage, counted once per blob")
+struct ProjectStorageTests {
+    @Test func sharedBlobsCountOnce() async throws {
+        let (registry, accounts) = try await AuthTests.start()
+        try await accounts.createProject(Project(name: "team0", isPublic: false))  // sorts right after "team/"
+        let admin = ManagementAPITests.admin
+        let shared = Content.randomBytes(1000)
+        try await registry.pushBlob("team/a", shared, headers: [admin])
+        try await registry.pushBlob("team/b/c", shared, headers: [admin])
+        try await registry.pushBlob("team/a", Content.randomBytes(234), headers: [admin])
+        try await registry.pushBlob("team0/x", Content.randomBytes(5000), headers: [admin])
+        let project = try await registry.request(.GET, "/api/v1/projects/team", headers: [admin])
+        #expect(try project.json()["storage_bytes"] as? Int == 1234)
+        let other = try await registry.request(.GET, "/api/v1/projects/team0", headers: [admin])
+        #expect(try other.json()["storage_bytes"] as? Int == 5000)
         try await registry.stop()
     }
 }
