@@ -44,16 +44,4 @@ extension ManagementAPI {
             return Response(status: .noContent)
         }
     }
-
-    /// Admins, or members holding `role` or a higher one.
-    func requireRole(_ request: Request, _ context: BerthRequestContext, _ project: String, atLeast role: Role) async throws -> Identity {
-        let identity = try await signedIn(request, context)
-        guard try await accounts.project(named: project) != nil else { throw Self.projectUnknown(project) }
-        if identity.isAdmin { return identity }
-        let order: [Role] = [.guest, .developer, .maintainer, .projectAdmin]
-        guard case .user(let name, _) = identity, let held = try await accounts.role(of: name, in: project),
-              order.firstIndex(of: held)! >= order.firstIndex(of: role)!
-        else { throw RegistryError(.denied, "this needs the \(role.rawValue) role in \(project) or higher") }
-        return identity
-    }
 }

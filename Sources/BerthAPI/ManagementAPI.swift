@@ -73,14 +73,19 @@ public struct ManagementAPI: Sendable {
     }
 
     /// Admins and the project's ProjectAdmins manage a project.
-    func requireProjectAdmin(_ request: Request, _ context: BerthRequestContext, _ project: String) async throws -> Identity {
+    /// Admins, or members holding `role` or a higher one.
+    func requireRole(_ request: Request, _ context: BerthRequestContext, _ project: String, atLeast role: Role) async throws -> Identity {
         let identity = try await signedIn(request, context)
         guard try await accounts.project(named: project) != nil else { throw Self.projectUnknown(project) }
         if identity.isAdmin { return identity }
-        guard let name = identity.name, let role = try await accounts.role(of: name, in: project), Permissions.managesProject(role) else {
-            throw RegistryError(.denied, "only a ProjectAdmin of \(project) may do this")
-        }
+        guard case .user(let name, _) = identity, let held = try await accounts.role(of: name, in: project),
+              Permissions.includes(held, role)
+        else { throw RegistryError(.denied, "this needs the \(role.rawValue) role in \(project) or higher") }
         return identity
+    }
+
+    func requireProjectAdmin(_ request: Request, _ context: BerthRequestContext, _ project: String) async throws -> Identity {
+        try await requireRole(request, context, project, atLeast: .projectAdmin)
     }
 
     // MARK: Bodies

@@ -30,5 +30,12 @@ public enum Permissions {
     }
 
     /// Whether the role may manage the project (members, settings).
-    public static func managesProject(_ role: Role) -> Bool { role == .projectAdmin }
+    public static func managesProject(_ role: Role) -> Bool { includes(role, .projectAdmin) }
+
+    /// Whether `held` grants at least what `needed` does (roles are ordered
+    /// Guest < Developer < Maintainer < ProjectAdmin).
+    public static func includes(_ held: Role, _ needed: Role) -> Bool {
+        let order: [Role] = [.guest, .developer, .maintainer, .projectAdmin]
+        return order.firstIndex(of: held)! >= order.firstIndex(of: needed)!
+    }
 }

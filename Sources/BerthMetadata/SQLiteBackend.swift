@@ -27,7 +27,7 @@ public final class SQLiteBackend: SQLBackend {
         try await pool.writeWithoutTransaction { db in
             // In WAL mode NORMAL skips the fsync at commit; the next FULL
             // commit flushes the log, earlier commits included.
-            try db.execute(sql: durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
+            try db.cachedStatement(sql: durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL").execute()
             var result: T?
             try db.inTransaction(.immediate) {
                 result = try body(GRDBSession(db: db))

@@ -141,11 +141,10 @@ public struct Authorizer: Sendable {
 
     /// Whether `caller` may read `repository` (for the catalog and mounts).
     func mayPull(_ repository: RepositoryName, caller: Caller) async throws -> Bool {
-        if let grants = caller.grants {
-            if caller.identity.isAdmin { return true }
-            if grants.contains(where: { $0.type == "repository" && $0.name == repository.value && $0.actions.contains("pull") }) {
-                return true
-            }
+        if let grants = caller.grants,
+           grants.contains(where: { $0.type == "repository" && $0.name == repository.value && $0.actions.contains("pull") })
+        {
+            return true
         }
         return try await access.actions(of: caller.identity, on: repository).contains(.pull)
     }
