@@ -115,7 +115,8 @@ let package = Package(
         .executableTarget(
             name: "berth",
             dependencies: [
-                "BerthServer", "BerthAuth", "BerthMetadata",
+                "BerthServer", "BerthAuth", "BerthMetadata", "BerthRegistry",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

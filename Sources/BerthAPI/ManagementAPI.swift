@@ -14,13 +14,21 @@ public struct ManagementAPI: Sendable {
     let authorizer: Authorizer
     let metadata: any MetadataStore
     let rules: any ImmutabilityRuleStore
+    let maintenance: Maintenance
+    /// What `POST /gc` does unless the request says otherwise.
+    let defaultCollection: GarbageCollector.Options
     /// Whether any signed-in user may create projects (else admins only).
     let usersCreateProjects: Bool
 
-    public init(authorizer: Authorizer, metadata: any MetadataStore, rules: any ImmutabilityRuleStore, usersCreateProjects: Bool) {
+    public init(
+        authorizer: Authorizer, metadata: any MetadataStore, rules: any ImmutabilityRuleStore, maintenance: Maintenance,
+        defaultCollection: GarbageCollector.Options, usersCreateProjects: Bool
+    ) {
         self.authorizer = authorizer
         self.metadata = metadata
         self.rules = rules
+        self.maintenance = maintenance
+        self.defaultCollection = defaultCollection
         self.usersCreateProjects = usersCreateProjects
     }
 
@@ -49,6 +57,7 @@ public struct ManagementAPI: Sendable {
         }
         addRobotRoutes(to: api)
         addPolicyRoutes(to: api)
+        addMaintenanceRoutes(to: api)
         api.delete("/projects/{name}/members/{user}") { request, context in
             try await removeMember(request, context, project: context.parameters.require("name"), user: context.parameters.require("user"))
         }

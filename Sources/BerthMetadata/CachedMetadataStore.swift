@@ -35,6 +35,14 @@ public final class CachedMetadataStore: MetadataStore {
         tags = CacheMap(maxEntries: maxEntries)
     }
 
+    /// Drops everything remembered: after garbage collection or retention
+    /// removed content behind this decorator's back.
+    public func forgetAll() {
+        blobSizes.forget { _ in true }
+        manifests.forget { _ in true }
+        tags.forget { _ in true }
+    }
+
     // MARK: Cached reads
 
     public func linkedBlobSize(_ repository: RepositoryName, _ digest: Digest) async throws -> Int64? {
@@ -133,8 +141,12 @@ public final class CachedMetadataStore: MetadataStore {
         try await base.referrers(repository, subject: subject, artifactType: artifactType)
     }
 
-    public func createUpload(id: String, repository: RepositoryName, at date: Date) async throws {
-        try await base.createUpload(id: id, repository: repository, at: date)
+    public func announceCommit(upload id: String, digest: Digest) async throws {
+        try await base.announceCommit(upload: id, digest: digest)
+    }
+
+    public func createUpload(id: String, repository: RepositoryName, at date: Date, digest: Digest?) async throws {
+        try await base.createUpload(id: id, repository: repository, at: date, digest: digest)
     }
 
     public func upload(id: String) async throws -> UploadRecord? {

@@ -45,7 +45,13 @@ public protocol MetadataStore: Sendable {
     func referrers(_ repository: RepositoryName, subject: Digest, artifactType: String?) async throws -> [Descriptor]
 
     // Upload sessions
-    func createUpload(id: String, repository: RepositoryName, at: Date) async throws
+    /// Opens a session; `digest`, when the client named it already, is
+    /// announced as by `announceCommit`.
+    func createUpload(id: String, repository: RepositoryName, at: Date, digest: Digest?) async throws
+    /// Records, before the bytes become blob `digest`, that upload `id` is
+    /// committing it, so garbage collection does not remove that blob until
+    /// the upload is linked or gone.
+    func announceCommit(upload id: String, digest: Digest) async throws
     func upload(id: String) async throws -> UploadRecord?
     func deleteUpload(id: String) async throws
     func uploads(startedBefore: Date) async throws -> [UploadRecord]

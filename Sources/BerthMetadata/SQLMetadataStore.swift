@@ -78,8 +78,10 @@ public final class SQLMetadataStore: MetadataStore {
                 try db.execute("DELETE FROM uploads WHERE id = ?", .text(upload))
             }
             try Self.ensureRepository(db, repository, now: now)
+            // `created_at` is when the blob was last linked: garbage collection
+            // spares blobs linked within its grace period, re-pushed ones included.
             try db.execute(
-                "INSERT INTO blobs (digest, size, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                "INSERT INTO blobs (digest, size, created_at) VALUES (?, ?, ?) ON CONFLICT (digest) DO UPDATE SET created_at = excluded.created_at",
                 .text(digest.description), .integer(size), .integer(now))
             try db.execute(
                 "INSERT INTO repository_blobs (repository, digest, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
@@ -252,12 +254,18 @@ public final class SQLMetadataStore: MetadataStore {
 
     // MARK: Uploads
 
-    public func createUpload(id: String, repository: RepositoryName, at date: Date) async throws {
+    public func createUpload(id: String, repository: RepositoryName, at date: Date, digest: Digest?) async throws {
         // A lost session costs the client a restart of its upload: not worth an fsync.
         try await backend.transaction(durable: false) { db in
             try db.execute(
-                "INSERT INTO uploads (id, repository, created_at) VALUES (?, ?, ?)",
-                .text(id), .text(repository.value), .integer(Self.millis(date)))
+                "INSERT INTO uploads (id, repository, created_at, digest) VALUES (?, ?, ?, ?)",
+                .text(id), .text(repository.value), .integer(Self.millis(date)), .text(digest?.description))
+        }
+    }
+
+    public func announceCommit(upload id: String, digest: Digest) async throws {
+        try await backend.transaction(durable: false) { db in
+            try db.execute("UPDATE uploads SET digest = ? WHERE id = ?", .text(digest.description), .text(id))
         }
     }
 

@@ -66,6 +66,19 @@ enum Schema {
                 """,
                 "CREATE INDEX immutability_rules_by_project ON immutability_rules (project)",
             ],
+            [
+                // The digest an upload is about to commit: garbage collection keeps that blob.
+                "ALTER TABLE uploads ADD COLUMN digest \(f.text)",
+                "CREATE INDEX uploads_by_digest ON uploads (digest)",
+                "CREATE INDEX blobs_by_created_at ON blobs (created_at)",
+                """
+                CREATE TABLE job_runs (id \(f.text) PRIMARY KEY, kind \(f.text) NOT NULL, project \(f.text) NOT NULL,
+                    dry_run BIGINT NOT NULL, started_at BIGINT NOT NULL, finished_at BIGINT NOT NULL,
+                    status \(f.text) NOT NULL, result \(f.text) NOT NULL)
+                """,
+                "CREATE INDEX job_runs_by_kind ON job_runs (kind, project, started_at)",
+                "CREATE TABLE epochs (name \(f.text) PRIMARY KEY, value BIGINT NOT NULL)",
+            ],
         ]
     }
 

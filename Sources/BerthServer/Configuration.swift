@@ -1,3 +1,5 @@
+import BerthPolicies
+import BerthRegistry
 import Foundation
 import Yams
 
@@ -42,6 +44,18 @@ public struct Configuration: Sendable, Equatable {
     /// Whether a push into a missing project creates it (private, the
     /// pusher its ProjectAdmin) instead of being refused.
     public var autoCreateProjects = false
+    /// When garbage collection runs (cron, UTC), or nil for never.
+    public var gcSchedule: String? = "0 3 * * *"
+    /// Blobs and manifests younger than this are never collected: pushes in flight need them.
+    public var gcGrace: TimeInterval = 3600
+    /// Whether garbage collection also removes untagged manifests no index or live subject needs.
+    public var gcDeleteUntagged = false
+    /// Audit entries older than this are removed.
+    public var auditRetention: TimeInterval = 90 * 86400
+    /// The first retry of a failed webhook delivery waits this long; each next one twice as long.
+    public var webhookRetryBase: TimeInterval = 10
+    /// Attempts before a webhook delivery is given up.
+    public var webhookMaxAttempts = 8
 
     public init() {}
 
@@ -50,7 +64,8 @@ public struct Configuration: Sendable, Equatable {
     static let keys = [
         "listen", "data", "log_level", "log_format", "upload_max_age", "upload_reap_interval", "max_blob_size",
         "auth", "admin_password", "token_lifetime", "realm", "service", "password_cost", "project_creation",
-        "auto_create_projects", "token_key",
+        "auto_create_projects", "token_key", "gc_schedule", "gc_grace", "gc_delete_untagged", "audit_retention",
+        "webhook_retry_base", "webhook_max_attempts",
     ]
 
     /// Applies one setting given as text (from YAML, environment or a flag).
@@ -92,6 +107,22 @@ public struct Configuration: Sendable, Equatable {
         case "password_cost":
             guard let cost = UInt8(value), (4...31).contains(cost) else { throw ConfigurationError("password_cost must be 4 to 31") }
             passwordCost = cost
+        case "gc_schedule":
+            guard value == "off" || CronSchedule(value) != nil else {
+                throw ConfigurationError("gc_schedule must be a cron expression such as '0 3 * * *', or off")
+            }
+            gcSchedule = value == "off" ? nil : value
+        case "gc_grace": gcGrace = try Self.parseDuration(value, key: key)
+        case "gc_delete_untagged":
+            guard let flag = Bool(value) else { throw ConfigurationError("gc_delete_untagged must be true or false") }
+            gcDeleteUntagged = flag
+        case "audit_retention": auditRetention = try Self.parseDuration(value, key: key)
+        case "webhook_retry_base": webhookRetryBase = try Self.parseDuration(value, key: key)
+        case "webhook_max_attempts":
+            guard let attempts = Int(value), (1...50).contains(attempts) else {
+                throw ConfigurationError("webhook_max_attempts must be 1 to 50")
+            }
+            webhookMaxAttempts = attempts
         default: throw ConfigurationError("unknown setting '\(key)' (known: \(Self.keys.joined(separator: ", ")))")
         }
     }
@@ -113,6 +144,11 @@ public struct Configuration: Sendable, Equatable {
         for key in Self.keys {
             if let value = environment["BERTH_" + key.uppercased()] { try set(key, value) }
         }
+    }
+
+    /// What scheduled garbage collection does.
+    public var collection: GarbageCollector.Options {
+        GarbageCollector.Options(deleteUntagged: gcDeleteUntagged, grace: gcGrace)
     }
 
     /// Host and port of `listen`.

@@ -11,6 +11,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import Synchronization
 
 /// One Berth node: its stores, its HTTP application and its background
 /// services, built from a `Configuration`.
@@ -18,6 +19,8 @@ public final class Server: Sendable {
     public let configuration: Configuration
     let registry: RegistryService
     let metadata: SQLMetadataStore
+    let cache: CachedMetadataStore
+    public let maintenance: Maintenance
     /// nil when `auth: none`.
     let authorizer: Authorizer?
     let threadPool: NIOThreadPool
@@ -36,9 +39,14 @@ public final class Server: Sendable {
         let blobs = try FileSystemBlobStore(root: root, threadPool: threadPool)
         let backend: any SQLBackend = try SQLiteBackend(path: root + "/metadata.sqlite")
         metadata = try await SQLMetadataStore(backend: backend)
+        let cache = CachedMetadataStore(metadata)
+        self.cache = cache
         registry = RegistryService(
-            blobs: blobs, metadata: CachedMetadataStore(metadata), limits: RegistryLimits(maxBlobSize: configuration.maxBlobSize),
+            blobs: blobs, metadata: cache, limits: RegistryLimits(maxBlobSize: configuration.maxBlobSize),
             immutability: TagImmutability(rules: metadata), logger: logger)
+        maintenance = Maintenance(
+            collector: GarbageCollector(blobs: blobs, store: metadata, logger: logger), runs: metadata, metrics: JobMetrics(),
+            contentRemoved: { cache.forgetAll() })
         authorizer = configuration.auth == "token"
             ? try await Self.authorizer(configuration, backend: backend, root: root, logger: logger) : nil
     }
@@ -78,29 +86,57 @@ public final class Server: Sendable {
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{\"status\":\"ok\"}")))
         }
         DistributionAPI(registry: registry, authorizer: authorizer).addRoutes(to: router)
-        MetricsEndpoint(metrics: metrics, registry: registry).addRoutes(to: router)
+        MetricsEndpoint(metrics: metrics, jobs: maintenance.metrics, registry: registry).addRoutes(to: router)
         if let authorizer {
             TokenEndpoint(authorizer: authorizer).addRoutes(to: router)
             ManagementAPI(
-                authorizer: authorizer, metadata: metadata, rules: metadata, usersCreateProjects: configuration.usersCreateProjects)
+                authorizer: authorizer, metadata: metadata, rules: metadata, maintenance: maintenance,
+                defaultCollection: configuration.collection, usersCreateProjects: configuration.usersCreateProjects)
                 .addRoutes(to: router)
         }
-        let reaper = UploadReaper(
-            registry: registry, maxAge: configuration.uploadMaxAge, interval: configuration.uploadReapInterval,
-            logger: logger)
+        let jobs = BackgroundJobs(jobs: backgroundJobs(), interval: .seconds(1), logger: logger)
         let (host, port) = try configuration.address
         let logger = self.logger
         return Application(
             router: router,
             server: .http1(additionalChannelHandlers: [ExpectContinueHandler()]),
             configuration: .init(address: .hostname(host, port: port), serverName: "berth"),
-            services: [reaper],
+            services: [jobs],
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port ?? port
                 logger.notice("berth is listening", metadata: ["address": "\(host):\(bound)"])
                 await onRunning(bound)
             },
             logger: logger)
+    }
+
+    /// Reaping abandoned uploads, scheduled garbage collection, and
+    /// noticing content another process (`berth gc`) removed.
+    func backgroundJobs() -> [BackgroundJobs.Job] {
+        let (registry, maintenance, metadata, cache, configuration) = (registry, maintenance, metadata, cache, configuration)
+        let reap = Trigger(every: configuration.uploadReapInterval)
+        var jobs = [
+            BackgroundJobs.Job(name: "reap uploads") { now in
+                if reap.fire(at: now) { _ = try await registry.reapUploads(olderThan: configuration.uploadMaxAge) }
+            },
+        ]
+        let epoch = Mutex<Int64?>(nil)
+        jobs.append(BackgroundJobs.Job(name: "watch content epoch") { _ in
+            let current = try await metadata.contentEpoch()
+            let changed = epoch.withLock { seen in
+                defer { seen = current }
+                return seen != nil && seen != current
+            }
+            if changed { cache.forgetAll() }
+        })
+        if let expression = configuration.gcSchedule, let schedule = CronSchedule(expression) {
+            let trigger = Trigger(cron: schedule)
+            let options = configuration.collection
+            jobs.append(BackgroundJobs.Job(name: "garbage collection") { now in
+                if trigger.fire(at: now) { _ = try await maintenance.collectGarbage(options) }
+            })
+        }
+        return jobs
     }
 
     /// Serves until SIGTERM or SIGINT, then finishes in-flight requests,
@@ -113,6 +149,31 @@ public final class Server: Sendable {
             throw error
         }
         try await shutdown()
+    }
+
+    /// Collects garbage in a data folder from outside the server (`berth gc`):
+    /// safe while a server runs on it, which drops its caches within a second.
+    public static func collectGarbage(
+        data: String, options: GarbageCollector.Options, logger: Logger
+    ) async throws -> GarbageCollector.Report {
+        let threadPool = NIOThreadPool(numberOfThreads: 4)
+        threadPool.start()
+        let root = URL(fileURLWithPath: data).standardizedFileURL.path
+        let metadata = try await SQLMetadataStore(backend: try SQLiteBackend(path: root + "/metadata.sqlite"))
+        let maintenance = Maintenance(
+            collector: GarbageCollector(blobs: try FileSystemBlobStore(root: root, threadPool: threadPool), store: metadata, logger: logger),
+            runs: metadata, metrics: JobMetrics(), contentRemoved: {})
+        let report: GarbageCollector.Report
+        do {
+            report = try await maintenance.collectGarbage(options)
+        } catch {
+            try? await metadata.close()
+            try? await threadPool.shutdownGracefully()
+            throw error
+        }
+        try await metadata.close()
+        try await threadPool.shutdownGracefully()
+        return report
     }
 
     /// Releases the database and threads; call after the application stopped.

@@ -16,8 +16,15 @@ public protocol BlobStore: Sendable {
     /// the blob does not exist. Throws `BlobStoreError.rangeNotSatisfiable`.
     func read(_ digest: Digest, range: ByteRange?) async throws -> BlobChunks?
 
-    /// Removes a blob. Returns false when there was none.
-    func delete(_ digest: Digest) async throws -> Bool
+    /// Removes a blob unless, once it is out of sight, `stillNeeded` says a
+    /// push meanwhile claimed it: the blob is first moved aside, so a push
+    /// that starts after the move writes its own copy, and one that claimed
+    /// the blob before `stillNeeded` runs gets it back. Returns false when
+    /// nothing was removed.
+    func delete(_ digest: Digest, unless stillNeeded: @Sendable () async throws -> Bool) async throws -> Bool
+
+    /// Every stored blob with the time it was written, for garbage collection.
+    func blobs() async throws -> [(digest: Digest, modified: Date)]
 
     /// Creates the empty upload `id`.
     func startUpload(id: String) async throws

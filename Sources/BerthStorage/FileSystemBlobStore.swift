@@ -37,6 +37,7 @@ public final class FileSystemBlobStore: BlobStore {
         self.threadPool = threadPool
         try Posix.makeDirectories(path(StorageLayout.blobsPrefix))
         try Posix.makeDirectories(path(StorageLayout.uploadsPrefix))
+        try Posix.makeDirectories(path(StorageLayout.trashPrefix))
     }
 
     private func path(_ key: String) -> String { "\(root)/\(key)" }
@@ -71,8 +72,39 @@ public final class FileSystemBlobStore: BlobStore {
         }
     }
 
-    public func delete(_ digest: Digest) async throws -> Bool {
-        try Posix.remove(path(StorageLayout.blobKey(digest)))
+    public func delete(_ digest: Digest, unless stillNeeded: @Sendable () async throws -> Bool) async throws -> Bool {
+        let blobPath = path(StorageLayout.blobKey(digest))
+        let aside = path(StorageLayout.trashKey(digest, token: UUID().uuidString.lowercased()))
+        do {
+            try Posix.rename(blobPath, aside)
+        } catch let error where error.errno == ENOENT {
+            return false
+        }
+        if try await stillNeeded() {
+            // A push committing the same digest meanwhile wrote identical bytes: keep either.
+            if try Posix.fileSize(blobPath) == nil { try Posix.rename(aside, blobPath) } else { _ = try Posix.remove(aside) }
+            return false
+        }
+        return try Posix.remove(aside)
+    }
+
+    public func blobs() async throws -> [(digest: Digest, modified: Date)] {
+        try await threadPool.runIfActive { [root] in
+            var found: [(digest: Digest, modified: Date)] = []
+            let manager = FileManager.default
+            for algorithm in DigestAlgorithm.allCases {
+                let top = "\(root)/\(StorageLayout.blobsPrefix)/\(algorithm.rawValue)"
+                for fan in (try? manager.contentsOfDirectory(atPath: top)) ?? [] {
+                    for name in (try? manager.contentsOfDirectory(atPath: "\(top)/\(fan)")) ?? [] {
+                        guard let digest = try? Digest(parsing: "\(algorithm.rawValue):\(name)"),
+                              let modified = try? manager.attributesOfItem(atPath: "\(top)/\(fan)/\(name)")[.modificationDate] as? Date
+                        else { continue }
+                        found.append((digest, modified))
+                    }
+                }
+            }
+            return found
+        }
     }
 
     // MARK: Uploads

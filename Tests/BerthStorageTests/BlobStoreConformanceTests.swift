@@ -91,9 +91,14 @@ struct BlobStoreConformanceTests {
         await #expect(throws: BlobStoreError.rangeNotSatisfiable(size: 100)) {
             try await store.read(digest, range: ByteRange(start: 100, end: 101))
         }
-        #expect(try await store.delete(digest))
+        #expect(try await store.blobs().map(\.digest) == [digest])
+        // A push that claimed the blob while it was set aside keeps it.
+        #expect(try await store.delete(digest, unless: { true }) == false)
+        #expect(try await store.size(of: digest) == 100)
+        #expect(try await store.delete(digest, unless: { false }))
         #expect(try await store.read(digest, range: nil) == nil)
-        #expect(try await store.delete(digest) == false)
+        #expect(try await store.delete(digest, unless: { false }) == false)
+        #expect(try await store.blobs().isEmpty)
         #expect(try await store.uploads().isEmpty)
     }
 }

@@ -6,10 +6,12 @@ import NIOCore
 /// uploads in flight, stored bytes and the process's memory and CPU.
 public struct MetricsEndpoint: Sendable {
     let metrics: RequestMetrics
+    let jobs: JobMetrics
     let registry: RegistryService
 
-    public init(metrics: RequestMetrics, registry: RegistryService) {
+    public init(metrics: RequestMetrics, jobs: JobMetrics, registry: RegistryService) {
         self.metrics = metrics
+        self.jobs = jobs
         self.registry = registry
     }
 
@@ -21,7 +23,7 @@ public struct MetricsEndpoint: Sendable {
                 # TYPE berth_storage_bytes gauge
                 berth_storage_bytes \(stored)
 
-                """ + ProcessMetrics.render()
+                """ + jobs.render() + ProcessMetrics.render()
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: text)))

@@ -9,11 +9,12 @@ import Synchronization
 /// Blob uploads: sessions that survive restarts, append in order, and make a
 /// blob visible only once its digest matched.
 extension RegistryService {
-    /// Opens an upload session for `repository` and returns its id.
-    public func startUpload(_ repository: RepositoryName) async throws -> String {
+    /// Opens an upload session for `repository` and returns its id;
+    /// `digest` when the client named it already (a monolithic push).
+    public func startUpload(_ repository: RepositoryName, digest: Digest? = nil) async throws -> String {
         let id = UUID().uuidString.lowercased()
         try await blobs.startUpload(id: id)
-        try await metadata.createUpload(id: id, repository: repository, at: Date())
+        try await metadata.createUpload(id: id, repository: repository, at: Date(), digest: digest)
         uploadOwners.withLock {
             if $0.count >= 100_000 { $0.removeAll(keepingCapacity: true) }
             $0[id] = repository.value
@@ -40,10 +41,14 @@ extension RegistryService {
     /// Appends the last bytes (if any), verifies the digest and makes the
     /// blob readable through `repository`. A digest mismatch ends the session.
     public func completeUpload<Body: AsyncSequence & Sendable>(
-        _ repository: RepositoryName, _ id: String, digest: Digest, offset: Int64?, body: Body
+        _ repository: RepositoryName, _ id: String, digest: Digest, offset: Int64?, body: Body, announced: Bool = false
     ) async throws -> Int64 where Body.Element == ByteBuffer {
         try await checkUpload(repository, id)
         _ = try await append(id, offset: offset, body: body)
+        if !announced {
+            // Garbage collection must see the claim before the bytes can become the blob.
+            try await metadata.announceCommit(upload: id, digest: digest)
+        }
         let size: Int64
         do {
             size = try await blobs.commit(upload: id, as: digest)
@@ -65,9 +70,9 @@ extension RegistryService {
     public func uploadMonolithic<Body: AsyncSequence & Sendable>(
         _ repository: RepositoryName, digest: Digest, body: Body
     ) async throws -> Int64 where Body.Element == ByteBuffer {
-        let id = try await startUpload(repository)
+        let id = try await startUpload(repository, digest: digest)
         do {
-            return try await completeUpload(repository, id, digest: digest, offset: 0, body: body)
+            return try await completeUpload(repository, id, digest: digest, offset: 0, body: body, announced: true)
         } catch {
             try? await discardUpload(id)
             throw error

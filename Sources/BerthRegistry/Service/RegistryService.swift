@@ -82,10 +82,14 @@ public final class RegistryService: Sendable {
     /// Makes a blob of `source` readable through `repository` without an
     /// upload. False when `source` has no such blob.
     public func mountBlob(_ repository: RepositoryName, _ digest: Digest, from source: RepositoryName) async throws -> Bool {
-        guard let size = try await metadata.linkedBlobSize(source, digest),
-              try await blobs.size(of: digest) == size
-        else { return false }
+        guard let size = try await metadata.linkedBlobSize(source, digest) else { return false }
         try await metadata.linkBlob(repository, digest, size: size, completing: nil)
+        // Linked first, checked second: garbage collection either saw the
+        // link and kept the bytes, or removed them before this check.
+        guard try await blobs.size(of: digest) == size else {
+            _ = try await metadata.unlinkBlob(repository, digest)
+            return false
+        }
         return true
     }
 

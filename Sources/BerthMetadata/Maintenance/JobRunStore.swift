@@ -1,0 +1,80 @@
+import Foundation
+
+/// One run of a background job (garbage collection, a retention policy),
+/// kept so operators can see what happened and when.
+public struct JobRun: Sendable, Equatable {
+    public let id: String
+    /// `gc` or `retention`.
+    public let kind: String
+    /// The project a retention run was for; empty for registry-wide jobs.
+    public let project: String
+    public let dryRun: Bool
+    public let startedAt: Date
+    public let finishedAt: Date
+    /// `succeeded` or `failed`.
+    public let status: String
+    /// The job's report, as JSON.
+    public let result: String
+
+    public init(
+        id: String, kind: String, project: String, dryRun: Bool, startedAt: Date, finishedAt: Date, status: String, result: String
+    ) {
+        self.id = id
+        self.kind = kind
+        self.project = project
+        self.dryRun = dryRun
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.status = status
+        self.result = result
+    }
+}
+
+public protocol JobRunStore: Sendable {
+    func recordRun(_ run: JobRun) async throws
+    /// The newest runs of `kind` for `project`, newest first.
+    func runs(kind: String, project: String, limit: Int) async throws -> [JobRun]
+    /// Drops all but the newest `keep` runs of `kind` for `project`.
+    func pruneRuns(kind: String, project: String, keep: Int) async throws
+}
+
+extension SQLMetadataStore: JobRunStore {
+    public func recordRun(_ run: JobRun) async throws {
+        try await backend.transaction(durable: true) { db in
+            try db.execute(
+                """
+                INSERT INTO job_runs (id, kind, project, dry_run, started_at, finished_at, status, result)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                .text(run.id), .text(run.kind), .text(run.project), .integer(run.dryRun ? 1 : 0),
+                .integer(Int64(run.startedAt.timeIntervalSince1970 * 1000)), .integer(Int64(run.finishedAt.timeIntervalSince1970 * 1000)),
+                .text(run.status), .text(run.result))
+        }
+    }
+
+    public func runs(kind: String, project: String, limit: Int) async throws -> [JobRun] {
+        try await backend.read { db in
+            try db.rows(
+                "SELECT * FROM job_runs WHERE kind = ? AND project = ? ORDER BY started_at DESC, id LIMIT ?",
+                .text(kind), .text(project), .integer(Int64(limit))
+            ).map { row in
+                JobRun(
+                    id: try row.text("id"), kind: try row.text("kind"), project: try row.text("project"),
+                    dryRun: try row.integer("dry_run") != 0,
+                    startedAt: Date(timeIntervalSince1970: Double(try row.integer("started_at")) / 1000),
+                    finishedAt: Date(timeIntervalSince1970: Double(try row.integer("finished_at")) / 1000),
+                    status: try row.text("status"), result: try row.text("result"))
+            }
+        }
+    }
+
+    public func pruneRuns(kind: String, project: String, keep: Int) async throws {
+        try await backend.transaction(durable: false) { db in
+            try db.execute(
+                """
+                DELETE FROM job_runs WHERE kind = ? AND project = ? AND id NOT IN (
+                    SELECT id FROM job_runs WHERE kind = ? AND project = ? ORDER BY started_at DESC LIMIT ?)
+                """, .text(kind), .text(project), .text(kind), .text(project), .integer(Int64(keep)))
+        }
+    }
+}

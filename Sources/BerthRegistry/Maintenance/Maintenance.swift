@@ -1,0 +1,79 @@
+import BerthMetadata
+import Foundation
+import Logging
+import OCI
+import Synchronization
+
+/// Runs the registry's background jobs on demand or on schedule, one of a
+/// kind at a time on this node, and keeps every run's report.
+public final class Maintenance: Sendable {
+    let collector: GarbageCollector
+    let runs: any JobRunStore
+    public let metrics: JobMetrics
+    /// Called after content was removed, so caches drop what they remember.
+    let contentRemoved: @Sendable () -> Void
+    private let running = Mutex<Set<String>>([])
+    /// Runs kept per job and project.
+    static let runsKept = 50
+
+    public init(
+        collector: GarbageCollector, runs: any JobRunStore, metrics: JobMetrics, contentRemoved: @escaping @Sendable () -> Void
+    ) {
+        self.collector = collector
+        self.runs = runs
+        self.metrics = metrics
+        self.contentRemoved = contentRemoved
+    }
+
+    public func collectGarbage(_ options: GarbageCollector.Options) async throws -> GarbageCollector.Report {
+        let report = try await exclusively("gc", project: "", dryRun: options.dryRun) {
+            try await collector.run(options)
+        }
+        metrics.add("berth_gc_runs_total", labels: "dry_run=\"\(options.dryRun)\"")
+        if !options.dryRun {
+            metrics.add("berth_gc_deleted_total", labels: "kind=\"manifest\"", Int64(report.manifestsDeleted))
+            metrics.add("berth_gc_deleted_total", labels: "kind=\"blob\"", Int64(report.blobsDeleted + report.orphanFilesDeleted))
+            metrics.add("berth_gc_bytes_freed_total", report.bytesFreed)
+            contentRemoved()
+        }
+        return report
+    }
+
+    /// Recent runs of `kind` for `project`, newest first.
+    public func recentRuns(kind: String, project: String = "", limit: Int = 20) async throws -> [JobRun] {
+        try await runs.runs(kind: kind, project: project, limit: limit)
+    }
+
+    /// Runs `job` unless one of the same kind and project is running here,
+    /// and records its outcome.
+    func exclusively<Report: Encodable & Sendable>(
+        _ kind: String, project: String, dryRun: Bool, _ job: () async throws -> Report
+    ) async throws -> Report {
+        let key = kind + "/" + project
+        guard running.withLock({ $0.insert(key).inserted }) else {
+            throw RegistryError(.unsupported, "a \(kind) run is already in progress", status: 409)
+        }
+        defer { running.withLock { _ = $0.remove(key) } }
+        let started = Date()
+        let id = UUID().uuidString.lowercased()
+        do {
+            let report = try await job()
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            try await record(JobRun(
+                id: id, kind: kind, project: project, dryRun: dryRun, startedAt: started, finishedAt: Date(),
+                status: "succeeded", result: String(decoding: try encoder.encode(report), as: UTF8.self)))
+            return report
+        } catch {
+            try? await record(JobRun(
+                id: id, kind: kind, project: project, dryRun: dryRun, startedAt: started, finishedAt: Date(),
+                status: "failed", result: #"{"error":"\#(String(describing: error).replacingOccurrences(of: "\"", with: "'"))"}"#))
+            throw error
+        }
+    }
+
+    private func record(_ run: JobRun) async throws {
+        try await runs.recordRun(run)
+        try await runs.pruneRuns(kind: run.kind, project: run.project, keep: Self.runsKept)
+    }
+}

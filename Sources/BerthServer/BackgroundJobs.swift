@@ -1,0 +1,71 @@
+import BerthPolicies
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// The node's background work: one loop that every `interval` gives each
+/// job the time and lets it decide whether it is due (a cron schedule, a
+/// period, a change to watch). A failing job is logged and retried on its
+/// next turn; it never stops the others.
+struct BackgroundJobs: Service {
+    struct Job: Sendable {
+        let name: String
+        let tick: @Sendable (Date) async throws -> Void
+    }
+
+    let jobs: [Job]
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                for job in jobs {
+                    do {
+                        try await job.tick(Date())
+                    } catch is CancellationError {
+                        return
+                    } catch {
+                        logger.error("background job failed", metadata: ["job": "\(job.name)", "error": "\(error)"])
+                    }
+                }
+                try await Task.sleep(for: interval)
+            }
+        }
+    }
+}
+
+/// When a job is next due: on a cron schedule or every fixed period.
+final class Trigger: Sendable {
+    private enum Rule: Sendable {
+        case cron(CronSchedule)
+        case every(TimeInterval)
+    }
+
+    private let rule: Rule
+    private let next: Mutex<Date>
+
+    init(cron: CronSchedule, now: Date = Date()) {
+        rule = .cron(cron)
+        next = Mutex(cron.next(after: now) ?? .distantFuture)
+    }
+
+    /// Due first right away, then every `period`.
+    init(every period: TimeInterval, now: Date = Date()) {
+        rule = .every(period)
+        next = Mutex(now)
+    }
+
+    /// True once per due time; advances to the following one.
+    func fire(at now: Date) -> Bool {
+        next.withLock { next in
+            guard now >= next else { return false }
+            switch rule {
+            case .cron(let schedule): next = schedule.next(after: now) ?? .distantFuture
+            case .every(let period): next = now.addingTimeInterval(period)
+            }
+            return true
+        }
+    }
+}
