@@ -1,5 +1,6 @@
 import BerthAuth
 import BerthMetadata
+import BerthPolicies
 import BerthRegistry
 import Foundation
 import Hummingbird
@@ -12,8 +13,25 @@ extension ManagementAPI {
         let `public`: Bool?
     }
 
+    /// Fields left out stay as they are; `"quota_bytes": null` removes the quota.
     private struct ProjectChange: Decodable {
-        let `public`: Bool
+        let `public`: Bool?
+        let quota: QuotaChange
+
+        enum QuotaChange { case unchanged, unlimited, bytes(Int64) }
+        enum CodingKeys: String, CodingKey { case `public`, quota = "quota_bytes" }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            `public` = try container.decodeIfPresent(Bool.self, forKey: .public)
+            if !container.contains(.quota) {
+                quota = .unchanged
+            } else if let bytes = try container.decodeIfPresent(Int64.self, forKey: .quota) {
+                quota = .bytes(bytes)
+            } else {
+                quota = .unlimited
+            }
+        }
     }
 
     private struct NewMember: Decodable {
@@ -56,6 +74,18 @@ extension ManagementAPI {
         let `public`: Bool
         /// Blob bytes in the project's repositories, each blob counted once.
         let storage_bytes: Int64
+        /// nil: unlimited.
+        let quota_bytes: Int64?
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(name, forKey: .name)
+            try container.encode(self.public, forKey: .public)
+            try container.encode(storage_bytes, forKey: .storage_bytes)
+            try container.encode(quota_bytes, forKey: .quota_bytes)  // null, not absent, when unlimited
+        }
+
+        enum CodingKeys: String, CodingKey { case name, `public`, storage_bytes, quota_bytes }
     }
 
     func getProject(_ request: Request, _ context: BerthRequestContext, _ name: String) async throws -> Response {
@@ -63,16 +93,39 @@ extension ManagementAPI {
         guard let project = try await accounts.project(named: name), try await canSee(project, identity) else {
             throw Self.projectUnknown(name)
         }
-        return try Self.json(
-            ProjectDetail(name: project.name, public: project.isPublic, storage_bytes: try await metadata.projectBytes(project.name)))
+        return try await projectDetail(project)
     }
 
+    private func projectDetail(_ project: Project) async throws -> Response {
+        try Self.json(ProjectDetail(
+            name: project.name, public: project.isPublic, storage_bytes: try await metadata.projectBytes(project.name),
+            quota_bytes: project.quotaBytes))
+    }
+
+    /// Visibility is the ProjectAdmin's; the quota is the system administrators'.
     func updateProject(_ request: Request, _ context: BerthRequestContext, _ name: String) async throws -> Response {
         let identity = try await requireProjectAdmin(request, context, name)
         let change = try await Self.decode(ProjectChange.self, request, context)
-        _ = try await accounts.setProjectVisibility(name, public: change.public)
-        context.logger.notice("project visibility changed", metadata: ["project": "\(name)", "public": "\(change.public)", "by": "\(identity)"])
-        return try Self.json(ProjectBody(name: name, public: change.public))
+        if case .unchanged = change.quota {} else {
+            guard identity.isAdmin else { throw RegistryError(.denied, "only system administrators set quotas") }
+        }
+        if case .bytes(let bytes) = change.quota, bytes < 0 {
+            throw RegistryError(.unsupported, "quota_bytes must not be negative", status: 400)
+        }
+        if let visibility = change.public {
+            _ = try await accounts.setProjectVisibility(name, public: visibility)
+            context.logger.notice("project visibility changed", metadata: ["project": "\(name)", "public": "\(visibility)", "by": "\(identity)"])
+        }
+        switch change.quota {
+        case .unchanged: break
+        case .unlimited, .bytes:
+            let bytes: Int64? = if case .bytes(let b) = change.quota { b } else { nil }
+            _ = try await accounts.setProjectQuota(name, bytes: bytes)
+            quotas.forget(name)
+            context.logger.notice("project quota changed", metadata: ["project": "\(name)", "bytes": "\(bytes.map(String.init) ?? "unlimited")", "by": "\(identity)"])
+        }
+        guard let project = try await accounts.project(named: name) else { throw Self.projectUnknown(name) }
+        return try await projectDetail(project)
     }
 
     /// Only an empty project can be deleted: its images would otherwise

@@ -1,5 +1,6 @@
 import BerthAuth
 import BerthMetadata
+import BerthPolicies
 import BerthRegistry
 import Foundation
 import HTTPTypes
@@ -15,6 +16,7 @@ public struct ManagementAPI: Sendable {
     let metadata: any MetadataStore
     let rules: any ImmutabilityRuleStore
     let maintenance: Maintenance
+    let quotas: QuotaEnforcer
     /// What `POST /gc` does unless the request says otherwise.
     let defaultCollection: GarbageCollector.Options
     /// Whether any signed-in user may create projects (else admins only).
@@ -22,8 +24,9 @@ public struct ManagementAPI: Sendable {
 
     public init(
         authorizer: Authorizer, metadata: any MetadataStore, rules: any ImmutabilityRuleStore, maintenance: Maintenance,
-        defaultCollection: GarbageCollector.Options, usersCreateProjects: Bool
+        quotas: QuotaEnforcer, defaultCollection: GarbageCollector.Options, usersCreateProjects: Bool
     ) {
+        self.quotas = quotas
         self.authorizer = authorizer
         self.metadata = metadata
         self.rules = rules

@@ -133,6 +133,10 @@ public final class CachedMetadataStore: MetadataStore {
         try await base.projectBytes(project)
     }
 
+    public func projectHasBlob(_ project: String, _ digest: Digest) async throws -> Bool {
+        try await base.projectHasBlob(project, digest)
+    }
+
     public func tags(_ repository: RepositoryName, after last: String?, limit: Int) async throws -> [String] {
         try await base.tags(repository, after: last, limit: limit)
     }

@@ -15,6 +15,8 @@ public protocol MetadataStore: Sendable {
     /// Bytes of the blobs readable in a project's repositories, each blob
     /// counted once however many repositories share it.
     func projectBytes(_ project: String) async throws -> Int64
+    /// Whether some repository of `project` may read `digest`.
+    func projectHasBlob(_ project: String, _ digest: Digest) async throws -> Bool
 
     // Blobs
     /// The size of `digest` if `repository` may read it, else nil.

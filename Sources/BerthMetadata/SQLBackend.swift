@@ -53,6 +53,11 @@ public struct SQLRow: Sendable {
         return try text(column)
     }
 
+    func optionalInteger(_ column: String) throws -> Int64? {
+        if case .null = columns[column] ?? .null { return nil }
+        return try integer(column)
+    }
+
     func integer(_ column: String) throws -> Int64 {
         guard case .integer(let value) = columns[column] else { throw SQLRowError(column: column, expected: "integer") }
         return value

@@ -51,6 +51,14 @@ public final class SQLMetadataStore: MetadataStore {
         }
     }
 
+    public func projectHasBlob(_ project: String, _ digest: Digest) async throws -> Bool {
+        try await backend.read { db in
+            try db.row(
+                "SELECT 1 AS found FROM repository_blobs WHERE digest = ? AND repository >= ? AND repository < ? LIMIT 1",
+                .text(digest.description), .text(project + "/"), .text(project + "0")) != nil
+        }
+    }
+
     private static func ensureRepository(_ db: any SQLSession, _ repository: RepositoryName, now: Int64) throws {
         try db.execute(
             "INSERT INTO repositories (name, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING", .text(repository.value), .integer(now))

@@ -79,6 +79,10 @@ enum Schema {
                 "CREATE INDEX job_runs_by_kind ON job_runs (kind, project, started_at)",
                 "CREATE TABLE epochs (name \(f.text) PRIMARY KEY, value BIGINT NOT NULL)",
             ],
+            [
+                // Storage quota in bytes; NULL: unlimited.
+                "ALTER TABLE projects ADD COLUMN quota_bytes BIGINT",
+            ],
         ]
     }
 

@@ -20,6 +20,7 @@ public final class Server: Sendable {
     let registry: RegistryService
     let metadata: SQLMetadataStore
     let cache: CachedMetadataStore
+    let quotas: QuotaEnforcer
     public let maintenance: Maintenance
     /// nil when `auth: none`.
     let authorizer: Authorizer?
@@ -41,9 +42,10 @@ public final class Server: Sendable {
         metadata = try await SQLMetadataStore(backend: backend)
         let cache = CachedMetadataStore(metadata)
         self.cache = cache
+        quotas = QuotaEnforcer(source: SQLAccountStore(backend: backend), usage: cache)
         registry = RegistryService(
             blobs: blobs, metadata: cache, limits: RegistryLimits(maxBlobSize: configuration.maxBlobSize),
-            immutability: TagImmutability(rules: metadata), logger: logger)
+            immutability: TagImmutability(rules: metadata), quotas: quotas, logger: logger)
         maintenance = Maintenance(
             collector: GarbageCollector(blobs: blobs, store: metadata, logger: logger), runs: metadata, metrics: JobMetrics(),
             contentRemoved: { cache.forgetAll() })
@@ -91,7 +93,7 @@ public final class Server: Sendable {
             TokenEndpoint(authorizer: authorizer).addRoutes(to: router)
             ManagementAPI(
                 authorizer: authorizer, metadata: metadata, rules: metadata, maintenance: maintenance,
-                defaultCollection: configuration.collection, usersCreateProjects: configuration.usersCreateProjects)
+                quotas: quotas, defaultCollection: configuration.collection, usersCreateProjects: configuration.usersCreateProjects)
                 .addRoutes(to: router)
         }
         let jobs = BackgroundJobs(jobs: backgroundJobs(), interval: .seconds(1), logger: logger)

@@ -17,6 +17,8 @@ public protocol AccountStore: RobotStore {
     /// Throws `AccountStoreError.exists` when the name is taken.
     func createProject(_ project: Project) async throws
     func setProjectVisibility(_ name: String, public: Bool) async throws -> Bool
+    /// Sets or (with nil) removes a project's storage quota; false when absent.
+    func setProjectQuota(_ name: String, bytes: Int64?) async throws -> Bool
     /// Deletes a project and its memberships; false when absent.
     func deleteProject(named name: String) async throws -> Bool
 
@@ -57,11 +59,14 @@ public struct Project: Sendable, Equatable {
     public var name: String
     /// Public projects can be pulled anonymously.
     public var isPublic: Bool
+    /// Blob bytes the project may hold; nil: unlimited.
+    public var quotaBytes: Int64?
     public var createdAt: Date
 
-    public init(name: String, isPublic: Bool, createdAt: Date = Date()) {
+    public init(name: String, isPublic: Bool, quotaBytes: Int64? = nil, createdAt: Date = Date()) {
         self.name = name
         self.isPublic = isPublic
+        self.quotaBytes = quotaBytes
         self.createdAt = createdAt
     }
 }

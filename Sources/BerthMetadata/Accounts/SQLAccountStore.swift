@@ -20,7 +20,9 @@ public final class SQLAccountStore: AccountStore {
     }
 
     private static func project(_ row: SQLRow) throws -> Project {
-        Project(name: try row.text("name"), isPublic: try row.integer("public") != 0, createdAt: date(try row.integer("created_at")))
+        Project(
+            name: try row.text("name"), isPublic: try row.integer("public") != 0, quotaBytes: try row.optionalInteger("quota_bytes"),
+            createdAt: date(try row.integer("created_at")))
     }
 
     // MARK: Users
@@ -88,6 +90,14 @@ public final class SQLAccountStore: AccountStore {
         try await backend.transaction(durable: true) { db in
             guard try db.row("SELECT name FROM projects WHERE name = ?", .text(name)) != nil else { return false }
             try db.execute("UPDATE projects SET public = ? WHERE name = ?", .integer(isPublic ? 1 : 0), .text(name))
+            return true
+        }
+    }
+
+    public func setProjectQuota(_ name: String, bytes: Int64?) async throws -> Bool {
+        try await backend.transaction(durable: true) { db in
+            guard try db.row("SELECT name FROM projects WHERE name = ?", .text(name)) != nil else { return false }
+            try db.execute("UPDATE projects SET quota_bytes = ? WHERE name = ?", bytes.map(SQLValue.integer) ?? .null, .text(name))
             return true
         }
     }

@@ -21,7 +21,7 @@ extension DistributionAPI {
             }
         } else if let digestParameter = query["digest"].map(String.init) {
             let digest = try Digest(parsing: digestParameter)
-            _ = try await registry.uploadMonolithic(repository, digest: digest, body: request.body)
+            _ = try await registry.uploadMonolithic(repository, digest: digest, length: Self.declaredLength(request), body: request.body)
             return Self.blobCreated(repository, digest)
         }
         let id = try await registry.startUpload(repository)
@@ -46,7 +46,7 @@ extension DistributionAPI {
     /// start where the upload ends when `Content-Range` says where it starts.
     func patchUpload(_ request: Request, repository: RepositoryName, id: String) async throws -> Response {
         let offset = try chunkOffset(request, id: id)
-        let size = try await registry.appendUpload(repository, id, offset: offset, body: request.body)
+        let size = try await registry.appendUpload(repository, id, offset: offset, length: Self.declaredLength(request), body: request.body)
         return Self.uploadAccepted(repository, id: id, size: size)
     }
 
@@ -58,7 +58,8 @@ extension DistributionAPI {
         }
         let digest = try Digest(parsing: String(digestParameter))
         let offset = try chunkOffset(request, id: id)
-        _ = try await registry.completeUpload(repository, id, digest: digest, offset: offset, body: request.body)
+        _ = try await registry.completeUpload(
+            repository, id, digest: digest, offset: offset, length: Self.declaredLength(request), body: request.body)
         return Self.blobCreated(repository, digest)
     }
 
@@ -79,6 +80,10 @@ extension DistributionAPI {
             throw RegistryError(.sizeInvalid, "Content-Range covers \(range.count) bytes, Content-Length is \(length)", status: 416)
         }
         return range.start
+    }
+
+    static func declaredLength(_ request: Request) -> Int64? {
+        request.headers[.contentLength].flatMap { Int64($0) }
     }
 
     static func blobCreated(_ repository: RepositoryName, _ digest: Digest) -> Response {

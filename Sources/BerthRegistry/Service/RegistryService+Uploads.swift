@@ -1,4 +1,5 @@
 import BerthMetadata
+import BerthPolicies
 import BerthStorage
 import Foundation
 import Logging
@@ -30,20 +31,24 @@ extension RegistryService {
     }
 
     /// Appends a chunk. `offset` is where the client says it starts (from
-    /// `Content-Range`); nil appends at the current end.
+    /// `Content-Range`); nil appends at the current end. `length`, when
+    /// declared, is checked against the project's quota before any byte is read.
     public func appendUpload<Body: AsyncSequence & Sendable>(
-        _ repository: RepositoryName, _ id: String, offset: Int64?, body: Body
+        _ repository: RepositoryName, _ id: String, offset: Int64?, length: Int64? = nil, body: Body
     ) async throws -> Int64 where Body.Element == ByteBuffer {
         try await checkUpload(repository, id)
+        try await checkQuota(repository, id, digest: nil, length: length)
         return try await append(id, offset: offset, body: body)
     }
 
     /// Appends the last bytes (if any), verifies the digest and makes the
     /// blob readable through `repository`. A digest mismatch ends the session.
     public func completeUpload<Body: AsyncSequence & Sendable>(
-        _ repository: RepositoryName, _ id: String, digest: Digest, offset: Int64?, body: Body, announced: Bool = false
+        _ repository: RepositoryName, _ id: String, digest: Digest, offset: Int64?, length: Int64? = nil, body: Body,
+        announced: Bool = false
     ) async throws -> Int64 where Body.Element == ByteBuffer {
         try await checkUpload(repository, id)
+        try await checkQuota(repository, id, digest: digest, length: length)
         _ = try await append(id, offset: offset, body: body)
         if !announced {
             // Garbage collection must see the claim before the bytes can become the blob.
@@ -68,8 +73,9 @@ extension RegistryService {
 
     /// Pushes a whole blob in one request (`POST ?digest=`).
     public func uploadMonolithic<Body: AsyncSequence & Sendable>(
-        _ repository: RepositoryName, digest: Digest, body: Body
+        _ repository: RepositoryName, digest: Digest, length: Int64? = nil, body: Body
     ) async throws -> Int64 where Body.Element == ByteBuffer {
+        if let length { try await quotas?.check(repository, digest: digest, adding: length) }
         let id = try await startUpload(repository, digest: digest)
         do {
             return try await completeUpload(repository, id, digest: digest, offset: 0, body: body, announced: true)
@@ -121,6 +127,13 @@ extension RegistryService {
         } catch let error as BlobStoreError {
             throw Self.translate(error, id: id)
         }
+    }
+
+    /// An upload's bytes so far plus a declared `length` must fit the quota.
+    private func checkQuota(_ repository: RepositoryName, _ id: String, digest: Digest?, length: Int64?) async throws {
+        guard let quotas, let length else { return }
+        let received = try await blobs.uploadedSize(id: id) ?? 0
+        try await quotas.check(repository, digest: digest, adding: received + length)
     }
 
     private func checkUpload(_ repository: RepositoryName, _ id: String) async throws {

@@ -29,6 +29,8 @@ public final class RegistryService: Sendable {
     public let limits: RegistryLimits
     /// nil: no tag is immutable.
     let immutability: TagImmutability?
+    /// nil: no project has a quota.
+    let quotas: QuotaEnforcer?
     /// Which repository each upload this process started belongs to, so
     /// that PATCH and PUT skip a database read; the database stays the
     /// truth for uploads begun before a restart (or, later, on another node).
@@ -37,12 +39,13 @@ public final class RegistryService: Sendable {
 
     public init(
         blobs: any BlobStore, metadata: any MetadataStore, limits: RegistryLimits = .init(), immutability: TagImmutability? = nil,
-        logger: Logger
+        quotas: QuotaEnforcer? = nil, logger: Logger
     ) {
         self.blobs = blobs
         self.metadata = metadata
         self.limits = limits
         self.immutability = immutability
+        self.quotas = quotas
         self.logger = logger
     }
 
@@ -83,6 +86,7 @@ public final class RegistryService: Sendable {
     /// upload. False when `source` has no such blob.
     public func mountBlob(_ repository: RepositoryName, _ digest: Digest, from source: RepositoryName) async throws -> Bool {
         guard let size = try await metadata.linkedBlobSize(source, digest) else { return false }
+        try await quotas?.check(repository, digest: digest, adding: size)
         try await metadata.linkBlob(repository, digest, size: size, completing: nil)
         // Linked first, checked second: garbage collection either saw the
         // link and kept the bytes, or removed them before this check.
@@ -122,6 +126,8 @@ public final class RegistryService: Sendable {
                 refusingMove = TagImmutability.refusal(rule, tag: t.value, "re-pushing the same digest is allowed, moving it is not")
             }
         }
+        // Blobs pushed without a declared size are counted here, at the latest.
+        _ = try await quotas?.checkWithin(repository)
         try await metadata.putManifest(repository, manifest, tag: tag, refusingMove: refusingMove)
         logger.info(
             "manifest pushed",
