@@ -18,7 +18,7 @@ extension ManagementAPI {
         api.get("/projects/{name}/immutability-rules") { request, context in
             let project = try context.parameters.require("name")
             _ = try await requireRole(request, context, project, atLeast: .guest)
-            return try Self.json(try await rules.immutabilityRules(of: project))
+            return try Self.json(try await store.immutabilityRules(of: project))
         }
         api.post("/projects/{name}/immutability-rules") { request, context in
             let project = try context.parameters.require("name")
@@ -29,7 +29,7 @@ extension ManagementAPI {
             }
             let rule = ImmutabilityRule(
                 id: Secrets.random(length: 12).lowercased(), project: project, repositoryPattern: body.repository, tagPattern: body.tag)
-            try await rules.addImmutabilityRule(rule)
+            try await store.addImmutabilityRule(rule)
             context.logger.notice("immutability rule added", metadata: ["project": "\(project)", "rule": "\(rule.id)", "by": "\(identity)"])
             return try Self.json(rule, status: .created)
         }
@@ -37,7 +37,7 @@ extension ManagementAPI {
             let project = try context.parameters.require("name")
             let identity = try await requireRole(request, context, project, atLeast: .maintainer)
             let id = try context.parameters.require("id")
-            guard try await rules.deleteImmutabilityRule(id: id, project: project) else {
+            guard try await store.deleteImmutabilityRule(id: id, project: project) else {
                 throw RegistryError(.nameUnknown, "no rule \(id.prefix(32)) in \(project)", status: 404)
             }
             context.logger.notice("immutability rule deleted", metadata: ["project": "\(project)", "rule": "\(id)", "by": "\(identity)"])

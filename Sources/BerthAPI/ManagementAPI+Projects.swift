@@ -98,7 +98,7 @@ extension ManagementAPI {
 
     private func projectDetail(_ project: Project) async throws -> Response {
         try Self.json(ProjectDetail(
-            name: project.name, public: project.isPublic, storage_bytes: try await metadata.projectBytes(project.name),
+            name: project.name, public: project.isPublic, storage_bytes: try await store.projectBytes(project.name),
             quota_bytes: project.quotaBytes))
     }
 
@@ -132,7 +132,7 @@ extension ManagementAPI {
     /// become unreachable by any policy.
     func deleteProject(_ request: Request, _ context: BerthRequestContext, _ name: String) async throws -> Response {
         _ = try await requireProjectAdmin(request, context, name)
-        if let first = try await metadata.repositories(after: name + "/", limit: 1).first, first.hasPrefix(name + "/") {
+        if let first = try await store.repositories(after: name + "/", limit: 1).first, first.hasPrefix(name + "/") {
             throw RegistryError(.denied, "project \(name) still holds repositories (\(first) first)", status: 409)
         }
         _ = try await accounts.deleteProject(named: name)

@@ -13,23 +13,26 @@ import OCI
 /// Basic credentials, under the same permission matrix as `/v2`.
 public struct ManagementAPI: Sendable {
     let authorizer: Authorizer
-    let metadata: any MetadataStore
-    let rules: any ImmutabilityRuleStore
+    let store: any RegistryStore
     let maintenance: Maintenance
     let quotas: QuotaEnforcer
+    let webhooks: WebhookNotifier
+    /// Changes made through the API go to the audit log.
+    let events: any EventSink
     /// What `POST /gc` does unless the request says otherwise.
     let defaultCollection: GarbageCollector.Options
     /// Whether any signed-in user may create projects (else admins only).
     let usersCreateProjects: Bool
 
     public init(
-        authorizer: Authorizer, metadata: any MetadataStore, rules: any ImmutabilityRuleStore, maintenance: Maintenance,
-        quotas: QuotaEnforcer, defaultCollection: GarbageCollector.Options, usersCreateProjects: Bool
+        authorizer: Authorizer, store: any RegistryStore, maintenance: Maintenance, quotas: QuotaEnforcer,
+        webhooks: WebhookNotifier, events: any EventSink, defaultCollection: GarbageCollector.Options, usersCreateProjects: Bool
     ) {
         self.quotas = quotas
         self.authorizer = authorizer
-        self.metadata = metadata
-        self.rules = rules
+        self.store = store
+        self.webhooks = webhooks
+        self.events = events
         self.maintenance = maintenance
         self.defaultCollection = defaultCollection
         self.usersCreateProjects = usersCreateProjects
@@ -38,7 +41,7 @@ public struct ManagementAPI: Sendable {
     var accounts: any AccountStore { authorizer.accounts }
 
     public func addRoutes(to router: Router<BerthRequestContext>) {
-        let api = router.group("/api/v1")
+        let api = router.group("/api/v1").add(middleware: ChangeAuditMiddleware(events: events))
         api.get("/openapi.json") { _, _ in OpenAPIDocument.response() }
         api.get("/me") { request, context in try await me(request, context) }
         api.get("/users") { request, context in try await listUsers(request, context) }
@@ -61,6 +64,7 @@ public struct ManagementAPI: Sendable {
         addRobotRoutes(to: api)
         addPolicyRoutes(to: api)
         addMaintenanceRoutes(to: api)
+        addEventRoutes(to: api)
         api.delete("/projects/{name}/members/{user}") { request, context in
             try await removeMember(request, context, project: context.parameters.require("name"), user: context.parameters.require("user"))
         }

@@ -92,9 +92,11 @@ public final class CachedMetadataStore: MetadataStore {
         return try await base.unlinkBlob(repository, digest)
     }
 
-    public func putManifest(_ repository: RepositoryName, _ manifest: Manifest, tag: Tag?, refusingMove: RegistryError?) async throws {
+    public func putManifest(_ repository: RepositoryName, _ manifest: Manifest, tag: Tag?, refusingMove: RegistryError?) async throws
+        -> Digest?
+    {
         defer { if let tag { tags.forget(RepositoryTag(repository: repository.value, tag: tag.value)) } }
-        try await base.putManifest(repository, manifest, tag: tag, refusingMove: refusingMove)
+        return try await base.putManifest(repository, manifest, tag: tag, refusingMove: refusingMove)
     }
 
     public func tags(_ repository: RepositoryName, pointingAt digest: Digest) async throws -> [String] {

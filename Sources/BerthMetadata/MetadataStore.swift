@@ -34,7 +34,9 @@ public protocol MetadataStore: Sendable {
     /// references is in the repository; points `tag` at it when given.
     /// Throws `MANIFEST_BLOB_UNKNOWN` naming the first missing reference,
     /// and `refusingMove` if the tag points at another digest (immutable tags).
-    func putManifest(_ repository: RepositoryName, _ manifest: Manifest, tag: Tag?, refusingMove: RegistryError?) async throws
+    /// Returns the digest the tag pointed at before, if any.
+    @discardableResult
+    func putManifest(_ repository: RepositoryName, _ manifest: Manifest, tag: Tag?, refusingMove: RegistryError?) async throws -> Digest?
     /// The tags pointing at `digest`.
     func tags(_ repository: RepositoryName, pointingAt digest: Digest) async throws -> [String]
     /// Deletes a manifest and every tag pointing at it. False when absent.
@@ -78,3 +80,7 @@ public struct UploadRecord: Sendable, Equatable {
     public let repository: String
     public let startedAt: Date
 }
+
+/// Everything the registry keeps in its database, as the management API
+/// sees it: content, policies, job runs, audit entries and webhooks.
+public typealias RegistryStore = MetadataStore & ImmutabilityRuleStore & JobRunStore & AuditStore & WebhookStore & RetentionStore

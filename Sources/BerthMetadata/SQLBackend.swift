@@ -86,4 +86,6 @@ public enum SQLFlavor: Sendable {
     /// Text compared byte by byte, so listings sort the same everywhere.
     var text: String { self == .postgres ? "TEXT COLLATE \"C\"" : "TEXT" }
     var bytes: String { self == .postgres ? "BYTEA" : "BLOB" }
+    /// An integer key the database numbers itself, in insertion order.
+    var serialKey: String { self == .postgres ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT" }
 }

@@ -131,15 +131,16 @@ public final class SQLMetadataStore: MetadataStore {
             content: Data(try row.bytes("content")))
     }
 
-    public func putManifest(_ repository: RepositoryName, _ manifest: Manifest, tag: Tag?, refusingMove: RegistryError?) async throws {
+    public func putManifest(_ repository: RepositoryName, _ manifest: Manifest, tag: Tag?, refusingMove: RegistryError?) async throws
+        -> Digest?
+    {
         let now = Self.millis()
         let annotations = try manifest.annotations.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
         let (r, d) = (SQLValue.text(repository.value), SQLValue.text(manifest.digest.description))
-        try await backend.transaction(durable: true) { db in
-            if let refusingMove, let tag,
-               let current = try db.row("SELECT digest FROM tags WHERE repository = ? AND name = ?", r, .text(tag.value)),
-               try current.text("digest") != manifest.digest.description
-            {
+        let previous = try await backend.transaction(durable: true) { db -> String? in
+            let current = try tag.flatMap { try db.row("SELECT digest FROM tags WHERE repository = ? AND name = ?", r, .text($0.value)) }
+                .map { try $0.text("digest") }
+            if let refusingMove, let current, current != manifest.digest.description {
                 throw refusingMove
             }
             try Self.checkReferences(db, repository, manifest)
@@ -164,7 +165,9 @@ public final class SQLMetadataStore: MetadataStore {
                     ON CONFLICT (repository, name) DO UPDATE SET digest = excluded.digest, updated_at = excluded.updated_at
                     """, r, .text(tag.value), d, .integer(now))
             }
+            return current
         }
+        return try previous.map { try Digest(parsing: $0) }
     }
 
     /// Every blob (with the size the manifest claims) and child manifest

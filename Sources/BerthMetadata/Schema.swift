@@ -83,6 +83,36 @@ enum Schema {
                 // Storage quota in bytes; NULL: unlimited.
                 "ALTER TABLE projects ADD COLUMN quota_bytes BIGINT",
             ],
+            [
+                """
+                CREATE TABLE audit_events (seq \(f.serialKey), id \(f.text) NOT NULL, at BIGINT NOT NULL,
+                    kind \(f.text) NOT NULL, actor \(f.text), actor_kind \(f.text) NOT NULL, source \(f.text),
+                    project \(f.text), repository \(f.text), digest \(f.text), tag \(f.text),
+                    result \(f.text) NOT NULL, detail \(f.text))
+                """,
+                "CREATE INDEX audit_events_by_time ON audit_events (at)",
+                "CREATE INDEX audit_events_by_project ON audit_events (project, seq)",
+                """
+                CREATE TABLE webhooks (id \(f.text) PRIMARY KEY, project \(f.text) NOT NULL, url \(f.text) NOT NULL,
+                    secret \(f.text) NOT NULL, events \(f.text) NOT NULL, created_at BIGINT NOT NULL)
+                """,
+                "CREATE INDEX webhooks_by_project ON webhooks (project)",
+                """
+                CREATE TABLE webhook_deliveries (id \(f.text) PRIMARY KEY, webhook \(f.text) NOT NULL,
+                    event \(f.text) NOT NULL, payload \(f.text) NOT NULL, status \(f.text) NOT NULL,
+                    attempts BIGINT NOT NULL, next_attempt_at BIGINT NOT NULL, last_status_code BIGINT,
+                    last_error \(f.text), created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)
+                """,
+                "CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at)",
+                "CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries (webhook, created_at)",
+            ],
+            [
+                "ALTER TABLE manifests ADD COLUMN pulled_at BIGINT",
+                """
+                CREATE TABLE retention_policies (project \(f.text) PRIMARY KEY, policy \(f.text) NOT NULL,
+                    updated_at BIGINT NOT NULL)
+                """,
+            ],
         ]
     }
 

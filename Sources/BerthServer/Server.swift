@@ -22,6 +22,10 @@ public final class Server: Sendable {
     let cache: CachedMetadataStore
     let quotas: QuotaEnforcer
     public let maintenance: Maintenance
+    let audit: AuditLog
+    let webhooks: WebhookNotifier
+    /// Where every event goes: the audit log and the webhooks.
+    let events: EventFanOut
     /// nil when `auth: none`.
     let authorizer: Authorizer?
     let threadPool: NIOThreadPool
@@ -46,17 +50,23 @@ public final class Server: Sendable {
         registry = RegistryService(
             blobs: blobs, metadata: cache, limits: RegistryLimits(maxBlobSize: configuration.maxBlobSize),
             immutability: TagImmutability(rules: metadata), quotas: quotas, logger: logger)
+        let metrics = JobMetrics()
         maintenance = Maintenance(
-            collector: GarbageCollector(blobs: blobs, store: metadata, logger: logger), runs: metadata, metrics: JobMetrics(),
+            collector: GarbageCollector(blobs: blobs, store: metadata, logger: logger), runs: metadata, metrics: metrics,
             contentRemoved: { cache.forgetAll() })
+        audit = AuditLog(store: metadata, metrics: metrics, logger: logger)
+        webhooks = WebhookNotifier(
+            store: metadata, retryBase: configuration.webhookRetryBase, maxAttempts: configuration.webhookMaxAttempts, metrics: metrics,
+            logger: logger)
+        events = EventFanOut([audit, webhooks])
         authorizer = configuration.auth == "token"
-            ? try await Self.authorizer(configuration, backend: backend, root: root, logger: logger) : nil
+            ? try await Self.authorizer(configuration, backend: backend, root: root, events: events, logger: logger) : nil
     }
 
     /// Accounts, token keys and the first administrator.
-    private static func authorizer(_ configuration: Configuration, backend: any SQLBackend, root: String, logger: Logger) async throws
-        -> Authorizer
-    {
+    private static func authorizer(
+        _ configuration: Configuration, backend: any SQLBackend, root: String, events: any EventSink, logger: Logger
+    ) async throws -> Authorizer {
         let accounts = SQLAccountStore(backend: backend)
         let passwords = PasswordHasher(cost: configuration.passwordCost)
         if try await accounts.user(named: "admin") == nil {
@@ -72,7 +82,7 @@ public final class Server: Sendable {
         let key = try TokenService.loadOrCreateKey(at: configuration.tokenKey ?? root + "/token-signing-key.pem")
         let tokens = TokenService(key: key, issuer: "berth", service: configuration.service, lifetime: configuration.tokenLifetime)
         return Authorizer(accounts: accounts, tokens: tokens, passwords: passwords, realm: configuration.realm,
-            autoCreateProjects: configuration.autoCreateProjects, logger: logger)
+            autoCreateProjects: configuration.autoCreateProjects, events: events, logger: logger)
     }
 
 
@@ -87,23 +97,31 @@ public final class Server: Sendable {
         router.get("/healthz") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{\"status\":\"ok\"}")))
         }
-        DistributionAPI(registry: registry, authorizer: authorizer).addRoutes(to: router)
+        DistributionAPI(registry: registry, authorizer: authorizer, events: events).addRoutes(to: router)
         MetricsEndpoint(metrics: metrics, jobs: maintenance.metrics, registry: registry).addRoutes(to: router)
         if let authorizer {
             TokenEndpoint(authorizer: authorizer).addRoutes(to: router)
             ManagementAPI(
-                authorizer: authorizer, metadata: metadata, rules: metadata, maintenance: maintenance,
-                quotas: quotas, defaultCollection: configuration.collection, usersCreateProjects: configuration.usersCreateProjects)
+                authorizer: authorizer, store: metadata, maintenance: maintenance, quotas: quotas,
+                webhooks: webhooks, events: events, defaultCollection: configuration.collection, usersCreateProjects: configuration.usersCreateProjects)
                 .addRoutes(to: router)
         }
         let jobs = BackgroundJobs(jobs: backgroundJobs(), interval: .seconds(1), logger: logger)
+        // Events move on a shorter beat: an idle turn touches no database.
+        let (audit, webhooks) = (audit, webhooks)
+        let eventJobs = BackgroundJobs(
+            jobs: [
+                .init(name: "write audit entries") { _ in try await audit.flush() },
+                .init(name: "queue webhook deliveries") { now in try await webhooks.enqueue(now: now) },
+                .init(name: "deliver webhooks") { now in try await webhooks.deliver(now: now) },
+            ], interval: .milliseconds(200), logger: logger)
         let (host, port) = try configuration.address
         let logger = self.logger
         return Application(
             router: router,
             server: .http1(additionalChannelHandlers: [ExpectContinueHandler()]),
             configuration: .init(address: .hostname(host, port: port), serverName: "berth"),
-            services: [jobs],
+            services: [jobs, eventJobs],
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port ?? port
                 logger.notice("berth is listening", metadata: ["address": "\(host):\(bound)"])
@@ -117,11 +135,15 @@ public final class Server: Sendable {
     func backgroundJobs() -> [BackgroundJobs.Job] {
         let (registry, maintenance, metadata, cache, configuration) = (registry, maintenance, metadata, cache, configuration)
         let reap = Trigger(every: configuration.uploadReapInterval)
+        let pruneAudit = Trigger(every: min(3600, configuration.auditRetention / 4))
         var jobs = [
             BackgroundJobs.Job(name: "reap uploads") { now in
                 if reap.fire(at: now) { _ = try await registry.reapUploads(olderThan: configuration.uploadMaxAge) }
             },
         ]
+        jobs.append(BackgroundJobs.Job(name: "prune audit log") { now in
+            if pruneAudit.fire(at: now) { _ = try await metadata.pruneAudit(olderThan: now.addingTimeInterval(-configuration.auditRetention)) }
+        })
         let epoch = Mutex<Int64?>(nil)
         jobs.append(BackgroundJobs.Job(name: "watch content epoch") { _ in
             let current = try await metadata.contentEpoch()
@@ -180,6 +202,8 @@ public final class Server: Sendable {
 
     /// Releases the database and threads; call after the application stopped.
     public func shutdown() async throws {
+        try? await webhooks.enqueue()
+        try? await audit.flush()
         try await metadata.close()
         try await threadPool.shutdownGracefully()
     }

@@ -111,4 +111,10 @@ public enum Reference: Hashable, Sendable, CustomStringConvertible {
         case .digest(let d): d.description
         }
     }
+
+    /// The tag's name, when this is a tag.
+    public var tag: String? {
+        if case .tag(let t) = self { return t.value }
+        return nil
+    }
 }

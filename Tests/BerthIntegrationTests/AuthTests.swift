@@ -1,5 +1,6 @@
 import BerthAuth
 import BerthMetadata
+import BerthServer
 import Foundation
 import NIOHTTP1
 import OCI
@@ -10,11 +11,12 @@ import Testing
 struct AuthTests {
     static let adminPassword = "admin-secret-1"
 
-    static func start() async throws -> (TestRegistry, SQLAccountStore) {
+    static func start(configure: (inout Configuration) -> Void = { _ in }) async throws -> (TestRegistry, SQLAccountStore) {
         let registry = try await TestRegistry.start {
             $0.auth = "token"
             $0.adminPassword = adminPassword
             $0.passwordCost = 4
+            configure(&$0)
         }
         // The same SQLite file, opened as a second process would (the CLI).
         let backend = try SQLiteBackend(path: registry.dataFolder + "/metadata.sqlite")

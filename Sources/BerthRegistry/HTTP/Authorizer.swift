@@ -34,12 +34,16 @@ public struct Authorizer: Sendable {
     /// Whether a push into a project that does not exist creates it
     /// (private) instead of being refused.
     let autoCreateProjects: Bool
+    /// Failed sign-ins go to the audit log.
+    public let events: any EventSink
 
     public init(
         accounts: any AccountStore, tokens: TokenService, passwords: PasswordHasher, realm: String?,
-        throttle: LoginThrottle = LoginThrottle(), autoCreateProjects: Bool = false, logger: Logger
+        throttle: LoginThrottle = LoginThrottle(), autoCreateProjects: Bool = false, events: any EventSink = EventFanOut([]),
+        logger: Logger
     ) {
         self.autoCreateProjects = autoCreateProjects
+        self.events = events
         self.accounts = accounts
         self.access = AccessController(accounts: accounts)
         self.tokens = tokens
@@ -85,6 +89,9 @@ public struct Authorizer: Sendable {
         let wait = await throttle.delay(user: name, address: source)
         guard wait == 0 else {
             logger.warning("sign-in throttled", metadata: ["user": "\(name.prefix(64))", "source": "\(source)", "wait": "\(Int(wait.rounded(.up)))"])
+            events.record(RegistryEvent(
+                .loginFailed, actor: Actor(name: String(name.prefix(64)), kind: "unverified", source: source), result: "failure",
+                detail: "throttled"))
             throw RegistryError(.tooManyRequests, "too many failed sign-ins: retry in \(Int(wait.rounded(.up))) s")
         }
         let identity: Identity?
@@ -100,6 +107,9 @@ public struct Authorizer: Sendable {
         guard let identity else {
             await throttle.failed(user: name, address: source)
             logger.notice("sign-in failed", metadata: ["user": "\(name.prefix(64))", "source": "\(source)"])
+            events.record(RegistryEvent(
+                .loginFailed, actor: Actor(name: String(name.prefix(64)), kind: "unverified", source: source), result: "failure",
+                detail: "invalid username or password"))
             return nil
         }
         await throttle.succeeded(user: name)

@@ -1,3 +1,4 @@
+import BerthMetadata
 import BerthStorage
 import HTTPTypes
 import Hummingbird
@@ -37,8 +38,9 @@ extension DistributionAPI {
     }
 
     /// `DELETE /v2/<name>/blobs/<digest>`: 202.
-    func deleteBlob(repository: RepositoryName, digest: Digest) async throws -> Response {
+    func deleteBlob(repository: RepositoryName, digest: Digest, actor: Actor) async throws -> Response {
         try await registry.deleteBlob(repository, digest)
+        events.record(RegistryEvent(.blobDeleted, actor: actor, repository: repository, digest: digest))
         return Self.empty(.accepted)
     }
 }

@@ -7,9 +7,12 @@ import OCI
 extension DistributionAPI {
     /// `GET`/`HEAD /v2/<name>/manifests/<reference>`: the stored bytes under
     /// their stored media type.
-    func getManifest(_ request: Request, repository: RepositoryName, reference: Reference) async throws -> Response {
+    func getManifest(_ request: Request, repository: RepositoryName, reference: Reference, actor: Actor) async throws -> Response {
         let manifest = try await registry.manifest(repository, reference)
         try Self.negotiate(manifest, accept: request.headers[values: .accept])
+        if request.method == .get {
+            events.record(RegistryEvent(.artifactPulled, actor: actor, repository: repository, digest: manifest.digest, tag: reference.tag))
+        }
         let headers: HTTPFields = [
             .contentType: manifest.mediaType,
             .dockerContentDigest: manifest.digest.description,
@@ -21,7 +24,7 @@ extension DistributionAPI {
     }
 
     /// `PUT /v2/<name>/manifests/<reference>`: 201 once validated and stored.
-    func putManifest(_ request: Request, repository: RepositoryName, reference: Reference) async throws -> Response {
+    func putManifest(_ request: Request, repository: RepositoryName, reference: Reference, actor: Actor) async throws -> Response {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > Manifest.maxSize {
             throw RegistryError(.sizeInvalid, "manifest exceeds \(Manifest.maxSize) bytes", status: 413)
         }
@@ -32,8 +35,9 @@ extension DistributionAPI {
             throw RegistryError(.sizeInvalid, "manifest exceeds \(Manifest.maxSize) bytes", status: 413)
         }
         let bytes = body.readBytes(length: body.readableBytes) ?? []
-        let manifest = try await registry.putManifest(
-            repository, reference, bytes: bytes, contentType: request.headers[.contentType])
+        let push = try await registry.putManifest(repository, reference, bytes: bytes, contentType: request.headers[.contentType])
+        let manifest = push.manifest
+        recordPush(push, repository: repository, actor: actor)
         var headers: HTTPFields = [
             .location: "/v2/\(repository)/manifests/\(manifest.digest)",
             .dockerContentDigest: manifest.digest.description,
@@ -45,8 +49,13 @@ extension DistributionAPI {
     }
 
     /// `DELETE /v2/<name>/manifests/<reference>`: 202.
-    func deleteManifest(repository: RepositoryName, reference: Reference) async throws -> Response {
+    func deleteManifest(repository: RepositoryName, reference: Reference, actor: Actor) async throws -> Response {
         try await registry.deleteManifest(repository, reference)
+        let event = switch reference {
+        case .tag(let tag): RegistryEvent(.tagDeleted, actor: actor, repository: repository, tag: tag.value)
+        case .digest(let digest): RegistryEvent(.artifactDeleted, actor: actor, repository: repository, digest: digest)
+        }
+        events.record(event)
         return Self.empty(.accepted)
     }
 

@@ -1,4 +1,5 @@
 import BerthAuth
+import BerthMetadata
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -11,10 +12,13 @@ public struct DistributionAPI: Sendable {
     let registry: RegistryService
     /// nil when authentication is off (`auth: none`).
     let authorizer: Authorizer?
+    /// Audit log and webhooks.
+    let events: any EventSink
 
-    public init(registry: RegistryService, authorizer: Authorizer?) {
+    public init(registry: RegistryService, authorizer: Authorizer?, events: any EventSink) {
         self.registry = registry
         self.authorizer = authorizer
+        self.events = events
     }
 
     /// Registers the API under `/v2`, for every method it answers.
@@ -33,6 +37,16 @@ public struct DistributionAPI: Sendable {
             throw RegistryError(.unsupported, "no such endpoint", status: 404)
         }
         let caller = try await authorize(route, request, context)
+        let actor = Actor(caller?.identity ?? .anonymous, source: context.source)
+        do {
+            return try await dispatch(route, request, caller: caller, actor: actor)
+        } catch let error as RegistryError where error.code == .denied {
+            recordRefusal(error, route: route, actor: actor)
+            throw error
+        }
+    }
+
+    private func dispatch(_ route: V2Route, _ request: Request, caller: Caller?, actor: Actor) async throws -> Response {
         switch (route, request.method) {
         case (.base, .get), (.base, .head):
             return Response(status: .ok, headers: Self.apiVersion + [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{}")))
@@ -41,15 +55,17 @@ public struct DistributionAPI: Sendable {
         case (.tags(let name), .get):
             return try await tags(request, repository: RepositoryName(parsing: name))
         case (.manifest(let name, let reference), .get), (.manifest(let name, let reference), .head):
-            return try await getManifest(request, repository: RepositoryName(parsing: name), reference: Reference(parsing: reference))
+            return try await getManifest(
+                request, repository: RepositoryName(parsing: name), reference: Reference(parsing: reference), actor: actor)
         case (.manifest(let name, let reference), .put):
-            return try await putManifest(request, repository: RepositoryName(parsing: name), reference: Reference(parsing: reference))
+            return try await putManifest(
+                request, repository: RepositoryName(parsing: name), reference: Reference(parsing: reference), actor: actor)
         case (.manifest(let name, let reference), .delete):
-            return try await deleteManifest(repository: RepositoryName(parsing: name), reference: Reference(parsing: reference))
+            return try await deleteManifest(repository: RepositoryName(parsing: name), reference: Reference(parsing: reference), actor: actor)
         case (.blob(let name, let digest), .get), (.blob(let name, let digest), .head):
             return try await getBlob(request, repository: RepositoryName(parsing: name), digest: Digest(parsing: digest))
         case (.blob(let name, let digest), .delete):
-            return try await deleteBlob(repository: RepositoryName(parsing: name), digest: Digest(parsing: digest))
+            return try await deleteBlob(repository: RepositoryName(parsing: name), digest: Digest(parsing: digest), actor: actor)
         case (.uploads(let name), .post):
             return try await startUpload(request, repository: RepositoryName(parsing: name), caller: caller)
         case (.upload(let name, let id), .get):
@@ -86,7 +102,15 @@ public struct DistributionAPI: Sendable {
             needed = (name, .pull)
         }
         if let (name, action) = needed {
-            try await authorizer.require(action, on: RepositoryName(parsing: name), caller: caller, request: request)
+            let repository = try RepositoryName(parsing: name)
+            do {
+                try await authorizer.require(action, on: repository, caller: caller, request: request)
+            } catch let error as RegistryError where error.code == .denied {
+                events.record(RegistryEvent(
+                    .accessDenied, actor: Actor(caller.identity, source: context.source), repository: repository, result: "failure",
+                    detail: "\(action.rawValue) refused"))
+                throw error
+            }
         }
         return caller
     }

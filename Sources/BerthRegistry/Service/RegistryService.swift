@@ -106,10 +106,20 @@ public final class RegistryService: Sendable {
         return manifest
     }
 
+    /// What a manifest push did.
+    public struct ManifestPush: Sendable {
+        public let manifest: Manifest
+        public let tag: Tag?
+        /// Where the tag pointed before, when it moved.
+        public let movedFrom: Digest?
+        /// The project's usage after the push, when it has a quota.
+        public let quota: QuotaUsage?
+    }
+
     /// Validates and stores a manifest pushed as `reference`.
     public func putManifest(
         _ repository: RepositoryName, _ reference: Reference, bytes: [UInt8], contentType: String?
-    ) async throws -> Manifest {
+    ) async throws -> ManifestPush {
         let algorithm: DigestAlgorithm
         if case .digest(let digest) = reference { algorithm = digest.algorithm } else { algorithm = .sha256 }
         let manifest = try Manifest(parsing: bytes, contentType: contentType, algorithm: algorithm)
@@ -127,12 +137,12 @@ public final class RegistryService: Sendable {
             }
         }
         // Blobs pushed without a declared size are counted here, at the latest.
-        _ = try await quotas?.checkWithin(repository)
-        try await metadata.putManifest(repository, manifest, tag: tag, refusingMove: refusingMove)
+        let quota = try await quotas?.checkWithin(repository)
+        let previous = try await metadata.putManifest(repository, manifest, tag: tag, refusingMove: refusingMove)
         logger.info(
             "manifest pushed",
             metadata: ["repository": "\(repository)", "digest": "\(manifest.digest)", "tag": "\(tag?.value ?? "")"])
-        return manifest
+        return ManifestPush(manifest: manifest, tag: tag, movedFrom: previous == manifest.digest ? nil : previous, quota: quota)
     }
 
     /// Deleting by digest removes the manifest and its tags; by tag, only the

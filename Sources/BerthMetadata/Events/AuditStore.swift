@@ -1,0 +1,105 @@
+import Foundation
+
+/// Which audit entries to list: every filter given must match.
+public struct AuditQuery: Sendable, Equatable {
+    public var project: String?
+    public var repository: String?
+    public var actor: String?
+    public var kind: String?
+    public var since: Date?
+    public var until: Date?
+    /// Only entries older than this cursor (from a previous page).
+    public var before: Int64?
+    public var limit: Int
+
+    public init(
+        project: String? = nil, repository: String? = nil, actor: String? = nil, kind: String? = nil, since: Date? = nil,
+        until: Date? = nil, before: Int64? = nil, limit: Int = 100
+    ) {
+        (self.project, self.repository, self.actor, self.kind) = (project, repository, actor, kind)
+        (self.since, self.until, self.before, self.limit) = (since, until, before, limit)
+    }
+}
+
+/// An audit entry as stored, with its position for paging.
+public struct AuditEntry: Sendable, Equatable {
+    public let cursor: Int64
+    public let event: RegistryEvent
+}
+
+public protocol AuditStore: Sendable {
+    /// Appends entries in one commit.
+    func appendAudit(_ events: [RegistryEvent]) async throws
+    /// Newest first.
+    func audit(_ query: AuditQuery) async throws -> [AuditEntry]
+    /// Removes entries older than `date`; returns how many.
+    func pruneAudit(olderThan date: Date) async throws -> Int
+}
+
+extension SQLMetadataStore: AuditStore {
+    public func appendAudit(_ events: [RegistryEvent]) async throws {
+        guard !events.isEmpty else { return }
+        // Not fsynced: a power cut may lose the last second of entries, a crash of the process does not.
+        try await backend.transaction(durable: false) { db in
+            for e in events {
+                try db.execute(
+                    """
+                    INSERT INTO audit_events (id, at, kind, actor, actor_kind, source, project, repository, digest, tag, result, detail)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    .text(e.id), .integer(Int64(e.time.timeIntervalSince1970 * 1000)), .text(e.kind.rawValue), .text(e.actor),
+                    .text(e.actorKind), .text(e.source), .text(e.project), .text(e.repository), .text(e.digest), .text(e.tag),
+                    .text(e.result), .text(e.detail))
+            }
+        }
+    }
+
+    public func audit(_ query: AuditQuery) async throws -> [AuditEntry] {
+        var conditions: [String] = []
+        var arguments: [SQLValue] = []
+        for (column, value) in [("project", query.project), ("repository", query.repository), ("actor", query.actor), ("kind", query.kind)] {
+            if let value {
+                conditions.append("\(column) = ?")
+                arguments.append(.text(value))
+            }
+        }
+        if let since = query.since {
+            conditions.append("at >= ?")
+            arguments.append(.integer(Int64(since.timeIntervalSince1970 * 1000)))
+        }
+        if let until = query.until {
+            conditions.append("at < ?")
+            arguments.append(.integer(Int64(until.timeIntervalSince1970 * 1000)))
+        }
+        if let before = query.before {
+            conditions.append("seq < ?")
+            arguments.append(.integer(before))
+        }
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        arguments.append(.integer(Int64(query.limit)))
+        let rows = try await backend.read { [arguments] db in
+            try db.rows("SELECT * FROM audit_events \(filter) ORDER BY seq DESC LIMIT ?", arguments)
+        }
+        return try rows.map { row in
+            var event = RegistryEvent(
+                RegistryEvent.Kind(rawValue: try row.text("kind")) ?? .settingsChanged,
+                actor: Actor(name: try row.optionalText("actor"), kind: try row.text("actor_kind"), source: try row.optionalText("source")),
+                project: try row.optionalText("project"), tag: try row.optionalText("tag"), result: try row.text("result"),
+                detail: try row.optionalText("detail"),
+                time: Date(timeIntervalSince1970: Double(try row.integer("at")) / 1000))
+            event.id = try row.text("id")
+            event.repository = try row.optionalText("repository")
+            event.digest = try row.optionalText("digest")
+            return AuditEntry(cursor: try row.integer("seq"), event: event)
+        }
+    }
+
+    public func pruneAudit(olderThan date: Date) async throws -> Int {
+        let cutoff = Int64(date.timeIntervalSince1970 * 1000)
+        return try await backend.transaction(durable: false) { db in
+            let count = try db.row("SELECT COUNT(*) AS n FROM audit_events WHERE at < ?", .integer(cutoff))?.integer("n") ?? 0
+            try db.execute("DELETE FROM audit_events WHERE at < ?", .integer(cutoff))
+            return Int(count)
+        }
+    }
+}

@@ -1,0 +1,163 @@
+import Foundation
+
+/// An endpoint a project's events are POSTed to, signed with `secret`.
+public struct Webhook: Sendable, Equatable {
+    public let id: String
+    public let project: String
+    public let url: String
+    public let secret: String
+    /// Event kinds (`RegistryEvent.Kind` raw values) sent to it.
+    public let events: [String]
+
+    public init(id: String, project: String, url: String, secret: String, events: [String]) {
+        (self.id, self.project, self.url, self.secret, self.events) = (id, project, url, secret, events)
+    }
+}
+
+/// One event on its way to one webhook: the persistent queue's entry.
+public struct WebhookDelivery: Sendable, Equatable {
+    public enum Status: String, Sendable { case pending, delivered, failed }
+
+    public let id: String
+    public let webhook: String
+    public let event: String
+    /// The exact JSON body sent (and signed).
+    public let payload: String
+    public var status: Status
+    public var attempts: Int
+    public var nextAttemptAt: Date
+    public var lastStatusCode: Int?
+    public var lastError: String?
+    public let createdAt: Date
+    public var updatedAt: Date
+
+    public init(id: String, webhook: String, event: String, payload: String, at date: Date) {
+        (self.id, self.webhook, self.event, self.payload) = (id, webhook, event, payload)
+        status = .pending
+        attempts = 0
+        nextAttemptAt = date
+        createdAt = date
+        updatedAt = date
+    }
+}
+
+public protocol WebhookStore: Sendable {
+    func webhooks(of project: String) async throws -> [Webhook]
+    func addWebhook(_ webhook: Webhook) async throws
+    /// Removes a webhook and its deliveries; false when the project has no such webhook.
+    func deleteWebhook(id: String, project: String) async throws -> Bool
+    /// Queues deliveries durably: once this returns they survive a crash.
+    func enqueueDeliveries(_ deliveries: [WebhookDelivery]) async throws
+    /// Pending deliveries due at `now`, oldest first, with their webhook.
+    func dueDeliveries(at now: Date, limit: Int) async throws -> [(WebhookDelivery, Webhook)]
+    /// The earliest time a pending delivery is due, if any.
+    func nextDeliveryDue() async throws -> Date?
+    func updateDelivery(_ delivery: WebhookDelivery) async throws
+    /// The newest deliveries of a webhook, newest first.
+    func deliveries(ofWebhook id: String, limit: Int) async throws -> [WebhookDelivery]
+}
+
+extension SQLMetadataStore: WebhookStore {
+    private static func ms(_ date: Date) -> SQLValue { .integer(Int64(date.timeIntervalSince1970 * 1000)) }
+    private static func date(_ row: SQLRow, _ column: String) throws -> Date {
+        Date(timeIntervalSince1970: Double(try row.integer(column)) / 1000)
+    }
+
+    private static func webhook(_ row: SQLRow, prefix: String = "") throws -> Webhook {
+        Webhook(
+            id: try row.text(prefix + "id"), project: try row.text(prefix + "project"), url: try row.text(prefix + "url"),
+            secret: try row.text(prefix + "secret"), events: try row.text(prefix + "events").split(separator: ",").map(String.init))
+    }
+
+    private static func delivery(_ row: SQLRow) throws -> WebhookDelivery {
+        var delivery = WebhookDelivery(
+            id: try row.text("id"), webhook: try row.text("webhook"), event: try row.text("event"), payload: try row.text("payload"),
+            at: try date(row, "created_at"))
+        delivery.status = WebhookDelivery.Status(rawValue: try row.text("status")) ?? .failed
+        delivery.attempts = Int(try row.integer("attempts"))
+        delivery.nextAttemptAt = try date(row, "next_attempt_at")
+        delivery.lastStatusCode = try row.optionalInteger("last_status_code").map(Int.init)
+        delivery.lastError = try row.optionalText("last_error")
+        delivery.updatedAt = try date(row, "updated_at")
+        return delivery
+    }
+
+    public func webhooks(of project: String) async throws -> [Webhook] {
+        try await backend.read { db in
+            try db.rows("SELECT * FROM webhooks WHERE project = ? ORDER BY created_at, id", .text(project)).map { try Self.webhook($0) }
+        }
+    }
+
+    public func addWebhook(_ webhook: Webhook) async throws {
+        try await backend.transaction(durable: true) { db in
+            try db.execute(
+                "INSERT INTO webhooks (id, project, url, secret, events, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                .text(webhook.id), .text(webhook.project), .text(webhook.url), .text(webhook.secret),
+                .text(webhook.events.joined(separator: ",")), Self.ms(Date()))
+        }
+    }
+
+    public func deleteWebhook(id: String, project: String) async throws -> Bool {
+        try await backend.transaction(durable: true) { db in
+            guard try db.row("SELECT id FROM webhooks WHERE id = ? AND project = ?", .text(id), .text(project)) != nil else { return false }
+            try db.execute("DELETE FROM webhook_deliveries WHERE webhook = ?", .text(id))
+            try db.execute("DELETE FROM webhooks WHERE id = ?", .text(id))
+            return true
+        }
+    }
+
+    public func enqueueDeliveries(_ deliveries: [WebhookDelivery]) async throws {
+        guard !deliveries.isEmpty else { return }
+        try await backend.transaction(durable: true) { db in
+            for d in deliveries {
+                try db.execute(
+                    """
+                    INSERT INTO webhook_deliveries (id, webhook, event, payload, status, attempts, next_attempt_at,
+                        last_status_code, last_error, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    .text(d.id), .text(d.webhook), .text(d.event), .text(d.payload), .text(d.status.rawValue), .integer(Int64(d.attempts)),
+                    Self.ms(d.nextAttemptAt), d.lastStatusCode.map { .integer(Int64($0)) } ?? .null, .text(d.lastError),
+                    Self.ms(d.createdAt), Self.ms(d.updatedAt))
+            }
+        }
+    }
+
+    public func dueDeliveries(at now: Date, limit: Int) async throws -> [(WebhookDelivery, Webhook)] {
+        try await backend.read { db in
+            try db.rows(
+                """
+                SELECT d.*, w.id AS w_id, w.project AS w_project, w.url AS w_url, w.secret AS w_secret, w.events AS w_events
+                FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook
+                WHERE d.status = 'pending' AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.created_at LIMIT ?
+                """, Self.ms(now), .integer(Int64(limit))
+            ).map { (try Self.delivery($0), try Self.webhook($0, prefix: "w_")) }
+        }
+    }
+
+    public func nextDeliveryDue() async throws -> Date? {
+        try await backend.read { db in
+            try db.row("SELECT MIN(next_attempt_at) AS due FROM webhook_deliveries WHERE status = 'pending'")?
+                .optionalInteger("due").map { Date(timeIntervalSince1970: Double($0) / 1000) }
+        }
+    }
+
+    public func updateDelivery(_ d: WebhookDelivery) async throws {
+        try await backend.transaction(durable: true) { db in
+            try db.execute(
+                """
+                UPDATE webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ?, last_status_code = ?,
+                    last_error = ?, updated_at = ? WHERE id = ?
+                """,
+                .text(d.status.rawValue), .integer(Int64(d.attempts)), Self.ms(d.nextAttemptAt),
+                d.lastStatusCode.map { .integer(Int64($0)) } ?? .null, .text(d.lastError), Self.ms(d.updatedAt), .text(d.id))
+        }
+    }
+
+    public func deliveries(ofWebhook id: String, limit: Int) async throws -> [WebhookDelivery] {
+        try await backend.read { db in
+            try db.rows(
+                "SELECT * FROM webhook_deliveries WHERE webhook = ? ORDER BY created_at DESC, id LIMIT ?", .text(id), .integer(Int64(limit))
+            ).map(Self.delivery)
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import OCI
+
+/// An artifact as retention sees it: a manifest that is neither a child of
+/// an index nor a referrer (those follow their parent or subject).
+public struct ArtifactRecord: Sendable, Equatable {
+    public let repository: String
+    public let digest: Digest
+    public let tags: [String]
+    /// When it was pushed, or one of its tags last moved onto it.
+    public let pushedAt: Date
+    /// When it was last pulled, if ever.
+    public let pulledAt: Date?
+
+    public init(repository: String, digest: Digest, tags: [String], pushedAt: Date, pulledAt: Date?) {
+        (self.repository, self.digest, self.tags, self.pushedAt, self.pulledAt) = (repository, digest, tags, pushedAt, pulledAt)
+    }
+}
+
+public protocol RetentionStore: Sendable {
+    /// The project's retention policy as JSON, if it has one.
+    func retentionPolicy(of project: String) async throws -> String?
+    /// Sets (or with nil removes) a project's retention policy.
+    func setRetentionPolicy(_ policy: String?, of project: String) async throws
+    /// Every project with a policy, and the policy.
+    func retentionPolicies() async throws -> [(project: String, policy: String)]
+    /// The artifacts of a project's repositories.
+    func artifacts(inProject project: String) async throws -> [ArtifactRecord]
+    /// Records when manifests were last pulled.
+    func recordPulls(_ pulls: [(repository: String, digest: Digest, at: Date)]) async throws
+}
+
+extension SQLMetadataStore: RetentionStore {
+    private static func ms(_ date: Date) -> Int64 { Int64(date.timeIntervalSince1970 * 1000) }
+    private static func date(_ ms: Int64) -> Date { Date(timeIntervalSince1970: Double(ms) / 1000) }
+
+    public func retentionPolicy(of project: String) async throws -> String? {
+        try await backend.read { db in
+            try db.row("SELECT policy FROM retention_policies WHERE project = ?", .text(project))?.text("policy")
+        }
+    }
+
+    public func setRetentionPolicy(_ policy: String?, of project: String) async throws {
+        let now = Self.ms(Date())
+        try await backend.transaction(durable: true) { db in
+            if let policy {
+                try db.execute(
+                    """
+                    INSERT INTO retention_policies (project, policy, updated_at) VALUES (?, ?, ?)
+                    ON CONFLICT (project) DO UPDATE SET policy = excluded.policy, updated_at = excluded.updated_at
+                    """, .text(project), .text(policy), .integer(now))
+            } else {
+                try db.execute("DELETE FROM retention_policies WHERE project = ?", .text(project))
+            }
+        }
+    }
+
+    public func retentionPolicies() async throws -> [(project: String, policy: String)] {
+        try await backend.read { db in
+            try db.rows("SELECT project, policy FROM retention_policies ORDER BY project").map { (try $0.text("project"), try $0.text("policy")) }
+        }
+    }
+
+    public func artifacts(inProject project: String) async throws -> [ArtifactRecord] {
+        let (manifests, tags) = try await backend.read { db in
+            (
+                try db.rows(
+                    """
+                    SELECT repository, digest, created_at, pulled_at FROM manifests m
+                    WHERE repository >= ? AND repository < ? AND subject IS NULL
+                    AND NOT EXISTS (SELECT 1 FROM manifest_references c
+                        WHERE c.repository = m.repository AND c.child = m.digest AND c.kind = 'manifest')
+                    ORDER BY repository, digest
+                    """, .text(project + "/"), .text(project + "0")),
+                try db.rows(
+                    "SELECT repository, name, digest, updated_at FROM tags WHERE repository >= ? AND repository < ? ORDER BY name",
+                    .text(project + "/"), .text(project + "0"))
+            )
+        }
+        struct Key: Hashable { let repository: String, digest: String }
+        var tagged: [Key: (names: [String], latest: Int64)] = [:]
+        for row in tags {
+            let key = Key(repository: try row.text("repository"), digest: try row.text("digest"))
+            tagged[key, default: ([], 0)].names.append(try row.text("name"))
+            tagged[key]!.latest = max(tagged[key]!.latest, try row.integer("updated_at"))
+        }
+        return try manifests.map { row in
+            let key = Key(repository: try row.text("repository"), digest: try row.text("digest"))
+            let entry = tagged[key]
+            return ArtifactRecord(
+                repository: key.repository, digest: try Digest(parsing: key.digest), tags: entry?.names ?? [],
+                pushedAt: Self.date(max(try row.integer("created_at"), entry?.latest ?? 0)),
+                pulledAt: try row.optionalInteger("pulled_at").map(Self.date))
+        }
+    }
+
+    public func recordPulls(_ pulls: [(repository: String, digest: Digest, at: Date)]) async throws {
+        guard !pulls.isEmpty else { return }
+        try await backend.transaction(durable: false) { db in
+            for pull in pulls {
+                try db.execute(
+                    "UPDATE manifests SET pulled_at = ? WHERE repository = ? AND digest = ?",
+                    .integer(Self.ms(pull.at)), .text(pull.repository), .text(pull.digest.description))
+            }
+        }
+    }
+}

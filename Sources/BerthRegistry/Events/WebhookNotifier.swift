@@ -1,0 +1,156 @@
+import AsyncHTTPClient
+import BerthMetadata
+import Crypto
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import Synchronization
+
+/// Sends a project's events to its webhooks: events are queued in the
+/// database (`enqueue`, a background job), then POSTed (`deliver`) with an
+/// HMAC-SHA256 signature of the body, retried with exponential backoff,
+/// and given up after `maxAttempts`. The push that caused an event never
+/// waits for any of it.
+public final class WebhookNotifier: EventSink {
+    let store: any WebhookStore
+    let retryBase: TimeInterval
+    let maxAttempts: Int
+    let metrics: JobMetrics
+    let logger: Logger
+    private let inbox = Mutex<[RegistryEvent]>([])
+    private let subscriptions = Mutex<[String: (hooks: [Webhook], until: ContinuousClock.Instant)]>([:])
+    /// When the queue is next worth reading: set by enqueues and retries.
+    private let nextCheck = Mutex<Date>(.distantPast)
+    static let concurrentDeliveries = 8
+    static let timeout: TimeAmount = .seconds(10)
+    /// The queue is re-read at least this often (deliveries queued by other nodes).
+    static let recheck: TimeInterval = 30
+
+    public init(store: any WebhookStore, retryBase: TimeInterval, maxAttempts: Int, metrics: JobMetrics, logger: Logger) {
+        self.store = store
+        self.retryBase = retryBase
+        self.maxAttempts = maxAttempts
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    public func record(_ event: RegistryEvent) {
+        guard event.project != nil, RegistryEvent.Kind.notifiable.contains(event.kind), event.result == "success" || event.kind == .quotaExceeded
+        else { return }
+        inbox.withLock {
+            if $0.count < 100_000 { $0.append(event) }
+        }
+    }
+
+    /// Forgets the remembered webhooks of `project`, after they changed.
+    public func forget(_ project: String) {
+        subscriptions.withLock { _ = $0.removeValue(forKey: project) }
+    }
+
+    /// Queues a delivery per subscribed webhook for every event recorded so far.
+    public func enqueue(now: Date = Date()) async throws {
+        let events = inbox.withLock { inbox in
+            defer { inbox.removeAll() }
+            return inbox
+        }
+        guard !events.isEmpty else { return }
+        var deliveries: [WebhookDelivery] = []
+        for event in events {
+            guard let project = event.project else { continue }
+            for hook in try await webhooks(of: project) where hook.events.contains(event.kind.rawValue) {
+                deliveries.append(WebhookDelivery(
+                    id: UUID().uuidString.lowercased(), webhook: hook.id, event: event.kind.rawValue,
+                    payload: Self.payload(event), at: now))
+            }
+        }
+        try await store.enqueueDeliveries(deliveries)
+        if !deliveries.isEmpty { nextCheck.withLock { $0 = now } }
+    }
+
+    /// Sends the deliveries that are due.
+    public func deliver(now: Date = Date()) async throws {
+        guard now >= nextCheck.withLock({ $0 }) else { return }
+        let due = try await store.dueDeliveries(at: now, limit: 64)
+        await withTaskGroup(of: Void.self) { group in
+            for (index, (delivery, hook)) in due.enumerated() {
+                if index >= Self.concurrentDeliveries { await group.next() }
+                group.addTask { await self.attempt(delivery, to: hook) }
+            }
+        }
+        let next = try await store.nextDeliveryDue() ?? .distantFuture
+        nextCheck.withLock { $0 = min(next, Date().addingTimeInterval(Self.recheck)) }
+    }
+
+    private func attempt(_ delivery: WebhookDelivery, to hook: Webhook) async {
+        var delivery = delivery
+        delivery.attempts += 1
+        delivery.updatedAt = Date()
+        do {
+            var request = HTTPClientRequest(url: hook.url)
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.headers.add(name: "User-Agent", value: "berth-webhook")
+            request.headers.add(name: "X-Berth-Event", value: delivery.event)
+            request.headers.add(name: "X-Berth-Delivery", value: delivery.id)
+            request.headers.add(name: "X-Berth-Signature-256", value: Self.signature(delivery.payload, secret: hook.secret))
+            request.body = .bytes(ByteBuffer(string: delivery.payload))
+            let response = try await HTTPClient.shared.execute(request, timeout: Self.timeout)
+            _ = try? await response.body.collect(upTo: 64 << 10)
+            delivery.lastStatusCode = Int(response.status.code)
+            delivery.lastError = (200..<300).contains(response.status.code) ? nil : "answered \(response.status.code)"
+        } catch {
+            delivery.lastStatusCode = nil
+            delivery.lastError = String(describing: error).prefix(500).description
+        }
+        if delivery.lastError == nil {
+            delivery.status = .delivered
+            metrics.add("berth_webhook_deliveries_total", labels: "outcome=\"delivered\"")
+        } else if delivery.attempts >= maxAttempts {
+            delivery.status = .failed
+            metrics.add("berth_webhook_deliveries_total", labels: "outcome=\"failed\"")
+            logger.warning(
+                "webhook delivery given up", metadata: ["webhook": "\(hook.id)", "url": "\(hook.url)", "error": "\(delivery.lastError ?? "")"])
+        } else {
+            delivery.nextAttemptAt = Date().addingTimeInterval(min(retryBase * pow(2, Double(delivery.attempts - 1)), 3600))
+            metrics.add("berth_webhook_deliveries_total", labels: "outcome=\"retrying\"")
+        }
+        do {
+            try await store.updateDelivery(delivery)
+        } catch {
+            logger.error("recording a webhook delivery failed", metadata: ["delivery": "\(delivery.id)", "error": "\(error)"])
+        }
+    }
+
+    private func webhooks(of project: String) async throws -> [Webhook] {
+        let now = ContinuousClock.now
+        if let entry = subscriptions.withLock({ $0[project] }), entry.until > now { return entry.hooks }
+        let hooks = try await store.webhooks(of: project)
+        subscriptions.withLock {
+            if $0.count > 10_000 { $0.removeAll() }
+            $0[project] = (hooks, now + .seconds(5))
+        }
+        return hooks
+    }
+
+    /// `sha256=<hex>` of HMAC-SHA256 over the exact body.
+    public static func signature(_ payload: String, secret: String) -> String {
+        let code = HMAC<SHA256>.authenticationCode(for: Data(payload.utf8), using: SymmetricKey(data: Data(secret.utf8)))
+        return "sha256=" + code.map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The JSON body: the event, with times in RFC 3339.
+    static func payload(_ event: RegistryEvent) -> String {
+        var object: [String: Any] = [
+            "id": event.id, "type": event.kind.rawValue,
+            "occurred_at": ISO8601DateFormatter().string(from: event.time),
+            "actor": ["name": event.actor ?? NSNull(), "kind": event.actorKind] as [String: Any],
+        ]
+        for (key, value) in [("project", event.project), ("repository", event.repository), ("digest", event.digest),
+                             ("tag", event.tag), ("detail", event.detail)] {
+            if let value { object[key] = value }
+        }
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+}
