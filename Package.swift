@@ -125,7 +125,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "OCITests", dependencies: ["OCI"], swiftSettings: testSettings),
-        .testTarget(name: "BerthPoliciesTests", dependencies: ["BerthPolicies"], swiftSettings: testSettings),
+        .testTarget(name: "BerthPoliciesTests", dependencies: ["BerthPolicies", "BerthMetadata", "OCI"], swiftSettings: testSettings),
         .testTarget(
             name: "BerthAuthTests",
             dependencies: ["BerthAuth", "BerthMetadata", "OCI", .product(name: "Crypto", package: "swift-crypto")],

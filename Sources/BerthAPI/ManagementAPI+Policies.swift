@@ -5,6 +5,7 @@ import BerthRegistry
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import OCI
 
 /// Tag immutability rules of a project, managed by Maintainers and above.
@@ -42,6 +43,50 @@ extension ManagementAPI {
             }
             context.logger.notice("immutability rule deleted", metadata: ["project": "\(project)", "rule": "\(id)", "by": "\(identity)"])
             return Response(status: .noContent)
+        }
+    }
+}
+
+/// Retention policies: ProjectAdmins set them and run them (or a dry run);
+/// every member with a role sees them and their runs.
+extension ManagementAPI {
+    func addRetentionRoutes(to api: RouterGroup<BerthRequestContext>) {
+        api.get("/projects/{name}/retention") { request, context in
+            let project = try context.parameters.require("name")
+            _ = try await requireRole(request, context, project, atLeast: .guest)
+            guard let policy = try await store.retentionPolicy(of: project) else {
+                throw RegistryError(.nameUnknown, "project \(project) has no retention policy", status: 404)
+            }
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: policy)))
+        }
+        api.put("/projects/{name}/retention") { request, context in
+            let project = try context.parameters.require("name")
+            _ = try await requireProjectAdmin(request, context, project)
+            let policy = try await Self.decode(RetentionPolicy.self, request, context)
+            if let problem = policy.problem { throw RegistryError(.unsupported, problem, status: 400) }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            let text = String(decoding: try encoder.encode(policy), as: UTF8.self)
+            try await store.setRetentionPolicy(text, of: project)
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+        api.delete("/projects/{name}/retention") { request, context in
+            let project = try context.parameters.require("name")
+            _ = try await requireProjectAdmin(request, context, project)
+            try await store.setRetentionPolicy(nil, of: project)
+            return Response(status: .noContent)
+        }
+        api.post("/projects/{name}/retention/runs") { request, context in
+            let project = try context.parameters.require("name")
+            _ = try await requireProjectAdmin(request, context, project)
+            struct RunRequest: Decodable { let dry_run: Bool? }
+            let body = request.headers[.contentLength] == "0" ? nil : try? await Self.decode(RunRequest.self, request, context)
+            return try Self.json(try await maintenance.applyRetention(project: project, dryRun: body?.dry_run ?? false), status: .created)
+        }
+        api.get("/projects/{name}/retention/runs") { request, context in
+            let project = try context.parameters.require("name")
+            _ = try await requireRole(request, context, project, atLeast: .guest)
+            return try Self.json(try await maintenance.recentRuns(kind: "retention", project: project).map(RunBody.init))
         }
     }
 }

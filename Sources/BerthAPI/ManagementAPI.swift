@@ -63,6 +63,7 @@ public struct ManagementAPI: Sendable {
         }
         addRobotRoutes(to: api)
         addPolicyRoutes(to: api)
+        addRetentionRoutes(to: api)
         addMaintenanceRoutes(to: api)
         addEventRoutes(to: api)
         api.delete("/projects/{name}/members/{user}") { request, context in

@@ -49,7 +49,8 @@ enum OpenAPIDocument {
         ],
         "/api/v1/projects": ["get": op("List visible projects"), "post": op("Create a project", body: "NewProject", ok: "201")],
         "/api/v1/projects/{name}": [
-            "get": op("Get a project", params: ["name"]), "patch": op("Change visibility", body: "ProjectChange", params: ["name"]),
+            "get": op("Get a project, with storage_bytes and quota_bytes", params: ["name"]),
+            "patch": op("Change visibility (ProjectAdmins) or the quota (admins)", body: "ProjectChange", params: ["name"]),
             "delete": op("Delete an empty project", ok: "204", params: ["name"]),
         ],
         "/api/v1/projects/{name}/members": [
@@ -79,6 +80,26 @@ enum OpenAPIDocument {
             "post": op("Add a rule (Maintainers and above)", body: "ImmutabilityRule", ok: "201", params: ["name"]),
         ],
         "/api/v1/projects/{name}/immutability-rules/{id}": ["delete": op("Delete a rule", ok: "204", params: ["name", "id"])],
+        "/api/v1/projects/{name}/retention": [
+            "get": op("The retention policy", params: ["name"]),
+            "put": op("Set the retention policy (ProjectAdmins)", body: "RetentionPolicy", params: ["name"]),
+            "delete": op("Remove the retention policy", ok: "204", params: ["name"]),
+        ],
+        "/api/v1/projects/{name}/retention/runs": [
+            "get": op("The last retention runs with their reports", params: ["name"]),
+            "post": op("Apply the policy now, or as a dry run", body: "RunRequest", ok: "201", params: ["name"]),
+        ],
+        "/api/v1/projects/{name}/webhooks": [
+            "get": op("List webhooks (ProjectAdmins)", params: ["name"]),
+            "post": op("Add a webhook; the secret is returned once", body: "NewWebhook", ok: "201", params: ["name"]),
+        ],
+        "/api/v1/projects/{name}/webhooks/{id}": ["delete": op("Delete a webhook", ok: "204", params: ["name", "id"])],
+        "/api/v1/projects/{name}/webhooks/{id}/deliveries": ["get": op("The last 50 deliveries", params: ["name", "id"])],
+        "/api/v1/audit": [
+            "get": op("Audit entries, newest first; query: project, repository, actor, action, since, until, limit, before"),
+        ],
+        "/api/v1/gc": ["post": op("Collect garbage now, or as a dry run (admins)", body: "CollectRequest")],
+        "/api/v1/gc/runs": ["get": op("The last garbage collection runs (admins)")],
     ] }
 
     private static func object(_ properties: [String: [String: Any]], required: [String] = []) -> [String: Any] {
@@ -99,7 +120,20 @@ enum OpenAPIDocument {
             required: ["name", "password"]),
         "UserChange": object(["password": ["type": "string", "minLength": 8], "email": string, "admin": boolean, "disabled": boolean]),
         "NewProject": object(["name": string, "public": boolean], required: ["name"]),
-        "ProjectChange": object(["public": boolean], required: ["public"]),
+        "ProjectChange": object(["public": boolean, "quota_bytes": ["type": "integer", "nullable": true, "minimum": 0]]),
+        "RetentionPolicy": object([
+            "schedule": ["type": "string", "description": "cron, UTC"],
+            "rules": ["type": "array", "items": object([
+                "repositories": string, "tags": string, "untagged": boolean,
+                "keep": ["type": "string", "enum": ["most_recently_pushed", "most_recently_pulled", "pushed_within_days", "pulled_within_days", "always"]],
+                "count": ["type": "integer"], "days": ["type": "integer"],
+            ], required: ["keep"])],
+        ], required: ["rules"]),
+        "RunRequest": object(["dry_run": boolean]),
+        "CollectRequest": object(["dry_run": boolean, "delete_untagged": boolean, "grace_seconds": ["type": "number"]]),
+        "NewWebhook": object([
+            "url": string, "secret": ["type": "string", "minLength": 16], "events": ["type": "array", "items": string],
+        ], required: ["url"]),
         "Member": object(["user": string, "role": role], required: ["user", "role"]),
         "Role": object(["role": role], required: ["role"]),
         "NewRobot": object(

@@ -24,6 +24,7 @@ public final class Server: Sendable {
     public let maintenance: Maintenance
     let audit: AuditLog
     let webhooks: WebhookNotifier
+    let pulls: PullRecorder
     /// Where every event goes: the audit log and the webhooks.
     let events: EventFanOut
     /// nil when `auth: none`.
@@ -51,14 +52,15 @@ public final class Server: Sendable {
             blobs: blobs, metadata: cache, limits: RegistryLimits(maxBlobSize: configuration.maxBlobSize),
             immutability: TagImmutability(rules: metadata), quotas: quotas, logger: logger)
         let metrics = JobMetrics()
-        maintenance = Maintenance(
-            collector: GarbageCollector(blobs: blobs, store: metadata, logger: logger), runs: metadata, metrics: metrics,
-            contentRemoved: { cache.forgetAll() })
         audit = AuditLog(store: metadata, metrics: metrics, logger: logger)
         webhooks = WebhookNotifier(
             store: metadata, retryBase: configuration.webhookRetryBase, maxAttempts: configuration.webhookMaxAttempts, metrics: metrics,
             logger: logger)
-        events = EventFanOut([audit, webhooks])
+        pulls = PullRecorder(store: metadata)
+        events = EventFanOut([audit, webhooks, pulls])
+        maintenance = Maintenance(
+            collector: GarbageCollector(blobs: blobs, store: metadata, logger: logger), runs: metadata, registry: registry,
+            retention: metadata, events: events, metrics: metrics, contentRemoved: { cache.forgetAll() })
         authorizer = configuration.auth == "token"
             ? try await Self.authorizer(configuration, backend: backend, root: root, events: events, logger: logger) : nil
     }
@@ -108,10 +110,11 @@ public final class Server: Sendable {
         }
         let jobs = BackgroundJobs(jobs: backgroundJobs(), interval: .seconds(1), logger: logger)
         // Events move on a shorter beat: an idle turn touches no database.
-        let (audit, webhooks) = (audit, webhooks)
+        let (audit, webhooks, pulls) = (audit, webhooks, pulls)
         let eventJobs = BackgroundJobs(
             jobs: [
                 .init(name: "write audit entries") { _ in try await audit.flush() },
+                .init(name: "record pull times") { _ in try await pulls.flush() },
                 .init(name: "queue webhook deliveries") { now in try await webhooks.enqueue(now: now) },
                 .init(name: "deliver webhooks") { now in try await webhooks.deliver(now: now) },
             ], interval: .milliseconds(200), logger: logger)
@@ -153,6 +156,7 @@ public final class Server: Sendable {
             }
             if changed { cache.forgetAll() }
         })
+        jobs.append(retentionJob())
         if let expression = configuration.gcSchedule, let schedule = CronSchedule(expression) {
             let trigger = Trigger(cron: schedule)
             let options = configuration.collection
@@ -161,6 +165,30 @@ public final class Server: Sendable {
             })
         }
         return jobs
+    }
+
+    /// Runs each project's retention policy on its schedule; schedules are
+    /// re-read every 30 seconds.
+    func retentionJob() -> BackgroundJobs.Job {
+        let (metadata, maintenance) = (metadata, maintenance)
+        let reload = Trigger(every: 30)
+        let triggers = Mutex<[String: (schedule: String, trigger: Trigger)]>([:])
+        return BackgroundJobs.Job(name: "retention") { now in
+            if reload.fire(at: now) {
+                var fresh: [String: (schedule: String, trigger: Trigger)] = [:]
+                let known = triggers.withLock { $0 }
+                for (project, text) in try await metadata.retentionPolicies() {
+                    guard let policy = try? JSONDecoder().decode(RetentionPolicy.self, from: Data(text.utf8)),
+                          let schedule = policy.schedule, let cron = CronSchedule(schedule)
+                    else { continue }
+                    fresh[project] = known[project].flatMap { $0.schedule == schedule ? $0 : nil } ?? (schedule, Trigger(cron: cron, now: now))
+                }
+                triggers.withLock { $0 = fresh }
+            }
+            for (project, entry) in triggers.withLock({ $0 }) where entry.trigger.fire(at: now) {
+                _ = try await maintenance.applyRetention(project: project, dryRun: false)
+            }
+        }
     }
 
     /// Serves until SIGTERM or SIGINT, then finishes in-flight requests,
@@ -184,9 +212,11 @@ public final class Server: Sendable {
         threadPool.start()
         let root = URL(fileURLWithPath: data).standardizedFileURL.path
         let metadata = try await SQLMetadataStore(backend: try SQLiteBackend(path: root + "/metadata.sqlite"))
+        let blobs = try FileSystemBlobStore(root: root, threadPool: threadPool)
         let maintenance = Maintenance(
-            collector: GarbageCollector(blobs: try FileSystemBlobStore(root: root, threadPool: threadPool), store: metadata, logger: logger),
-            runs: metadata, metrics: JobMetrics(), contentRemoved: {})
+            collector: GarbageCollector(blobs: blobs, store: metadata, logger: logger), runs: metadata,
+            registry: RegistryService(blobs: blobs, metadata: metadata, logger: logger), retention: metadata, events: EventFanOut([]),
+            metrics: JobMetrics(), contentRemoved: {})
         let report: GarbageCollector.Report
         do {
             report = try await maintenance.collectGarbage(options)
@@ -204,6 +234,7 @@ public final class Server: Sendable {
     public func shutdown() async throws {
         try? await webhooks.enqueue()
         try? await audit.flush()
+        try? await pulls.flush()
         try await metadata.close()
         try await threadPool.shutdownGracefully()
     }

@@ -118,14 +118,19 @@ struct OpenAPITests {
             ("/api/v1/projects/{name}/robots", ["get", "post"]), ("/api/v1/projects/{name}/robots/{robot}", ["patch", "delete"]),
             ("/api/v1/projects/{name}/robots/{robot}/secret", ["post"]), ("/api/v1/robots", ["get", "post"]),
             ("/api/v1/robots/{robot}", ["patch", "delete"]), ("/api/v1/robots/{robot}/secret", ["post"]),
+            ("/api/v1/projects/{name}/immutability-rules", ["get", "post"]), ("/api/v1/projects/{name}/immutability-rules/{id}", ["delete"]),
+            ("/api/v1/projects/{name}/retention", ["get", "put", "delete"]), ("/api/v1/projects/{name}/retention/runs", ["get", "post"]),
+            ("/api/v1/projects/{name}/webhooks", ["get", "post"]), ("/api/v1/projects/{name}/webhooks/{id}", ["delete"]),
+            ("/api/v1/projects/{name}/webhooks/{id}/deliveries", ["get"]), ("/api/v1/audit", ["get"]),
+            ("/api/v1/gc", ["post"]), ("/api/v1/gc/runs", ["get"]),
         ] {
             #expect(Set(paths[path]?.keys.map { $0 } ?? []) == Set(methods), "\(path)")
         }
-        // openapi-spec-validator, where Python has it (CI's image does).
+        // openapi-spec-validator: .ci/run installs it; elsewhere it may be missing.
         let file = TestRegistry.temporaryFolder() + "/openapi.json"
         try Data(response.body).write(to: URL(fileURLWithPath: file))
         let check = try await runCommand(["python3", "-c", "import json,sys; from openapi_spec_validator import validate; validate(json.load(open(sys.argv[1]))); print('valid')", file])
-        if !check.output.contains("No module named") {
+        if ProcessInfo.processInfo.environment["CI"] != nil || !check.output.contains("No module named") {
             #expect(check.output.contains("valid"), "\(check.output)")
         }
         try await registry.stop()

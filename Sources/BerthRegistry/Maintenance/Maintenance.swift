@@ -9,6 +9,10 @@ import Synchronization
 public final class Maintenance: Sendable {
     let collector: GarbageCollector
     let runs: any JobRunStore
+    let registry: RegistryService
+    let retention: any RetentionStore
+    /// Deletions by retention are events like any other.
+    let events: any EventSink
     public let metrics: JobMetrics
     /// Called after content was removed, so caches drop what they remember.
     let contentRemoved: @Sendable () -> Void
@@ -17,10 +21,14 @@ public final class Maintenance: Sendable {
     static let runsKept = 50
 
     public init(
-        collector: GarbageCollector, runs: any JobRunStore, metrics: JobMetrics, contentRemoved: @escaping @Sendable () -> Void
+        collector: GarbageCollector, runs: any JobRunStore, registry: RegistryService, retention: any RetentionStore,
+        events: any EventSink, metrics: JobMetrics, contentRemoved: @escaping @Sendable () -> Void
     ) {
         self.collector = collector
         self.runs = runs
+        self.registry = registry
+        self.retention = retention
+        self.events = events
         self.metrics = metrics
         self.contentRemoved = contentRemoved
     }

@@ -148,17 +148,7 @@ public final class RegistryService: Sendable {
     /// Deleting by digest removes the manifest and its tags; by tag, only the
     /// tag. Neither may remove an immutable tag.
     public func deleteManifest(_ repository: RepositoryName, _ reference: Reference) async throws {
-        if let immutability {
-            let tags = switch reference {
-            case .tag(let tag): [tag.value]
-            case .digest(let digest): try await metadata.tags(repository, pointingAt: digest)
-            }
-            for tag in tags {
-                if let rule = try await immutability.rule(protecting: tag, in: repository) {
-                    throw TagImmutability.refusal(rule, tag: tag, "it cannot be deleted")
-                }
-            }
-        }
+        if let refusal = try await deletionRefusal(repository, reference) { throw refusal }
         let deleted: Bool
         switch reference {
         case .digest(let digest): deleted = try await metadata.deleteManifest(repository, digest)
@@ -166,6 +156,21 @@ public final class RegistryService: Sendable {
         }
         guard deleted else { throw RegistryError(.manifestUnknown, detail: ["reference": reference.description]) }
         logger.info("manifest deleted", metadata: ["repository": "\(repository)", "reference": "\(reference)"])
+    }
+
+    /// Why deleting `reference` would be refused (an immutable tag), or nil.
+    public func deletionRefusal(_ repository: RepositoryName, _ reference: Reference) async throws -> RegistryError? {
+        guard let immutability else { return nil }
+        let tags = switch reference {
+        case .tag(let tag): [tag.value]
+        case .digest(let digest): try await metadata.tags(repository, pointingAt: digest)
+        }
+        for tag in tags {
+            if let rule = try await immutability.rule(protecting: tag, in: repository) {
+                return TagImmutability.refusal(rule, tag: tag, "it cannot be deleted")
+            }
+        }
+        return nil
     }
 
     // MARK: Listing
