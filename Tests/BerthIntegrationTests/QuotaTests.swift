@@ -78,6 +78,13 @@ struct QuotaTests {
         #expect(try await usage(registry).quota == nil)
         try await registry.pushBlob("team/a", Content.randomBytes(10_000), headers: [admin])
         #expect(try await setQuota(registry, -1) == 400)
+
+        // Both quota events reached the audit log (and so the webhooks).
+        try await Task.sleep(for: .milliseconds(500))
+        for action in ["quota.exceeded", "quota.warning"] {
+            let entries = try await registry.request(.GET, "/api/v1/audit?project=team&action=\(action)", headers: [admin]).json()
+            #expect((entries["entries"] as? [Any])?.isEmpty == false, "\(action)")
+        }
         try await registry.stop()
     }
 }
