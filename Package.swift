@@ -47,6 +47,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Blobs in an S3-compatible object store, signed with AWS Signature Version 4.
+        .target(
+            name: "BerthS3",
+            dependencies: [
+                "OCI", "BerthStorage",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Repositories, manifests, tags, links, referrers in SQL (SQLite via GRDB).
         .target(
             name: "BerthMetadata",
@@ -125,6 +138,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "OCITests", dependencies: ["OCI"], swiftSettings: testSettings),
+        .testTarget(
+            name: "BerthS3Tests",
+            dependencies: ["BerthS3", "BerthStorage", "OCI", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: testSettings
+        ),
         .testTarget(name: "BerthPoliciesTests", dependencies: ["BerthPolicies", "BerthMetadata", "OCI"], swiftSettings: testSettings),
         .testTarget(
             name: "BerthAuthTests",
