@@ -152,7 +152,7 @@ let package = Package(
         .testTarget(
             name: "BerthStorageTests",
             dependencies: [
-                "BerthStorage", "OCI",
+                "BerthStorage", "BerthS3", "OCI",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

@@ -17,3 +17,5 @@ swift build -c release --product berth --scratch-path .build-release
 mkdir -p bench/out
 gcc -O2 -o bench/out/headload bench/headload.c
 python3 bench/bench.py --berth .build-release/release/berth --headload bench/out/headload --out bench/out/results.md "$@"
+# Garbage collection of 10,000 manifests and 50,000 blobs, against the reference.
+python3 bench/gc.py --berth .build-release/release/berth --out bench/out/gc.md

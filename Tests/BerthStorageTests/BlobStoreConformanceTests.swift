@@ -1,3 +1,4 @@
+import BerthS3
 import BerthStorage
 import Foundation
 import NIOCore
@@ -5,22 +6,29 @@ import NIOPosix
 import OCI
 import Testing
 
-/// The contract of `BlobStore`, run unchanged against every implementation
-/// (the filesystem now; S3 joins the list when it exists).
+/// The contract of `BlobStore`, run unchanged against every implementation:
+/// the filesystem, and an S3-compatible server when `BERTH_TEST_S3_ENDPOINT`
+/// names one (`.ci/run` starts one).
 @Suite("BlobStore conformance")
 struct BlobStoreConformanceTests {
     struct Factory: CustomTestStringConvertible, Sendable {
         let name: String
-        let make: @Sendable () throws -> any BlobStore
+        let make: @Sendable () async throws -> any BlobStore
         var testDescription: String { name }
     }
 
-    static let factories: [Factory] = [
-        Factory(name: "filesystem") {
-            let root = FileManager.default.temporaryDirectory.appendingPathComponent("berth-store-\(UUID().uuidString)").path
-            return try FileSystemBlobStore(root: root, threadPool: .singleton)
+    static let factories: [Factory] = {
+        var factories = [
+            Factory(name: "filesystem") {
+                let root = FileManager.default.temporaryDirectory.appendingPathComponent("berth-store-\(UUID().uuidString)").path
+                return try FileSystemBlobStore(root: root, threadPool: .singleton)
+            }
+        ]
+        if let configuration = S3TestServer.configuration() {
+            factories.append(Factory(name: "s3") { try await S3TestServer.store(configuration) })
         }
-    ]
+        return factories
+    }()
 
     static func chunks(_ bytes: [UInt8], size: Int = 7000) -> [ByteBuffer] {
         stride(from: 0, to: bytes.count, by: size).map { ByteBuffer(bytes: bytes[$0..<min($0 + size, bytes.count)]) }
@@ -35,7 +43,7 @@ struct BlobStoreConformanceTests {
     static func random(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8.random(in: 0...255) } }
 
     @Test(arguments: factories) func uploadAppendCommitRead(_ factory: Factory) async throws {
-        let store = try factory.make()
+        let store = try await factory.make()
         let bytes = Self.random(3 << 20)
         let digest = DigestHasher.digest(of: bytes)
         try await store.startUpload(id: "u1")
@@ -55,7 +63,7 @@ struct BlobStoreConformanceTests {
     }
 
     @Test(arguments: factories) func wrongOffsetAndWrongDigestKeepTheUpload(_ factory: Factory) async throws {
-        let store = try factory.make()
+        let store = try await factory.make()
         let bytes = Self.random(1000)
         try await store.startUpload(id: "u2")
         _ = try await store.append(to: "u2", at: 0, body: Self.chunks(bytes).async, limit: .max)
@@ -73,7 +81,7 @@ struct BlobStoreConformanceTests {
     }
 
     @Test(arguments: factories) func limitsRangesAndDeletes(_ factory: Factory) async throws {
-        let store = try factory.make()
+        let store = try await factory.make()
         try await store.startUpload(id: "u3")
         await #expect(throws: BlobStoreError.tooLarge(limit: 100)) {
             try await store.append(to: "u3", at: 0, body: Self.chunks(Self.random(500)).async, limit: 100)
