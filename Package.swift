@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // Domain: digests, names, references, manifests. Pure, no I/O.
@@ -60,12 +61,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Repositories, manifests, tags, links, referrers in SQL (SQLite via GRDB).
+        // Repositories, manifests, tags, links, referrers in SQL (SQLite via GRDB, or PostgreSQL).
         .target(
             name: "BerthMetadata",
             dependencies: [
                 "OCI",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -116,7 +121,7 @@ let package = Package(
         .target(
             name: "BerthServer",
             dependencies: [
-                "OCI", "BerthStorage", "BerthMetadata", "BerthAuth", "BerthPolicies", "BerthRegistry", "BerthAPI",
+                "OCI", "BerthStorage", "BerthS3", "BerthMetadata", "BerthAuth", "BerthPolicies", "BerthRegistry", "BerthAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

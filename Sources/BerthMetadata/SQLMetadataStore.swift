@@ -35,7 +35,7 @@ public final class SQLMetadataStore: MetadataStore {
 
     public func storedBytes() async throws -> Int64 {
         try await backend.read { db in
-            try db.row("SELECT COALESCE(SUM(size), 0) AS bytes FROM blobs")?.integer("bytes") ?? 0
+            try db.row("SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) AS bytes FROM blobs")?.integer("bytes") ?? 0
         }
     }
 
@@ -44,7 +44,7 @@ public final class SQLMetadataStore: MetadataStore {
         try await backend.read { db in
             try db.row(
                 """
-                SELECT COALESCE(SUM(size), 0) AS bytes FROM blobs WHERE digest IN (
+                SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) AS bytes FROM blobs WHERE digest IN (
                     SELECT digest FROM repository_blobs WHERE repository >= ? AND repository < ?)
                 """, .text(project + "/"), .text(project + "0")
             )?.integer("bytes") ?? 0

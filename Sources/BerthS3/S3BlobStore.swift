@@ -127,16 +127,24 @@ public final class S3BlobStore: BlobStore {
             written += Int64(buffer.readableBytes)
             buffer.clear()
         }
-        for try await chunk in body {
-            guard written + Int64(buffer.readableBytes + chunk.readableBytes) <= limit else { throw BlobStoreError.tooLarge(limit: limit) }
-            chunk.withUnsafeReadableBytes { hasher?.update($0) }
-            var chunk = chunk
-            while chunk.readableBytes > 0 {
-                let take = min(chunk.readableBytes, configuration.partSize - buffer.readableBytes)
-                var slice = chunk.readSlice(length: take)!
-                buffer.writeBuffer(&slice)
-                if buffer.readableBytes == configuration.partSize { try await flush() }
+        do {
+            for try await chunk in body {
+                guard written + Int64(buffer.readableBytes + chunk.readableBytes) <= limit else { throw BlobStoreError.tooLarge(limit: limit) }
+                chunk.withUnsafeReadableBytes { hasher?.update($0) }
+                var chunk = chunk
+                while chunk.readableBytes > 0 {
+                    let take = min(chunk.readableBytes, configuration.partSize - buffer.readableBytes)
+                    var slice = chunk.readSlice(length: take)!
+                    buffer.writeBuffer(&slice)
+                    if buffer.readableBytes == configuration.partSize { try await flush() }
+                }
             }
+        } catch let error as BlobStoreError {
+            throw error
+        } catch {
+            // The client went away: keep what arrived, in order, so it may resume from there.
+            try? await flush()
+            throw error
         }
         try await flush()
         if let hasher { hashes.withLock { $0[id] = (written, hasher) } }
@@ -244,8 +252,8 @@ public final class S3BlobStore: BlobStore {
     }
 
     /// A presigned URL clients may download the blob from, when configured to.
-    public func downloadURL(_ digest: Digest, expires: Int = 900) -> String? {
-        configuration.redirectDownloads ? s3.presignedURL(key(StorageLayout.blobKey(digest)), expires: expires) : nil
+    public func downloadURL(_ digest: Digest) -> String? {
+        configuration.redirectDownloads ? s3.presignedURL(key(StorageLayout.blobKey(digest)), expires: 900) : nil
     }
 }
 

@@ -1,5 +1,6 @@
 import BerthPolicies
 import BerthRegistry
+import BerthS3
 import Foundation
 import Yams
 
@@ -56,6 +57,25 @@ public struct Configuration: Sendable, Equatable {
     public var webhookRetryBase: TimeInterval = 10
     /// Attempts before a webhook delivery is given up.
     public var webhookMaxAttempts = 8
+    /// `postgres://user:password@host:port/database` to share metadata between
+    /// nodes; nil keeps SQLite in the data folder.
+    public var database: String?
+    /// Connections each node keeps open to that database.
+    public var databaseConnections = 8
+    /// `filesystem` (the data folder) or `s3`.
+    public var storage = "filesystem"
+    /// The S3 endpoint, bucket and options when `storage: s3`.
+    public var s3Endpoint = "https://s3.amazonaws.com"
+    public var s3Bucket = ""
+    public var s3Region = "us-east-1"
+    public var s3PathStyle = false
+    public var s3Prefix = ""
+    public var s3PartSize = 16 << 20
+    /// Send blob downloads to presigned S3 URLs (307) instead of streaming them.
+    public var s3RedirectDownloads = false
+    /// Keys; `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN` when unset.
+    public var s3AccessKey: String?
+    public var s3SecretKey: String?
 
     public init() {}
 
@@ -65,7 +85,8 @@ public struct Configuration: Sendable, Equatable {
         "listen", "data", "log_level", "log_format", "upload_max_age", "upload_reap_interval", "max_blob_size",
         "auth", "admin_password", "token_lifetime", "realm", "service", "password_cost", "project_creation",
         "auto_create_projects", "token_key", "gc_schedule", "gc_grace", "gc_delete_untagged", "audit_retention",
-        "webhook_retry_base", "webhook_max_attempts",
+        "webhook_retry_base", "webhook_max_attempts", "database", "database_connections", "storage", "s3_endpoint", "s3_bucket", "s3_region",
+        "s3_path_style", "s3_prefix", "s3_part_size", "s3_redirect_downloads", "s3_access_key", "s3_secret_key",
     ]
 
     /// Applies one setting given as text (from YAML, environment or a flag).
@@ -123,6 +144,37 @@ public struct Configuration: Sendable, Equatable {
                 throw ConfigurationError("webhook_max_attempts must be 1 to 50")
             }
             webhookMaxAttempts = attempts
+        case "database":
+            guard value.hasPrefix("postgres://") || value.hasPrefix("postgresql://") else {
+                throw ConfigurationError("database must be postgres://user:password@host:port/database")
+            }
+            database = value
+        case "database_connections":
+            guard let count = Int(value), (1...200).contains(count) else { throw ConfigurationError("database_connections must be 1 to 200") }
+            databaseConnections = count
+        case "storage":
+            guard ["filesystem", "s3"].contains(value) else { throw ConfigurationError("storage must be filesystem or s3") }
+            storage = value
+        case "s3_endpoint":
+            guard value.hasPrefix("http://") || value.hasPrefix("https://") else {
+                throw ConfigurationError("s3_endpoint must be an http(s) URL")
+            }
+            s3Endpoint = value
+        case "s3_bucket": s3Bucket = value
+        case "s3_region": s3Region = value
+        case "s3_path_style":
+            guard let flag = Bool(value) else { throw ConfigurationError("s3_path_style must be true or false") }
+            s3PathStyle = flag
+        case "s3_prefix": s3Prefix = value.isEmpty || value.hasSuffix("/") ? value : value + "/"
+        case "s3_part_size":
+            let size = try Self.parseSize(value, key: key)
+            guard size >= 5 << 20, size <= 5 << 30 else { throw ConfigurationError("s3_part_size must be 5MiB to 5GiB") }
+            s3PartSize = Int(size)
+        case "s3_redirect_downloads":
+            guard let flag = Bool(value) else { throw ConfigurationError("s3_redirect_downloads must be true or false") }
+            s3RedirectDownloads = flag
+        case "s3_access_key": s3AccessKey = value
+        case "s3_secret_key": s3SecretKey = value
         default: throw ConfigurationError("unknown setting '\(key)' (known: \(Self.keys.joined(separator: ", ")))")
         }
     }
@@ -143,6 +195,24 @@ public struct Configuration: Sendable, Equatable {
     public mutating func apply(environment: [String: String]) throws {
         for key in Self.keys {
             if let value = environment["BERTH_" + key.uppercased()] { try set(key, value) }
+        }
+    }
+
+    /// The bucket settings when `storage: s3`.
+    public var s3: S3Configuration {
+        get throws {
+            guard !s3Bucket.isEmpty else { throw ConfigurationError("storage: s3 needs s3_bucket") }
+            let credentials = if let s3AccessKey, let s3SecretKey {
+                AWSCredentials(accessKeyID: s3AccessKey, secretAccessKey: s3SecretKey)
+            } else {
+                AWSCredentials.fromEnvironment()
+            }
+            guard let credentials else {
+                throw ConfigurationError("storage: s3 needs s3_access_key and s3_secret_key, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+            }
+            return S3Configuration(
+                endpoint: s3Endpoint, bucket: s3Bucket, region: s3Region, pathStyle: s3PathStyle, credentials: credentials,
+                prefix: s3Prefix, partSize: s3PartSize, redirectDownloads: s3RedirectDownloads)
         }
     }
 

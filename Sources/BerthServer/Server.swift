@@ -3,6 +3,7 @@ import BerthAuth
 import BerthMetadata
 import BerthPolicies
 import BerthRegistry
+import BerthS3
 import BerthStorage
 import Foundation
 import Hummingbird
@@ -19,7 +20,8 @@ public final class Server: Sendable {
     public let configuration: Configuration
     let registry: RegistryService
     let metadata: SQLMetadataStore
-    let cache: CachedMetadataStore
+    /// nil when nodes share the database: each node's cache would miss the others' writes.
+    let cache: CachedMetadataStore?
     let quotas: QuotaEnforcer
     public let maintenance: Maintenance
     let audit: AuditLog
@@ -42,14 +44,15 @@ public final class Server: Sendable {
         // other on a pool sized for CPU work.
         threadPool = NIOThreadPool(numberOfThreads: 16)
         threadPool.start()
-        let blobs = try FileSystemBlobStore(root: root, threadPool: threadPool)
-        let backend: any SQLBackend = try SQLiteBackend(path: root + "/metadata.sqlite")
+        let blobs = try await Self.blobStore(configuration, root: root, threadPool: threadPool, logger: logger)
+        let backend = try await Self.database(configuration, root: root, logger: logger)
         metadata = try await SQLMetadataStore(backend: backend)
-        let cache = CachedMetadataStore(metadata)
+        let cache = backend.flavor == .sqlite ? CachedMetadataStore(metadata) : nil
         self.cache = cache
-        quotas = QuotaEnforcer(source: SQLAccountStore(backend: backend), usage: cache)
+        let content: any MetadataStore = cache ?? metadata
+        quotas = QuotaEnforcer(source: SQLAccountStore(backend: backend), usage: content)
         registry = RegistryService(
-            blobs: blobs, metadata: cache, limits: RegistryLimits(maxBlobSize: configuration.maxBlobSize),
+            blobs: blobs, metadata: content, limits: RegistryLimits(maxBlobSize: configuration.maxBlobSize),
             immutability: TagImmutability(rules: metadata), quotas: quotas, logger: logger)
         let metrics = JobMetrics()
         audit = AuditLog(store: metadata, metrics: metrics, logger: logger)
@@ -60,9 +63,29 @@ public final class Server: Sendable {
         events = EventFanOut([audit, webhooks, pulls])
         maintenance = Maintenance(
             collector: GarbageCollector(blobs: blobs, store: metadata, logger: logger), runs: metadata, registry: registry,
-            retention: metadata, events: events, metrics: metrics, contentRemoved: { cache.forgetAll() })
+            retention: metadata, events: events, metrics: metrics, contentRemoved: { cache?.forgetAll() })
         authorizer = configuration.auth == "token"
             ? try await Self.authorizer(configuration, backend: backend, root: root, events: events, logger: logger) : nil
+    }
+
+    /// The filesystem under the data folder, or an S3 bucket.
+    static func blobStore(_ configuration: Configuration, root: String, threadPool: NIOThreadPool, logger: Logger) async throws
+        -> any BlobStore
+    {
+        guard configuration.storage == "s3" else { return try FileSystemBlobStore(root: root, threadPool: threadPool) }
+        let store = S3BlobStore(try configuration.s3)
+        do {
+            try await store.ensureBucket()
+        } catch {
+            logger.warning("could not create the bucket (it may exist already)", metadata: ["error": "\(error)"])
+        }
+        return store
+    }
+
+    /// SQLite in the data folder, or a shared PostgreSQL database.
+    static func database(_ configuration: Configuration, root: String, logger: Logger) async throws -> any SQLBackend {
+        guard let url = configuration.database else { return try SQLiteBackend(path: root + "/metadata.sqlite") }
+        return try await PostgresBackend(url: url, connections: configuration.databaseConnections, logger: logger)
     }
 
     /// Accounts, token keys and the first administrator.
@@ -154,7 +177,7 @@ public final class Server: Sendable {
                 defer { seen = current }
                 return seen != nil && seen != current
             }
-            if changed { cache.forgetAll() }
+            if changed { cache?.forgetAll() }
         })
         jobs.append(retentionJob())
         if let expression = configuration.gcSchedule, let schedule = CronSchedule(expression) {
@@ -206,13 +229,13 @@ public final class Server: Sendable {
     /// Collects garbage in a data folder from outside the server (`berth gc`):
     /// safe while a server runs on it, which drops its caches within a second.
     public static func collectGarbage(
-        data: String, options: GarbageCollector.Options, logger: Logger
+        configuration: Configuration, options: GarbageCollector.Options, logger: Logger
     ) async throws -> GarbageCollector.Report {
         let threadPool = NIOThreadPool(numberOfThreads: 4)
         threadPool.start()
-        let root = URL(fileURLWithPath: data).standardizedFileURL.path
-        let metadata = try await SQLMetadataStore(backend: try SQLiteBackend(path: root + "/metadata.sqlite"))
-        let blobs = try FileSystemBlobStore(root: root, threadPool: threadPool)
+        let root = URL(fileURLWithPath: configuration.data).standardizedFileURL.path
+        let metadata = try await SQLMetadataStore(backend: try await database(configuration, root: root, logger: logger))
+        let blobs = try await blobStore(configuration, root: root, threadPool: threadPool, logger: logger)
         let maintenance = Maintenance(
             collector: GarbageCollector(blobs: blobs, store: metadata, logger: logger), runs: metadata,
             registry: RegistryService(blobs: blobs, metadata: metadata, logger: logger), retention: metadata, events: EventFanOut([]),

@@ -50,6 +50,12 @@ public protocol BlobStore: Sendable {
     func uploads() async throws -> [(id: String, modified: Date)]
 }
 
+extension BlobStore {
+    /// A URL clients may download the blob from directly (a presigned
+    /// object-store URL), or nil to stream it through the registry.
+    public func downloadURL(_ digest: Digest) -> String? { nil }
+}
+
 /// A half-open byte range `start..<end` of a blob.
 public struct ByteRange: Sendable, Equatable {
     public let start: Int64

@@ -14,6 +14,9 @@ struct GCCommand: AsyncParsableCommand {
             Prints the report as JSON.
             """)
 
+    @Option(name: .long, help: "The server's YAML configuration: where its database and blobs are (S3, PostgreSQL).")
+    var config: String?
+
     @Option(name: .long, help: "Data folder of the registry (default: BERTH_DATA or ./berth-data).")
     var data: String?
 
@@ -33,8 +36,16 @@ struct GCCommand: AsyncParsableCommand {
         }
         var logger = Logger(label: "berth")
         logger.logLevel = .warning
+        var configuration = Configuration()
+        do {
+            if let config { try configuration.apply(yaml: String(contentsOfFile: config, encoding: .utf8)) }
+            try configuration.apply(environment: ProcessInfo.processInfo.environment)
+            if let data { configuration.data = data }
+        } catch let error as ConfigurationError {
+            throw ValidationError(error.description)
+        }
         let report = try await Server.collectGarbage(
-            data: data ?? ProcessInfo.processInfo.environment["BERTH_DATA"] ?? "./berth-data",
+            configuration: configuration,
             options: GarbageCollector.Options(dryRun: dryRun, deleteUntagged: deleteUntagged, grace: amount * unit),
             logger: logger)
         let encoder = JSONEncoder()

@@ -19,7 +19,7 @@ struct AuthTests {
             configure(&$0)
         }
         // The same SQLite file, opened as a second process would (the CLI).
-        let backend = try SQLiteBackend(path: registry.dataFolder + "/metadata.sqlite")
+        let backend = try await TestBackends.openBackend(registry.dataFolder)
         let accounts = SQLAccountStore(backend: backend)
         let hasher = PasswordHasher(cost: 4)
         for name in ["guest", "dev", "maint", "outsider"] {

@@ -104,9 +104,9 @@ struct EventTests {
         #expect(try created.json()["secret"] as? String == "a-shared-secret-of-32-characters")
         #expect(try await registry.request(.GET, "/api/v1/projects/team/webhooks", headers: [admin]).text.contains("secret") == false)
 
-        let started = ContinuousClock.now
         let (_, digest) = try await registry.pushImage("team/app", tag: "1.4.2-a1b2c3d", headers: [dev])
-        #expect(ContinuousClock.now - started < .seconds(5), "the push does not wait for the receiver")
+        // The push returned before the delivery that succeeds (the third attempt) could have been made.
+        #expect(receiver.requests.count < 3, "the push does not wait for the receiver")
         // Two failures, then success: three attempts of one delivery.
         let received = try await receiver.wait { $0.count >= 3 }
         #expect(Set(received.map(\.body)).count == 1, "retries send the same body")

@@ -13,7 +13,8 @@ struct GarbageCollectionTests {
     }
 
     func blobFileExists(_ registry: TestRegistry, _ digest: Digest) -> Bool {
-        FileManager.default.fileExists(atPath: registry.dataFolder + "/blobs/sha256/\(digest.hex.prefix(2))/\(digest.hex)")
+        guard !TestBackends.shared else { return false }  // in the bucket; HEAD answers for it
+        return FileManager.default.fileExists(atPath: registry.dataFolder + "/blobs/sha256/\(digest.hex.prefix(2))/\(digest.hex)")
     }
 
     @Test func removesOnlyWhatNothingNeeds() async throws {
@@ -156,11 +157,12 @@ struct GarbageCollectionTests {
         #expect((listed.first?["result"] as? [String: Any])?["blobs_deleted"] as? Int == 1)
 
         // `berth gc` on the same data folder while the server runs.
-        let dry = try await runCommand([BerthProcess.executable, "gc", "--data", registry.dataFolder, "--dry-run", "--grace", "0s"])
+        let config = try await TestBackends.configFile(registry.dataFolder)
+        let dry = try await runCommand([BerthProcess.executable, "gc", "--data", registry.dataFolder, "--dry-run", "--grace", "0s"] + config)
         #expect(dry.status == 0, "\(dry.output)")
         #expect(dry.output.contains("\"blobs_deleted\" : 1"))
         #expect(try await registry.request(.HEAD, "/v2/team/app/blobs/\(lone)", headers: [admin]).status == 200)
-        let real = try await runCommand([BerthProcess.executable, "gc", "--data", registry.dataFolder, "--grace", "0s"])
+        let real = try await runCommand([BerthProcess.executable, "gc", "--data", registry.dataFolder, "--grace", "0s"] + config)
         #expect(real.status == 0, "\(real.output)")
         // The server notices within a second and stops serving the removed blob.
         try await Task.sleep(for: .milliseconds(1500))

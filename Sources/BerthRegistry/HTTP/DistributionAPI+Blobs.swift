@@ -25,6 +25,9 @@ extension DistributionAPI {
         }
         let status: HTTPResponse.Status = range == nil ? .ok : .partialContent
         guard request.method == .get else { return Response(status: status, headers: headers) }
+        if range == nil, let url = try await registry.blobDownloadURL(repository, digest) {
+            return Self.empty(.temporaryRedirect, [.location: url, .dockerContentDigest: digest.description])
+        }
 
         let chunks = try await registry.readBlob(repository, digest, range: range)
         return Response(

@@ -73,6 +73,12 @@ public final class RegistryService: Sendable {
         }
     }
 
+    /// Where clients may fetch a blob readable through `repository` directly, if the store offers it.
+    public func blobDownloadURL(_ repository: RepositoryName, _ digest: Digest) async throws -> String? {
+        _ = try await blobSize(repository, digest)
+        return blobs.downloadURL(digest)
+    }
+
     /// Revokes `repository`'s access to a blob. The bytes are reclaimed by
     /// garbage collection, which alone knows no other push still needs them.
     public func deleteBlob(_ repository: RepositoryName, _ digest: Digest) async throws {

@@ -24,6 +24,7 @@ final class TestRegistry: RegistryClient {
         configuration.data = folder
         // The Distribution API suites test the protocol; access control has suites of its own.
         configuration.auth = "none"
+        try await TestBackends.configure(&configuration, folder: folder)
         configure(&configuration)
         var logger = Logger(label: "berth-test")
         logger.logLevel = ProcessInfo.processInfo.environment["BERTH_TEST_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .critical
