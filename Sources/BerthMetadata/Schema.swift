@@ -108,6 +108,11 @@ enum Schema {
             ],
             [
                 "ALTER TABLE manifests ADD COLUMN pulled_at BIGINT",
+                // Which node runs a background job, until when, and for which scheduled time.
+                """
+                CREATE TABLE job_leases (job \(f.text) PRIMARY KEY, holder \(f.text) NOT NULL,
+                    expires_at BIGINT NOT NULL, slot BIGINT NOT NULL)
+                """,
                 """
                 CREATE TABLE retention_policies (project \(f.text) PRIMARY KEY, policy \(f.text) NOT NULL,
                     updated_at BIGINT NOT NULL)

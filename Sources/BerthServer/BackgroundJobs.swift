@@ -1,4 +1,5 @@
 import BerthPolicies
+import BerthRegistry
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -26,6 +27,8 @@ struct BackgroundJobs: Service {
                         try await job.tick(Date())
                     } catch is CancellationError {
                         return
+                    } catch is JobSkipped {
+                        logger.debug("scheduled job ran on another node", metadata: ["job": "\(job.name)"])
                     } catch {
                         logger.error("background job failed", metadata: ["job": "\(job.name)", "error": "\(error)"])
                     }
@@ -57,15 +60,17 @@ final class Trigger: Sendable {
         next = Mutex(now)
     }
 
-    /// True once per due time; advances to the following one.
-    func fire(at now: Date) -> Bool {
+    /// The due time, once per due time (then advances to the following
+    /// one); nil when not due. Cron due times are the same on every node.
+    func fire(at now: Date) -> Date? {
         next.withLock { next in
-            guard now >= next else { return false }
+            guard now >= next else { return nil }
+            let due = next
             switch rule {
             case .cron(let schedule): next = schedule.next(after: now) ?? .distantFuture
             case .every(let period): next = now.addingTimeInterval(period)
             }
-            return true
+            return due
         }
     }
 }

@@ -62,7 +62,7 @@ public final class Server: Sendable {
         pulls = PullRecorder(store: metadata)
         events = EventFanOut([audit, webhooks, pulls])
         maintenance = Maintenance(
-            collector: GarbageCollector(blobs: blobs, store: metadata, logger: logger), runs: metadata, registry: registry,
+            collector: GarbageCollector(blobs: blobs, store: metadata, logger: logger), runs: metadata, leases: metadata, registry: registry,
             retention: metadata, events: events, metrics: metrics, contentRemoved: { cache?.forgetAll() })
         authorizer = configuration.auth == "token"
             ? try await Self.authorizer(configuration, backend: backend, root: root, events: events, logger: logger) : nil
@@ -164,11 +164,11 @@ public final class Server: Sendable {
         let pruneAudit = Trigger(every: min(3600, configuration.auditRetention / 4))
         var jobs = [
             BackgroundJobs.Job(name: "reap uploads") { now in
-                if reap.fire(at: now) { _ = try await registry.reapUploads(olderThan: configuration.uploadMaxAge) }
+                if reap.fire(at: now) != nil { _ = try await registry.reapUploads(olderThan: configuration.uploadMaxAge) }
             },
         ]
         jobs.append(BackgroundJobs.Job(name: "prune audit log") { now in
-            if pruneAudit.fire(at: now) { _ = try await metadata.pruneAudit(olderThan: now.addingTimeInterval(-configuration.auditRetention)) }
+            if pruneAudit.fire(at: now) != nil { _ = try await metadata.pruneAudit(olderThan: now.addingTimeInterval(-configuration.auditRetention)) }
         })
         let epoch = Mutex<Int64?>(nil)
         jobs.append(BackgroundJobs.Job(name: "watch content epoch") { _ in
@@ -184,7 +184,7 @@ public final class Server: Sendable {
             let trigger = Trigger(cron: schedule)
             let options = configuration.collection
             jobs.append(BackgroundJobs.Job(name: "garbage collection") { now in
-                if trigger.fire(at: now) { _ = try await maintenance.collectGarbage(options) }
+                if let slot = trigger.fire(at: now) { _ = try await maintenance.collectGarbage(options, slot: slot) }
             })
         }
         return jobs
@@ -197,7 +197,7 @@ public final class Server: Sendable {
         let reload = Trigger(every: 30)
         let triggers = Mutex<[String: (schedule: String, trigger: Trigger)]>([:])
         return BackgroundJobs.Job(name: "retention") { now in
-            if reload.fire(at: now) {
+            if reload.fire(at: now) != nil {
                 var fresh: [String: (schedule: String, trigger: Trigger)] = [:]
                 let known = triggers.withLock { $0 }
                 for (project, text) in try await metadata.retentionPolicies() {
@@ -208,8 +208,14 @@ public final class Server: Sendable {
                 }
                 triggers.withLock { $0 = fresh }
             }
-            for (project, entry) in triggers.withLock({ $0 }) where entry.trigger.fire(at: now) {
-                _ = try await maintenance.applyRetention(project: project, dryRun: false)
+            for (project, entry) in triggers.withLock({ $0 }) {
+                if let slot = entry.trigger.fire(at: now) {
+                    do {
+                        _ = try await maintenance.applyRetention(project: project, dryRun: false, slot: slot)
+                    } catch is JobSkipped {
+                        continue  // another node ran it
+                    }
+                }
             }
         }
     }
@@ -237,7 +243,7 @@ public final class Server: Sendable {
         let metadata = try await SQLMetadataStore(backend: try await database(configuration, root: root, logger: logger))
         let blobs = try await blobStore(configuration, root: root, threadPool: threadPool, logger: logger)
         let maintenance = Maintenance(
-            collector: GarbageCollector(blobs: blobs, store: metadata, logger: logger), runs: metadata,
+            collector: GarbageCollector(blobs: blobs, store: metadata, logger: logger), runs: metadata, leases: metadata,
             registry: RegistryService(blobs: blobs, metadata: metadata, logger: logger), retention: metadata, events: EventFanOut([]),
             metrics: JobMetrics(), contentRemoved: {})
         let report: GarbageCollector.Report

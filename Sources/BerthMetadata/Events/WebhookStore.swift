@@ -53,6 +53,9 @@ public protocol WebhookStore: Sendable {
     /// The earliest time a pending delivery is due, if any.
     func nextDeliveryDue() async throws -> Date?
     func updateDelivery(_ delivery: WebhookDelivery) async throws
+    /// Claims a due delivery for this node until `until` (so no other node
+    /// sends it meanwhile); false when another node claimed it first.
+    func claimDelivery(_ delivery: WebhookDelivery, until: Date) async throws -> Bool
     /// The newest deliveries of a webhook, newest first.
     func deliveries(ofWebhook id: String, limit: Int) async throws -> [WebhookDelivery]
 }
@@ -150,6 +153,16 @@ extension SQLMetadataStore: WebhookStore {
                 """,
                 .text(d.status.rawValue), .integer(Int64(d.attempts)), Self.ms(d.nextAttemptAt),
                 d.lastStatusCode.map { .integer(Int64($0)) } ?? .null, .text(d.lastError), Self.ms(d.updatedAt), .text(d.id))
+        }
+    }
+
+    public func claimDelivery(_ delivery: WebhookDelivery, until: Date) async throws -> Bool {
+        try await backend.transaction(durable: true) { db in
+            guard let row = try db.row("SELECT status, next_attempt_at FROM webhook_deliveries WHERE id = ?", .text(delivery.id)),
+                  try row.text("status") == "pending", try row.integer("next_attempt_at") == Int64((delivery.nextAttemptAt.timeIntervalSince1970 * 1000).rounded())
+            else { return false }
+            try db.execute("UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id = ?", Self.ms(until), .text(delivery.id))
+            return true
         }
     }
 

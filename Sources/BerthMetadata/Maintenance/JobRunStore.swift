@@ -78,3 +78,52 @@ extension SQLMetadataStore: JobRunStore {
         }
     }
 }
+
+/// Leases that make a background job run on one node at a time, and once
+/// per scheduled time, however many nodes share the database. A node that
+/// dies mid-job stops renewing; its lease expires and another node may
+/// take the job.
+public protocol JobLeaseStore: Sendable {
+    /// Takes the lease on `job` for `holder` until `expires`, unless another
+    /// holder has an unexpired one, or the job already ran for `slot`.
+    func acquireLease(job: String, holder: String, slot: Date, expires: Date) async throws -> Bool
+    /// Extends a lease this holder has.
+    func renewLease(job: String, holder: String, expires: Date) async throws
+    /// Gives a lease up (the job finished).
+    func releaseLease(job: String, holder: String) async throws
+}
+
+extension SQLMetadataStore: JobLeaseStore {
+    private static func ms(_ date: Date) -> SQLValue { .integer(Int64(date.timeIntervalSince1970 * 1000)) }
+
+    public func acquireLease(job: String, holder: String, slot: Date, expires: Date) async throws -> Bool {
+        let now = Date()
+        return try await backend.transaction(durable: true) { db in
+            if let lease = try db.row("SELECT holder, expires_at, slot FROM job_leases WHERE job = ?", .text(job)) {
+                let running = try lease.integer("expires_at") > Int64(now.timeIntervalSince1970 * 1000) && lease.text("holder") != holder
+                let alreadyRan = try lease.integer("slot") >= Int64(slot.timeIntervalSince1970 * 1000)
+                if running || alreadyRan { return false }
+                try db.execute(
+                    "UPDATE job_leases SET holder = ?, expires_at = ?, slot = ? WHERE job = ?",
+                    .text(holder), Self.ms(expires), Self.ms(slot), .text(job))
+            } else {
+                try db.execute(
+                    "INSERT INTO job_leases (job, holder, expires_at, slot) VALUES (?, ?, ?, ?)",
+                    .text(job), .text(holder), Self.ms(expires), Self.ms(slot))
+            }
+            return true
+        }
+    }
+
+    public func renewLease(job: String, holder: String, expires: Date) async throws {
+        try await backend.transaction(durable: false) { db in
+            try db.execute("UPDATE job_leases SET expires_at = ? WHERE job = ? AND holder = ?", Self.ms(expires), .text(job), .text(holder))
+        }
+    }
+
+    public func releaseLease(job: String, holder: String) async throws {
+        try await backend.transaction(durable: true) { db in
+            try db.execute("UPDATE job_leases SET expires_at = 0 WHERE job = ? AND holder = ?", .text(job), .text(holder))
+        }
+    }
+}

@@ -71,7 +71,11 @@ public final class WebhookNotifier: EventSink {
     /// Sends the deliveries that are due.
     public func deliver(now: Date = Date()) async throws {
         guard now >= nextCheck.withLock({ $0 }) else { return }
-        let due = try await store.dueDeliveries(at: now, limit: 64)
+        var due: [(WebhookDelivery, Webhook)] = []
+        for (delivery, hook) in try await store.dueDeliveries(at: now, limit: 64) {
+            // Claimed for a minute: a node that dies mid-delivery leaves it to another.
+            if try await store.claimDelivery(delivery, until: now.addingTimeInterval(60)) { due.append((delivery, hook)) }
+        }
         await withTaskGroup(of: Void.self) { group in
             for (index, (delivery, hook)) in due.enumerated() {
                 if index >= Self.concurrentDeliveries { await group.next() }

@@ -26,11 +26,11 @@ extension Maintenance {
         }
     }
 
-    public func applyRetention(project: String, dryRun: Bool) async throws -> RetentionReport {
+    public func applyRetention(project: String, dryRun: Bool, slot: Date? = nil) async throws -> RetentionReport {
         guard let text = try await retention.retentionPolicy(of: project),
               let policy = try? JSONDecoder().decode(RetentionPolicy.self, from: Data(text.utf8))
         else { throw RegistryError(.nameUnknown, "project \(project) has no retention policy", status: 404) }
-        let report = try await exclusively("retention", project: project, dryRun: dryRun) {
+        let report = try await exclusively("retention", project: project, dryRun: dryRun, slot: slot) {
             var report = RetentionReport(dryRun: dryRun)
             let artifacts = try await retention.artifacts(inProject: project)
             report.examined = artifacts.count

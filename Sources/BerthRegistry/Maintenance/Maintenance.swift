@@ -9,6 +9,11 @@ import Synchronization
 public final class Maintenance: Sendable {
     let collector: GarbageCollector
     let runs: any JobRunStore
+    let leases: any JobLeaseStore
+    /// This node, as lease holder.
+    let node = UUID().uuidString.lowercased()
+    /// A lease lasts this long unless renewed (every third of it while the job runs).
+    static let leaseDuration: TimeInterval = 60
     let registry: RegistryService
     let retention: any RetentionStore
     /// Deletions by retention are events like any other.
@@ -21,11 +26,13 @@ public final class Maintenance: Sendable {
     static let runsKept = 50
 
     public init(
-        collector: GarbageCollector, runs: any JobRunStore, registry: RegistryService, retention: any RetentionStore,
+        collector: GarbageCollector, runs: any JobRunStore, leases: any JobLeaseStore, registry: RegistryService,
+        retention: any RetentionStore,
         events: any EventSink, metrics: JobMetrics, contentRemoved: @escaping @Sendable () -> Void
     ) {
         self.collector = collector
         self.runs = runs
+        self.leases = leases
         self.registry = registry
         self.retention = retention
         self.events = events
@@ -33,8 +40,10 @@ public final class Maintenance: Sendable {
         self.contentRemoved = contentRemoved
     }
 
-    public func collectGarbage(_ options: GarbageCollector.Options) async throws -> GarbageCollector.Report {
-        let report = try await exclusively("gc", project: "", dryRun: options.dryRun) {
+    /// `slot`: the scheduled time this run is for; on a shared database only
+    /// one node runs it (`JobSkipped` on the others).
+    public func collectGarbage(_ options: GarbageCollector.Options, slot: Date? = nil) async throws -> GarbageCollector.Report {
+        let report = try await exclusively("gc", project: "", dryRun: options.dryRun, slot: slot) {
             try await collector.run(options)
         }
         metrics.add("berth_gc_runs_total", labels: "dry_run=\"\(options.dryRun)\"")
@@ -52,16 +61,39 @@ public final class Maintenance: Sendable {
         try await runs.runs(kind: kind, project: project, limit: limit)
     }
 
-    /// Runs `job` unless one of the same kind and project is running here,
-    /// and records its outcome.
+    /// Runs `job` unless one of the same kind and project is running, here
+    /// or (for runs that change anything) on another node sharing the
+    /// database, and records its outcome.
     func exclusively<Report: Encodable & Sendable>(
-        _ kind: String, project: String, dryRun: Bool, _ job: () async throws -> Report
+        _ kind: String, project: String, dryRun: Bool, slot: Date? = nil, _ job: () async throws -> Report
     ) async throws -> Report {
         let key = kind + "/" + project
         guard running.withLock({ $0.insert(key).inserted }) else {
             throw RegistryError(.unsupported, "a \(kind) run is already in progress", status: 409)
         }
         defer { running.withLock { _ = $0.remove(key) } }
+        if dryRun { return try await recorded(kind, project: project, dryRun: dryRun, job) }
+        guard try await leases.acquireLease(
+            job: key, holder: node, slot: slot ?? Date(), expires: Date().addingTimeInterval(Self.leaseDuration))
+        else {
+            if slot != nil { throw JobSkipped() }
+            throw RegistryError(.unsupported, "a \(kind) run is in progress on another node", status: 409)
+        }
+        let renewal = Task { [leases, node] in
+            while !Task.isCancelled {
+                try await Task.sleep(for: .seconds(Self.leaseDuration / 3))
+                try await leases.renewLease(job: key, holder: node, expires: Date().addingTimeInterval(Self.leaseDuration))
+            }
+        }
+        defer { renewal.cancel() }
+        let report = try await recorded(kind, project: project, dryRun: dryRun, job)
+        try? await leases.releaseLease(job: key, holder: node)
+        return report
+    }
+
+    private func recorded<Report: Encodable & Sendable>(
+        _ kind: String, project: String, dryRun: Bool, _ job: () async throws -> Report
+    ) async throws -> Report {
         let started = Date()
         let id = UUID().uuidString.lowercased()
         do {
@@ -85,3 +117,6 @@ public final class Maintenance: Sendable {
         try await runs.pruneRuns(kind: run.kind, project: run.project, keep: Self.runsKept)
     }
 }
+
+/// A scheduled run another node already made (or is making).
+public struct JobSkipped: Error {}

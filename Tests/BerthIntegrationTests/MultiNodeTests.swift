@@ -1,0 +1,113 @@
+import BerthMetadata
+import Foundation
+import NIOHTTP1
+import OCI
+import Testing
+
+/// Three `berth serve` processes sharing one PostgreSQL database and one
+/// bucket, as behind a load balancer. Runs on the shared backends only.
+@Suite("Several nodes on S3 + PostgreSQL", .enabled(if: TestBackends.shared, "needs BERTH_TEST_BACKENDS=s3-postgres"))
+struct MultiNodeTests {
+    /// Starts `count` nodes on the backends of `folder`, with `extra` settings.
+    func startNodes(_ count: Int, folder: String, extra: String = "") async throws -> [BerthProcess] {
+        let config = try await TestBackends.configFile(folder)
+        try (String(contentsOfFile: config[1], encoding: .utf8) + "\n" + extra).write(toFile: config[1], atomically: true, encoding: .utf8)
+        var nodes: [BerthProcess] = []
+        for index in 0..<count {
+            nodes.append(try await BerthProcess.start(dataFolder: folder + "/node\(index)", extraArguments: config))
+        }
+        return nodes
+    }
+
+    @Test func uploadsMoveBetweenNodesAndSurviveOneDying() async throws {
+        let folder = TestRegistry.temporaryFolder()
+        let nodes = try await startNodes(3, folder: folder)
+        let (a, b, c) = (nodes[0], nodes[1], nodes[2])
+
+        // One chunked upload, each request on another node.
+        let bytes = Content.randomBytes((9 << 20) + 123)
+        let digest = Content.digest(bytes)
+        let started = try await a.request(.POST, "/v2/team/app/blobs/uploads/")
+        var location = try #require(started.header("Location"))
+        var offset = 0
+        for (node, size) in [(b, 6 << 20), (c, 1 << 20)] {
+            let chunk = Array(bytes[offset..<offset + size])
+            let patched = try await node.request(
+                .PATCH, location, headers: [("Content-Range", "\(offset)-\(offset + size - 1)"), ("Content-Type", "application/octet-stream")],
+                body: chunk)
+            #expect(patched.status == 202, "\(patched.text)")
+            location = try #require(patched.header("Location"))
+            offset += size
+        }
+        let put = try await a.request(.PUT, withQuery(location, "digest=\(digest)"), body: Array(bytes[offset...]))
+        #expect(put.status == 201, "\(put.text)")
+        for node in nodes {
+            #expect(try await node.request(.GET, "/v2/team/app/blobs/\(digest)").body == bytes)
+        }
+        let config = Content.json(["os": "linux"])
+        try await b.pushBlob("team/app", config)
+        let manifest = Content.imageManifest(config: config, layers: [bytes])
+        try await c.pushManifest("team/app", "v1", manifest)
+        for node in nodes {
+            #expect(try await node.request(.GET, "/v2/team/app/manifests/v1").body == manifest)
+        }
+
+        // A node dies (SIGKILL) during a PATCH; the upload goes on elsewhere from what was kept.
+        let second = Content.randomBytes(8 << 20)
+        let secondDigest = Content.digest(second)
+        let session = try await b.request(.POST, "/v2/team/other/blobs/uploads/")
+        location = try #require(session.header("Location"))
+        let first = try await b.request(.PATCH, location, headers: [("Content-Type", "application/octet-stream")], body: Array(second[..<(5 << 20)]))
+        #expect(first.status == 202)
+        let file = folder + "/rest"
+        try Data(second[(5 << 20)...]).write(to: URL(fileURLWithPath: file))
+        let target = b.base + location
+        async let slow = runCommand([
+            "curl", "-s", "-o", "/dev/null", "--limit-rate", "256k", "--max-time", "10", "-X", "PATCH", "-H", "Expect:",
+            "-H", "Content-Type: application/octet-stream", "--data-binary", "@\(file)", target,
+        ])
+        try await Task.sleep(for: .milliseconds(700))
+        b.signal(SIGKILL)
+        _ = try await slow
+        _ = try await b.waitForExit()
+        let status = try await c.request(.GET, location)
+        #expect(status.status == 204)
+        let kept = (Int(status.header("Range")?.split(separator: "-").last ?? "") ?? -1) + 1
+        #expect(kept >= 5 << 20 && kept <= second.count)
+        let finished = try await c.request(.PUT, withQuery(location, "digest=\(secondDigest)"), body: Array(second[kept...]))
+        #expect(finished.status == 201, "\(finished.text)")
+        #expect(try await a.request(.GET, "/v2/team/other/blobs/\(secondDigest)").body == second)
+        // Nothing committed before the crash was lost.
+        #expect(try await a.request(.GET, "/v2/team/app/blobs/\(digest)").body == bytes)
+        #expect(try await c.request(.GET, "/v2/team/app/manifests/v1").body == manifest)
+        for node in [a, c] {
+            node.signal(SIGTERM)
+            _ = try await node.waitForExit()
+        }
+    }
+
+    @Test func scheduledJobsRunOnceAcrossTheCluster() async throws {
+        let folder = TestRegistry.temporaryFolder()
+        // Every node schedules garbage collection every minute.
+        let nodes = try await startNodes(3, folder: folder, extra: "gc_schedule: \"* * * * *\"\n")
+        try await nodes[0].pushImage("team/app", tag: "v1")
+        let metadata = try await SQLMetadataStore(backend: try await TestBackends.openBackend(folder))
+        // Wait (at most 75 s) for the first minute boundary to pass and its run to be recorded.
+        var runs: [JobRun] = []
+        let deadline = ContinuousClock.now + .seconds(75)
+        while runs.isEmpty, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .seconds(1))
+            runs = try await metadata.runs(kind: "gc", project: "", limit: 10)
+        }
+        try await Task.sleep(for: .seconds(3))  // the other nodes have had their turn at the same minute
+        runs = try await metadata.runs(kind: "gc", project: "", limit: 10)
+        let minutes = Dictionary(grouping: runs) { Int($0.startedAt.timeIntervalSince1970 / 60) }
+        #expect(!runs.isEmpty)
+        #expect(minutes.values.allSatisfy { $0.count == 1 }, "one run per scheduled minute: \(runs.map(\.startedAt))")
+        for node in nodes {
+            node.signal(SIGTERM)
+            _ = try await node.waitForExit()
+        }
+        try await metadata.close()
+    }
+}
