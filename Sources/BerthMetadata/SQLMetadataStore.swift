@@ -12,6 +12,9 @@ public final class SQLMetadataStore: MetadataStore {
         try await Schema.migrate(backend)
     }
 
+    /// The SQL database underneath, for whole-table copies (`berth migrate`).
+    public var database: any SQLBackend { backend }
+
     public func close() async throws {
         try await backend.close()
     }

@@ -3,7 +3,7 @@ import Foundation
 /// The metadata schema, as ordered migrations. Each runs once, in a
 /// transaction, and is recorded in `schema_migrations`. The same statements
 /// run on SQLite and PostgreSQL; `SQLFlavor` fills in the types that differ.
-enum Schema {
+public enum Schema {
     static func migrations(_ f: SQLFlavor) -> [[String]] {
         [
             [
@@ -120,6 +120,14 @@ enum Schema {
             ],
         ]
     }
+
+    /// The tables `berth migrate` copies, parents before children. Upload
+    /// sessions (clients restart them) and job leases (per cluster) stay behind.
+    public static let copiedTables = [
+        "repositories", "blobs", "repository_blobs", "manifests", "manifest_references", "tags", "users", "projects", "members",
+        "robots", "robot_permissions", "immutability_rules", "retention_policies", "job_runs", "epochs", "audit_events",
+        "webhooks", "webhook_deliveries",
+    ]
 
     /// Brings the database to the newest schema version.
     static func migrate(_ backend: any SQLBackend) async throws {

@@ -63,10 +63,32 @@ struct S3Client: Sendable {
         return ("\(configuration.bucket).\(host)", object, scheme + "\(configuration.bucket).\(host)")
     }
 
-    /// Sends one signed request; answers with a 2xx response (body unread) or throws `S3Error`.
+    /// Attempts per request: object stores answer 500 and 503 now and then,
+    /// and expect clients to retry (every body here is in memory, so it can be sent again).
+    static let attempts = 5
+
+    /// Sends one signed request, retrying server errors and lost connections
+    /// with exponential backoff; answers with a 2xx response (body unread)
+    /// or throws `S3Error`.
     func send(
         _ method: HTTPMethod, key: String, query: [(String, String)] = [], headers: [(String, String)] = [],
-        body: HTTPClientRequest.Body? = nil, allow: Set<Int> = []
+        body: ByteBuffer? = nil, allow: Set<Int> = []
+    ) async throws -> HTTPClientResponse {
+        for attempt in 1...Self.attempts {
+            do {
+                return try await sendOnce(method, key: key, query: query, headers: headers, body: body, allow: allow)
+            } catch let error as S3Error where [500, 502, 503, 504].contains(error.status) && attempt < Self.attempts {
+                try await Task.sleep(for: .milliseconds(50 << attempt))
+            } catch let error as HTTPClientError where attempt < Self.attempts && error != .deadlineExceeded {
+                try await Task.sleep(for: .milliseconds(50 << attempt))
+            }
+        }
+        fatalError("unreachable: the last attempt returns or throws")
+    }
+
+    private func sendOnce(
+        _ method: HTTPMethod, key: String, query: [(String, String)], headers: [(String, String)], body: ByteBuffer?,
+        allow: Set<Int>
     ) async throws -> HTTPClientResponse {
         let (host, path, base) = location(key)
         let signed = signer.sign(
@@ -76,7 +98,7 @@ struct S3Client: Sendable {
         var request = HTTPClientRequest(url: base + SigV4Signer.encodePath(path) + (queryString.isEmpty ? "" : "?" + queryString))
         request.method = method
         for (name, value) in headers + signed { request.headers.add(name: name, value: value) }
-        if let body { request.body = body }
+        if let body { request.body = .bytes(body) }
         let response = try await http.execute(request, timeout: Self.timeout)
         let status = Int(response.status.code)
         guard (200..<300).contains(status) || allow.contains(status) else {
@@ -97,7 +119,7 @@ struct S3Client: Sendable {
     }
 
     func put(_ key: String, _ bytes: ByteBuffer) async throws {
-        _ = try await send(.PUT, key: key, headers: [("Content-Length", "\(bytes.readableBytes)")], body: .bytes(bytes))
+        _ = try await send(.PUT, key: key, headers: [("Content-Length", "\(bytes.readableBytes)")], body: bytes)
     }
 
     /// The object's size, or nil when there is none.
@@ -166,7 +188,7 @@ struct S3Client: Sendable {
     func uploadPart(_ key: String, uploadID: String, number: Int, bytes: ByteBuffer) async throws -> String {
         let response = try await send(
             .PUT, key: key, query: [("partNumber", "\(number)"), ("uploadId", uploadID)],
-            headers: [("Content-Length", "\(bytes.readableBytes)")], body: .bytes(bytes))
+            headers: [("Content-Length", "\(bytes.readableBytes)")], body: bytes)
         return response.headers.first(name: "ETag") ?? ""
     }
 
@@ -183,7 +205,7 @@ struct S3Client: Sendable {
         let body = "<CompleteMultipartUpload>\(parts.joined())</CompleteMultipartUpload>"
         let response = try await send(
             .POST, key: key, query: [("uploadId", uploadID)], headers: [("Content-Length", "\(body.utf8.count)")],
-            body: .bytes(ByteBuffer(string: body)))
+            body: ByteBuffer(string: body))
         let tree = try await xml(response)
         if tree.name == "Error" { throw S3Error(status: 200, code: tree["Code"] ?? "", message: tree["Message"] ?? "") }
     }
