@@ -12,7 +12,6 @@ start_postgres() {
   fi
   # Each test registry keeps a few connections; the suite runs many at once.
   pg_conftool "$version" main set max_connections 500 >/dev/null
-  pg_conftool "$version" main set listen_addresses 127.0.0.1 >/dev/null
   pg_ctlcluster "$version" main restart || pg_ctlcluster "$version" main start
   for _ in $(seq 1 60); do
     pg_isready -h 127.0.0.1 -q && break
