@@ -365,12 +365,17 @@ def main():
     lines.append(f"`openssl speed -evp sha256` (1 MiB blocks, one core): {sha_mb:,.0f} MB/s; Berth's monolithic push is "
                  f"{rows['1 GiB push, monolithic (MB/s)']['berth'][0] / sha_mb * 100:.0f} % of it, chunked is "
                  f"{rows['1 GiB push, 16 MiB chunks (MB/s)']['berth'][0] / rows['1 GiB push, monolithic (MB/s)']['berth'][0] * 100:.0f} % of monolithic.")
+    emit(lines, args.out)
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def emit(lines, out):
+    """Prints the result table, and writes it to `out` when given."""
     table = "\n".join(lines)
     print(table)
-    if args.out:
-        with open(args.out, "w") as f:
+    if out:
+        with open(out, "w") as f:
             f.write(table + "\n")
-    shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

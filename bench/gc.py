@@ -10,7 +10,7 @@ peak memory of the collector process.
 """
 import argparse, hashlib, json, os, re, shutil, subprocess, sys, tempfile, time
 sys.path.insert(0, os.path.dirname(__file__))
-from bench import Server, free_port, http, run_clients, with_query
+from bench import emit, Server, free_port, http, run_clients, with_query
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 
@@ -102,11 +102,7 @@ def main():
         lines.append(f"| {name} | {fill:.1f} | {dry:.2f} | {dry_rss:.0f} | {t:.2f} | {rss:.0f} | {m} | {b} |")
     lines.append("")
     lines.append(f"Berth ÷ reference, collection time: {rows[1][4] / rows[0][4]:.2f}× faster; peak memory {rows[0][5] / rows[1][5]:.2f}× of the reference's.")
-    table = "\n".join(lines)
-    print(table)
-    if args.out:
-        with open(args.out, "w") as f:
-            f.write(table + "\n")
+    emit(lines, args.out)
     shutil.rmtree(work, ignore_errors=True)
 
 

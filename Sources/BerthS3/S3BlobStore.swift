@@ -242,7 +242,7 @@ public final class S3BlobStore: BlobStore {
     }
 
     /// Aborts multipart uploads begun before `date` (a node that died mid-commit).
-    public func abortMultipartUploads(startedBefore date: Date) async throws -> Int {
+    public func reapUnfinishedCommits(startedBefore date: Date) async throws -> Int {
         var aborted = 0
         for upload in try await s3.multipartUploads(prefix: key(StorageLayout.blobsPrefix + "/")) where upload.initiated < date {
             try await s3.abortMultipart(upload.key, uploadID: upload.id)

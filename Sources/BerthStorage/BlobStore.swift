@@ -54,6 +54,10 @@ extension BlobStore {
     /// A URL clients may download the blob from directly (a presigned
     /// object-store URL), or nil to stream it through the registry.
     public func downloadURL(_ digest: Digest) -> String? { nil }
+
+    /// Removes what a crash mid-commit may have left besides uploads (an
+    /// object store's unfinished multipart uploads) begun before `date`.
+    public func reapUnfinishedCommits(startedBefore date: Date) async throws -> Int { 0 }
 }
 
 /// A half-open byte range `start..<end` of a blob.

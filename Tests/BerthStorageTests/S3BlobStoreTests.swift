@@ -1,4 +1,4 @@
-import BerthS3
+@testable import BerthS3
 import BerthStorage
 import Foundation
 #if canImport(FoundationNetworking)
@@ -29,6 +29,17 @@ struct S3BlobStoreTests {
         let middle = try #require(try await store.read(digest, range: ByteRange(start: 5 << 20, end: (7 << 20) + 3)))
         #expect(try await BlobStoreConformanceTests.collect(middle) == Array(bytes[(5 << 20)..<((7 << 20) + 3)]))
         #expect(try await store.uploads().isEmpty)
+    }
+
+    @Test func unfinishedMultipartCommitsAreAborted() async throws {
+        let configuration = try #require(S3TestServer.configuration())
+        let store = try await S3TestServer.store(configuration)
+        // What a node that died between starting and completing a commit leaves behind.
+        let s3 = S3Client(store.configuration)
+        _ = try await s3.createMultipart(store.configuration.prefix + "blobs/sha256/00/" + String(repeating: "0", count: 64))
+        // (moto reports one fixed initiation time for every upload, so only a cutoff after now is meaningful here.)
+        #expect(try await store.reapUnfinishedCommits(startedBefore: Date().addingTimeInterval(60)) == 1)
+        #expect(try await store.reapUnfinishedCommits(startedBefore: Date().addingTimeInterval(60)) == 0)
     }
 
     @Test func anotherNodeContinuesAndCommitsAnUpload() async throws {

@@ -108,6 +108,7 @@ extension RegistryService {
                 reaped += 1
             }
         }
+        reaped += try await blobs.reapUnfinishedCommits(startedBefore: cutoff)
         if reaped > 0 { logger.info("reaped abandoned uploads", metadata: ["count": "\(reaped)"]) }
         return reaped
     }
