@@ -68,26 +68,6 @@ public final class Server: Sendable {
             ? try await Self.authorizer(configuration, backend: backend, root: root, events: events, logger: logger) : nil
     }
 
-    /// The filesystem under the data folder, or an S3 bucket.
-    static func blobStore(_ configuration: Configuration, root: String, threadPool: NIOThreadPool, logger: Logger) async throws
-        -> any BlobStore
-    {
-        guard configuration.storage == "s3" else { return try FileSystemBlobStore(root: root, threadPool: threadPool) }
-        let store = S3BlobStore(try configuration.s3)
-        do {
-            try await store.ensureBucket()
-        } catch {
-            logger.warning("could not create the bucket (it may exist already)", metadata: ["error": "\(error)"])
-        }
-        return store
-    }
-
-    /// SQLite in the data folder, or a shared PostgreSQL database.
-    static func database(_ configuration: Configuration, root: String, logger: Logger) async throws -> any SQLBackend {
-        guard let url = configuration.database else { return try SQLiteBackend(path: root + "/metadata.sqlite") }
-        return try await PostgresBackend(url: url, connections: configuration.databaseConnections, logger: logger)
-    }
-
     /// Accounts, token keys and the first administrator.
     private static func authorizer(
         _ configuration: Configuration, backend: any SQLBackend, root: String, events: any EventSink, logger: Logger
@@ -156,70 +136,6 @@ public final class Server: Sendable {
             logger: logger)
     }
 
-    /// Reaping abandoned uploads, scheduled garbage collection, and
-    /// noticing content another process (`berth gc`) removed.
-    func backgroundJobs() -> [BackgroundJobs.Job] {
-        let (registry, maintenance, metadata, cache, configuration) = (registry, maintenance, metadata, cache, configuration)
-        let reap = Trigger(every: configuration.uploadReapInterval)
-        let pruneAudit = Trigger(every: min(3600, configuration.auditRetention / 4))
-        var jobs = [
-            BackgroundJobs.Job(name: "reap uploads") { now in
-                if reap.fire(at: now) != nil { _ = try await registry.reapUploads(olderThan: configuration.uploadMaxAge) }
-            },
-        ]
-        jobs.append(BackgroundJobs.Job(name: "prune audit log") { now in
-            if pruneAudit.fire(at: now) != nil { _ = try await metadata.pruneAudit(olderThan: now.addingTimeInterval(-configuration.auditRetention)) }
-        })
-        let epoch = Mutex<Int64?>(nil)
-        jobs.append(BackgroundJobs.Job(name: "watch content epoch") { _ in
-            let current = try await metadata.contentEpoch()
-            let changed = epoch.withLock { seen in
-                defer { seen = current }
-                return seen != nil && seen != current
-            }
-            if changed { cache?.forgetAll() }
-        })
-        jobs.append(retentionJob())
-        if let expression = configuration.gcSchedule, let schedule = CronSchedule(expression) {
-            let trigger = Trigger(cron: schedule)
-            let options = configuration.collection
-            jobs.append(BackgroundJobs.Job(name: "garbage collection") { now in
-                if let slot = trigger.fire(at: now) { _ = try await maintenance.collectGarbage(options, slot: slot) }
-            })
-        }
-        return jobs
-    }
-
-    /// Runs each project's retention policy on its schedule; schedules are
-    /// re-read every 30 seconds.
-    func retentionJob() -> BackgroundJobs.Job {
-        let (metadata, maintenance) = (metadata, maintenance)
-        let reload = Trigger(every: 30)
-        let triggers = Mutex<[String: (schedule: String, trigger: Trigger)]>([:])
-        return BackgroundJobs.Job(name: "retention") { now in
-            if reload.fire(at: now) != nil {
-                var fresh: [String: (schedule: String, trigger: Trigger)] = [:]
-                let known = triggers.withLock { $0 }
-                for (project, text) in try await metadata.retentionPolicies() {
-                    guard let policy = try? JSONDecoder().decode(RetentionPolicy.self, from: Data(text.utf8)),
-                          let schedule = policy.schedule, let cron = CronSchedule(schedule)
-                    else { continue }
-                    fresh[project] = known[project].flatMap { $0.schedule == schedule ? $0 : nil } ?? (schedule, Trigger(cron: cron, now: now))
-                }
-                triggers.withLock { $0 = fresh }
-            }
-            for (project, entry) in triggers.withLock({ $0 }) {
-                if let slot = entry.trigger.fire(at: now) {
-                    do {
-                        _ = try await maintenance.applyRetention(project: project, dryRun: false, slot: slot)
-                    } catch is JobSkipped {
-                        continue  // another node ran it
-                    }
-                }
-            }
-        }
-    }
-
     /// Serves until SIGTERM or SIGINT, then finishes in-flight requests,
     /// stops the background services and closes the stores.
     public func run() async throws {
@@ -230,33 +146,6 @@ public final class Server: Sendable {
             throw error
         }
         try await shutdown()
-    }
-
-    /// Collects garbage in a data folder from outside the server (`berth gc`):
-    /// safe while a server runs on it, which drops its caches within a second.
-    public static func collectGarbage(
-        configuration: Configuration, options: GarbageCollector.Options, logger: Logger
-    ) async throws -> GarbageCollector.Report {
-        let threadPool = NIOThreadPool(numberOfThreads: 4)
-        threadPool.start()
-        let root = URL(fileURLWithPath: configuration.data).standardizedFileURL.path
-        let metadata = try await SQLMetadataStore(backend: try await database(configuration, root: root, logger: logger))
-        let blobs = try await blobStore(configuration, root: root, threadPool: threadPool, logger: logger)
-        let maintenance = Maintenance(
-            collector: GarbageCollector(blobs: blobs, store: metadata, logger: logger), runs: metadata, leases: metadata,
-            registry: RegistryService(blobs: blobs, metadata: metadata, logger: logger), retention: metadata, events: EventFanOut([]),
-            metrics: JobMetrics(), contentRemoved: {})
-        let report: GarbageCollector.Report
-        do {
-            report = try await maintenance.collectGarbage(options)
-        } catch {
-            try? await metadata.close()
-            try? await threadPool.shutdownGracefully()
-            throw error
-        }
-        try await metadata.close()
-        try await threadPool.shutdownGracefully()
-        return report
     }
 
     /// Releases the database and threads; call after the application stopped.

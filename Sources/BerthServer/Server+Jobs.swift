@@ -1,0 +1,76 @@
+import BerthMetadata
+import BerthPolicies
+import BerthRegistry
+import BerthS3
+import BerthStorage
+import Foundation
+import Logging
+import NIOPosix
+import Synchronization
+
+/// The node's background jobs, on schedules and triggers.
+extension Server {
+    /// Reaping abandoned uploads, scheduled garbage collection, and
+    /// noticing content another process (`berth gc`) removed.
+    func backgroundJobs() -> [BackgroundJobs.Job] {
+        let (registry, maintenance, metadata, cache, configuration) = (registry, maintenance, metadata, cache, configuration)
+        let reap = Trigger(every: configuration.uploadReapInterval)
+        let pruneAudit = Trigger(every: min(3600, configuration.auditRetention / 4))
+        var jobs = [
+            BackgroundJobs.Job(name: "reap uploads") { now in
+                if reap.fire(at: now) != nil { _ = try await registry.reapUploads(olderThan: configuration.uploadMaxAge) }
+            },
+        ]
+        jobs.append(BackgroundJobs.Job(name: "prune audit log") { now in
+            if pruneAudit.fire(at: now) != nil { _ = try await metadata.pruneAudit(olderThan: now.addingTimeInterval(-configuration.auditRetention)) }
+        })
+        let epoch = Mutex<Int64?>(nil)
+        jobs.append(BackgroundJobs.Job(name: "watch content epoch") { _ in
+            let current = try await metadata.contentEpoch()
+            let changed = epoch.withLock { seen in
+                defer { seen = current }
+                return seen != nil && seen != current
+            }
+            if changed { cache?.forgetAll() }
+        })
+        jobs.append(retentionJob())
+        if let expression = configuration.gcSchedule, let schedule = CronSchedule(expression) {
+            let trigger = Trigger(cron: schedule)
+            let options = configuration.collection
+            jobs.append(BackgroundJobs.Job(name: "garbage collection") { now in
+                if let slot = trigger.fire(at: now) { _ = try await maintenance.collectGarbage(options, slot: slot) }
+            })
+        }
+        return jobs
+    }
+
+    /// Runs each project's retention policy on its schedule; schedules are
+    /// re-read every 30 seconds.
+    func retentionJob() -> BackgroundJobs.Job {
+        let (metadata, maintenance) = (metadata, maintenance)
+        let reload = Trigger(every: 30)
+        let triggers = Mutex<[String: (schedule: String, trigger: Trigger)]>([:])
+        return BackgroundJobs.Job(name: "retention") { now in
+            if reload.fire(at: now) != nil {
+                var fresh: [String: (schedule: String, trigger: Trigger)] = [:]
+                let known = triggers.withLock { $0 }
+                for (project, text) in try await metadata.retentionPolicies() {
+                    guard let policy = try? JSONDecoder().decode(RetentionPolicy.self, from: Data(text.utf8)),
+                          let schedule = policy.schedule, let cron = CronSchedule(schedule)
+                    else { continue }
+                    fresh[project] = known[project].flatMap { $0.schedule == schedule ? $0 : nil } ?? (schedule, Trigger(cron: cron, now: now))
+                }
+                triggers.withLock { $0 = fresh }
+            }
+            for (project, entry) in triggers.withLock({ $0 }) {
+                if let slot = entry.trigger.fire(at: now) {
+                    do {
+                        _ = try await maintenance.applyRetention(project: project, dryRun: false, slot: slot)
+                    } catch is JobSkipped {
+                        continue  // another node ran it
+                    }
+                }
+            }
+        }
+    }
+}
