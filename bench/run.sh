@@ -19,3 +19,7 @@ gcc -O2 -o bench/out/headload bench/headload.c
 python3 bench/bench.py --berth .build-release/release/berth --headload bench/out/headload --out bench/out/results.md "$@"
 # Garbage collection of 10,000 manifests and 50,000 blobs, against the reference.
 python3 bench/gc.py --berth .build-release/release/berth --out bench/out/gc.md
+# S3 (moto's server) + PostgreSQL next to the embedded backends; one node vs two.
+. .ci/services.sh
+start_postgres
+python3 bench/cluster.py --berth .build-release/release/berth --out bench/out/cluster.md
