@@ -76,6 +76,25 @@ public final class PostgresBackend: SQLBackend {
         }
     }
 
+    /// READ COMMITTED, so that once the advisory lock is granted the body
+    /// sees what the previous holder committed (a serializable snapshot
+    /// would predate it).
+    public func exclusiveTransaction<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
+        try await withConnection { connection in
+            let session = PostgresSession(connection: connection, logger: self.logger)
+            try session.execute("BEGIN ISOLATION LEVEL READ COMMITTED", [])
+            do {
+                try session.execute("SELECT pg_advisory_xact_lock(7271003)", [])
+                let result = try body(session)
+                try session.execute("COMMIT", [])
+                return result
+            } catch {
+                try? session.execute("ROLLBACK", [])
+                throw error
+            }
+        }
+    }
+
     static func isSerializationFailure(_ error: any Error) -> Bool {
         guard let error = error as? PSQLError, let state = error.serverInfo?[.sqlState] else { return false }
         return state == "40001" || state == "40P01"

@@ -12,6 +12,10 @@ public protocol SQLBackend: Sendable {
     /// upload sessions) may be lost by a power failure, never by a crash of
     /// the process, and is made durable by the next durable commit.
     func transaction<T: Sendable>(durable: Bool, _ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T
+    /// Runs `body` in one durable transaction that no other process runs
+    /// at the same time and that sees what the previous one committed
+    /// (schema migrations when several nodes start together).
+    func exclusiveTransaction<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T
     func close() async throws
 }
 

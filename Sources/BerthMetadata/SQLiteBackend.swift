@@ -37,6 +37,11 @@ public final class SQLiteBackend: SQLBackend {
         }
     }
 
+    /// SQLite has one writer at a time already.
+    public func exclusiveTransaction<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
+        try await transaction(durable: true, body)
+    }
+
     public func close() async throws {
         try pool.close()
     }

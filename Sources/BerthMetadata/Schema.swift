@@ -132,11 +132,8 @@ public enum Schema {
     /// Brings the database to the newest schema version.
     static func migrate(_ backend: any SQLBackend) async throws {
         let migrations = migrations(backend.flavor)
-        try await backend.transaction(durable: true) { db in
-            if backend.flavor == .postgres {
-                // Nodes starting together migrate one after the other.
-                try db.execute("SELECT pg_advisory_xact_lock(7271003)")
-            }
+        // Nodes starting together migrate one after the other.
+        try await backend.exclusiveTransaction { db in
             try db.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
             let applied = Set(try db.rows("SELECT version FROM schema_migrations").map { try $0.integer("version") })

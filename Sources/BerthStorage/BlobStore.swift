@@ -48,15 +48,19 @@ public protocol BlobStore: Sendable {
 
     /// Every upload in the store with the time it last grew, for reaping.
     func uploads() async throws -> [(id: String, modified: Date)]
-}
 
-extension BlobStore {
     /// A URL clients may download the blob from directly (a presigned
     /// object-store URL), or nil to stream it through the registry.
-    public func downloadURL(_ digest: Digest) -> String? { nil }
+    func downloadURL(_ digest: Digest) -> String?
 
     /// Removes what a crash mid-commit may have left besides uploads (an
     /// object store's unfinished multipart uploads) begun before `date`.
+    func reapUnfinishedCommits(startedBefore date: Date) async throws -> Int
+}
+
+/// What stores without an object store's extras answer.
+extension BlobStore {
+    public func downloadURL(_ digest: Digest) -> String? { nil }
     public func reapUnfinishedCommits(startedBefore date: Date) async throws -> Int { 0 }
 }
 

@@ -1,4 +1,6 @@
+import AsyncHTTPClient
 import BerthMetadata
+import BerthServer
 import Foundation
 import NIOHTTP1
 import OCI
@@ -109,5 +111,47 @@ struct MultiNodeTests {
             _ = try await node.waitForExit()
         }
         try await metadata.close()
+    }
+}
+
+@Suite("S3 + PostgreSQL specifics", .enabled(if: TestBackends.shared, "needs BERTH_TEST_BACKENDS=s3-postgres"))
+struct SharedBackendTests {
+    @Test func nodesStartingTogetherMigrateOnce() async throws {
+        let folder = TestRegistry.temporaryFolder()
+        var configuration = Configuration()
+        try await TestBackends.configure(&configuration, folder: folder)
+        let url = try #require(configuration.database)
+        // Three nodes open the fresh database at once: one migrates, the others wait and find it done.
+        let stores = try await withThrowingTaskGroup(of: SQLMetadataStore.self) { group in
+            for _ in 0..<3 {
+                group.addTask { try await SQLMetadataStore(backend: try await PostgresBackend(url: url, connections: 1)) }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(stores.count == 3)
+        for store in stores {
+            #expect(try await store.repositories(after: nil, limit: 10).isEmpty)
+            try await store.close()
+        }
+    }
+
+    @Test func downloadsCanBeRedirectedToTheBucket() async throws {
+        let registry = try await TestRegistry.start { $0.s3RedirectDownloads = true }
+        let bytes = Content.randomBytes(3000)
+        let digest = try await registry.pushBlob("team/app", bytes)
+        // Without following redirects: a 307 to a presigned URL on the object store.
+        var request = HTTPClientRequest(url: registry.base + "/v2/team/app/blobs/\(digest)")
+        request.method = .GET
+        let client = HTTPClient(configuration: .init(redirectConfiguration: .disallow))
+        let response = try await client.execute(request, timeout: .seconds(30))
+        #expect(response.status.code == 307)
+        let location = try #require(response.headers.first(name: "Location"))
+        #expect(location.contains("X-Amz-Signature="))
+        try await client.shutdown()
+        #expect(try await HTTPRequester.send(.GET, location).body == bytes)
+        // HEAD and ranges are still answered by Berth.
+        #expect(try await registry.request(.HEAD, "/v2/team/app/blobs/\(digest)").status == 200)
+        #expect(try await registry.request(.GET, "/v2/team/app/blobs/\(digest)", headers: [("Range", "bytes=0-9")]).body == Array(bytes[0..<10]))
+        try await registry.stop()
     }
 }

@@ -66,3 +66,18 @@ struct SigV4Tests {
         #expect(found == AWSCredentials(accessKeyID: "a", secretAccessKey: "b", sessionToken: "c"))
     }
 }
+
+@Suite("S3 addressing")
+struct S3AddressingTests {
+    let credentials = AWSCredentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "secret")
+
+    @Test func pathAndVirtualHostStyle() {
+        let path = S3Client(S3Configuration(endpoint: "http://127.0.0.1:9000", bucket: "reg", pathStyle: true, credentials: credentials))
+        #expect(path.presignedURL("blobs/sha256/ab/x", expires: 60).hasPrefix("http://127.0.0.1:9000/reg/blobs/sha256/ab/x?X-Amz-Algorithm="))
+        let virtual = S3Client(S3Configuration(
+            endpoint: "https://s3.eu-west-1.amazonaws.com/", bucket: "reg", region: "eu-west-1", pathStyle: false, credentials: credentials))
+        let url = virtual.presignedURL("blobs/sha256/ab/x", expires: 60)
+        #expect(url.hasPrefix("https://reg.s3.eu-west-1.amazonaws.com/blobs/sha256/ab/x?"))
+        #expect(url.contains("%2Feu-west-1%2Fs3%2Faws4_request"))
+    }
+}
