@@ -12,10 +12,12 @@ struct Serve: AsyncParsableCommand {
             the YAML file given with --config, BERTH_* environment variables (BERTH_LISTEN, \
             BERTH_DATA, BERTH_LOG_LEVEL, BERTH_LOG_FORMAT, BERTH_UPLOAD_MAX_AGE, \
             BERTH_UPLOAD_REAP_INTERVAL, BERTH_MAX_BLOB_SIZE, BERTH_AUTH, BERTH_ADMIN_PASSWORD, \
-            BERTH_TOKEN_LIFETIME, BERTH_REALM, BERTH_SERVICE, BERTH_PASSWORD_COST), and these flags.
+            BERTH_TOKEN_LIFETIME, BERTH_REALM, BERTH_SERVICE, BERTH_PASSWORD_COST, BERTH_GC_SCHEDULE, \
+            BERTH_DATABASE, BERTH_STORAGE, BERTH_S3_BUCKET, … — every YAML key upper-cased), and these flags. \
+            The README's configuration table lists every key; docs/several-nodes.md the S3 and PostgreSQL ones.
             """)
 
-    @Option(name: .long, help: "YAML configuration file (keys: listen, data, log_level, log_format, upload_max_age, upload_reap_interval, max_blob_size, auth, admin_password, token_lifetime, realm, service, password_cost).")
+    @Option(name: .long, help: "YAML configuration file (keys: listen, data, log_level, log_format, upload_max_age, upload_reap_interval, max_blob_size, auth, admin_password, token_lifetime, realm, service, token_key, password_cost, project_creation, auto_create_projects, gc_schedule, gc_grace, gc_delete_untagged, audit_retention, webhook_retry_base, webhook_max_attempts, database, database_connections, storage, s3_*; see examples/berth.yaml).")
     var config: String?
 
     @Option(name: .long, help: "Address to listen on, HOST:PORT (default 127.0.0.1:5000; port 0 picks a free one).")
