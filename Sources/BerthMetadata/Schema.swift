@@ -111,7 +111,7 @@ public enum Schema {
                 // Which node runs a background job, until when, and for which scheduled time.
                 """
                 CREATE TABLE job_leases (job \(f.text) PRIMARY KEY, holder \(f.text) NOT NULL,
-                    expires_at BIGINT NOT NULL, slot BIGINT NOT NULL)
+                    expires_at BIGINT NOT NULL, slot BIGINT NOT NULL, done_slot BIGINT NOT NULL)
                 """,
                 """
                 CREATE TABLE retention_policies (project \(f.text) PRIMARY KEY, policy \(f.text) NOT NULL,

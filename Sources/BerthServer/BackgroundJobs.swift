@@ -27,8 +27,6 @@ struct BackgroundJobs: Service {
                         try await job.tick(Date())
                     } catch is CancellationError {
                         return
-                    } catch is JobSkipped {
-                        logger.debug("scheduled job ran on another node", metadata: ["job": "\(job.name)"])
                     } catch {
                         logger.error("background job failed", metadata: ["job": "\(job.name)", "error": "\(error)"])
                     }
@@ -48,6 +46,9 @@ final class Trigger: Sendable {
 
     private let rule: Rule
     private let next: Mutex<Date>
+    /// A due time to try again, and not before when.
+    private let retrying = Mutex<(slot: Date, notBefore: Date)?>(nil)
+    static let retryDelay: TimeInterval = 10
 
     init(cron: CronSchedule, now: Date = Date()) {
         rule = .cron(cron)
@@ -63,7 +64,14 @@ final class Trigger: Sendable {
     /// The due time, once per due time (then advances to the following
     /// one); nil when not due. Cron due times are the same on every node.
     func fire(at now: Date) -> Date? {
-        next.withLock { next in
+        if let slot = retrying.withLock({ state -> Date? in
+            guard let pending = state, now >= pending.notBefore else { return nil }
+            state = nil
+            return pending.slot
+        }) {
+            return slot
+        }
+        return next.withLock { next in
             guard now >= next else { return nil }
             let due = next
             switch rule {
@@ -71,6 +79,22 @@ final class Trigger: Sendable {
             case .every(let period): next = now.addingTimeInterval(period)
             }
             return due
+        }
+    }
+
+    /// Fires `slot` again after a while: another node was running it and may die.
+    func retry(_ slot: Date, now: Date = Date()) {
+        retrying.withLock { $0 = (slot, now.addingTimeInterval(Self.retryDelay)) }
+    }
+
+    /// Runs `job` for each due time; a time another node holds is tried again
+    /// until it is done somewhere.
+    func run(at now: Date, _ job: (Date) async throws -> Void) async throws {
+        guard let slot = fire(at: now) else { return }
+        do {
+            try await job(slot)
+        } catch let skipped as JobSkipped {
+            if skipped.retryLater { retry(slot, now: now) }
         }
     }
 }

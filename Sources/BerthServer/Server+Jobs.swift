@@ -38,7 +38,7 @@ extension Server {
             let trigger = Trigger(cron: schedule)
             let options = configuration.collection
             jobs.append(BackgroundJobs.Job(name: "garbage collection") { now in
-                if let slot = trigger.fire(at: now) { _ = try await maintenance.collectGarbage(options, slot: slot) }
+                try await trigger.run(at: now) { slot in _ = try await maintenance.collectGarbage(options, slot: slot) }
             })
         }
         return jobs
@@ -63,12 +63,8 @@ extension Server {
                 triggers.withLock { $0 = fresh }
             }
             for (project, entry) in triggers.withLock({ $0 }) {
-                if let slot = entry.trigger.fire(at: now) {
-                    do {
-                        _ = try await maintenance.applyRetention(project: project, dryRun: false, slot: slot)
-                    } catch is JobSkipped {
-                        continue  // another node ran it
-                    }
+                try await entry.trigger.run(at: now) { slot in
+                    _ = try await maintenance.applyRetention(project: project, dryRun: false, slot: slot)
                 }
             }
         }

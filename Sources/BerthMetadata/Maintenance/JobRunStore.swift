@@ -85,33 +85,41 @@ extension SQLMetadataStore: JobRunStore {
 /// take the job.
 public protocol JobLeaseStore: Sendable {
     /// Takes the lease on `job` for `holder` until `expires`, unless another
-    /// holder has an unexpired one, or the job already ran for `slot`.
-    func acquireLease(job: String, holder: String, slot: Date, expires: Date) async throws -> Bool
+    /// holder has an unexpired one, or a run for `slot` (or a later one) finished.
+    func acquireLease(job: String, holder: String, slot: Date, expires: Date) async throws -> LeaseOutcome
     /// Extends a lease this holder has.
     func renewLease(job: String, holder: String, expires: Date) async throws
-    /// Gives a lease up (the job finished).
+    /// Gives a lease up once the run for its slot finished.
     func releaseLease(job: String, holder: String) async throws
+}
+
+public enum LeaseOutcome: Sendable, Equatable {
+    case acquired
+    /// Another node holds it: try again later (it may die).
+    case heldElsewhere
+    /// The run for this slot is done.
+    case done
 }
 
 extension SQLMetadataStore: JobLeaseStore {
     private static func ms(_ date: Date) -> SQLValue { .integer(Int64(date.timeIntervalSince1970 * 1000)) }
 
-    public func acquireLease(job: String, holder: String, slot: Date, expires: Date) async throws -> Bool {
-        let now = Date()
+    public func acquireLease(job: String, holder: String, slot: Date, expires: Date) async throws -> LeaseOutcome {
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let wanted = Int64(slot.timeIntervalSince1970 * 1000)
         return try await backend.transaction(durable: true) { db in
-            if let lease = try db.row("SELECT holder, expires_at, slot FROM job_leases WHERE job = ?", .text(job)) {
-                let running = try lease.integer("expires_at") > Int64(now.timeIntervalSince1970 * 1000) && lease.text("holder") != holder
-                let alreadyRan = try lease.integer("slot") >= Int64(slot.timeIntervalSince1970 * 1000)
-                if running || alreadyRan { return false }
+            if let lease = try db.row("SELECT holder, expires_at, done_slot FROM job_leases WHERE job = ?", .text(job)) {
+                if try lease.integer("done_slot") >= wanted { return .done }
+                if try lease.integer("expires_at") > now, try lease.text("holder") != holder { return .heldElsewhere }
                 try db.execute(
                     "UPDATE job_leases SET holder = ?, expires_at = ?, slot = ? WHERE job = ?",
-                    .text(holder), Self.ms(expires), Self.ms(slot), .text(job))
+                    .text(holder), Self.ms(expires), .integer(wanted), .text(job))
             } else {
                 try db.execute(
-                    "INSERT INTO job_leases (job, holder, expires_at, slot) VALUES (?, ?, ?, ?)",
-                    .text(job), .text(holder), Self.ms(expires), Self.ms(slot))
+                    "INSERT INTO job_leases (job, holder, expires_at, slot, done_slot) VALUES (?, ?, ?, ?, 0)",
+                    .text(job), .text(holder), Self.ms(expires), .integer(wanted))
             }
-            return true
+            return .acquired
         }
     }
 
@@ -123,7 +131,8 @@ extension SQLMetadataStore: JobLeaseStore {
 
     public func releaseLease(job: String, holder: String) async throws {
         try await backend.transaction(durable: true) { db in
-            try db.execute("UPDATE job_leases SET expires_at = 0 WHERE job = ? AND holder = ?", .text(job), .text(holder))
+            try db.execute(
+                "UPDATE job_leases SET expires_at = 0, done_slot = slot WHERE job = ? AND holder = ?", .text(job), .text(holder))
         }
     }
 }

@@ -73,10 +73,13 @@ public final class Maintenance: Sendable {
         }
         defer { running.withLock { _ = $0.remove(key) } }
         if dryRun { return try await recorded(kind, project: project, dryRun: dryRun, job) }
-        guard try await leases.acquireLease(
+        switch try await leases.acquireLease(
             job: key, holder: node, slot: slot ?? Date(), expires: Date().addingTimeInterval(Self.leaseDuration))
-        else {
-            if slot != nil { throw JobSkipped() }
+        {
+        case .acquired: break
+        case .done: throw JobSkipped(retryLater: false)
+        case .heldElsewhere:
+            if slot != nil { throw JobSkipped(retryLater: true) }
             throw RegistryError(.unsupported, "a \(kind) run is in progress on another node", status: 409)
         }
         let renewal = Task { [leases, node] in
@@ -86,9 +89,15 @@ public final class Maintenance: Sendable {
             }
         }
         defer { renewal.cancel() }
-        let report = try await recorded(kind, project: project, dryRun: dryRun, job)
-        try? await leases.releaseLease(job: key, holder: node)
-        return report
+        // A run that failed is done too: the next scheduled time tries again.
+        do {
+            let report = try await recorded(kind, project: project, dryRun: dryRun, job)
+            try? await leases.releaseLease(job: key, holder: node)
+            return report
+        } catch {
+            try? await leases.releaseLease(job: key, holder: node)
+            throw error
+        }
     }
 
     private func recorded<Report: Encodable & Sendable>(
@@ -118,5 +127,8 @@ public final class Maintenance: Sendable {
     }
 }
 
-/// A scheduled run another node already made (or is making).
-public struct JobSkipped: Error {}
+/// A scheduled run another node made, or is making: then `retryLater`,
+/// since that node may die before it finishes.
+public struct JobSkipped: Error {
+    public let retryLater: Bool
+}
