@@ -61,24 +61,8 @@ public struct GarbageCollector: Sendable {
 
         let graph = try await store.manifestGraph()
         let dead = Self.unreachable(graph, cutoff: cutoff, untaggedToo: options.deleteUntagged)
-        var garbage = dead
-        report.manifestsDeleted = dead.count
-        if !options.dryRun {
-            report.manifestsDeleted = 0
-            // Referrers of referrers and children of deleted indexes go in later passes.
-            for _ in 0..<8 where !garbage.isEmpty {
-                var left: [ManifestNode] = []
-                for node in garbage {
-                    if try await store.deleteGarbageManifest(node, olderThan: cutoff, untaggedToo: options.deleteUntagged) {
-                        report.manifestsDeleted += 1
-                    } else {
-                        left.append(node)
-                    }
-                }
-                if left.count == garbage.count { break }
-                garbage = left
-            }
-        }
+        report.manifestsDeleted = options.dryRun
+            ? dead.count : try await deleteManifests(dead, olderThan: cutoff, untaggedToo: options.deleteUntagged)
 
         let deadSet = Set(dead)
         let referenced = Set(graph.filter { !deadSet.contains($0) }.flatMap(\.blobs))
@@ -120,6 +104,27 @@ public struct GarbageCollector: Sendable {
                 "seconds": "\(String(format: "%.3f", report.durationSeconds))",
             ])
         return report
+    }
+
+    /// Deletes what is still garbage; returns how many. Referrers of
+    /// referrers and children of deleted indexes pass their re-check only
+    /// once their parent is gone, so they go in later passes.
+    private func deleteManifests(_ dead: [ManifestNode], olderThan cutoff: Date, untaggedToo: Bool) async throws -> Int {
+        var deleted = 0
+        var garbage = dead
+        for _ in 0..<8 where !garbage.isEmpty {
+            var left: [ManifestNode] = []
+            for node in garbage {
+                if try await store.deleteGarbageManifest(node, olderThan: cutoff, untaggedToo: untaggedToo) {
+                    deleted += 1
+                } else {
+                    left.append(node)
+                }
+            }
+            if left.count == garbage.count { break }
+            garbage = left
+        }
+        return deleted
     }
 
     private func removeBytes(_ digest: Digest) async throws -> Bool {
