@@ -1,3 +1,5 @@
+import Foundation
+
 /// A SQL database the metadata store runs on. Each operation of the store
 /// is one closure run on a database thread with a session: one hop from the
 /// caller, whatever the number of statements (measured: per-statement hops
@@ -80,6 +82,20 @@ struct SQLRowError: Error, CustomStringConvertible {
     let column: String
     let expected: String
     var description: String { "column \(column) is not \(expected)" }
+}
+
+/// Times are stored as milliseconds since 1970 in BIGINT columns.
+extension Date {
+    var millisSince1970: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
+    init(millisSince1970 millis: Int64) { self.init(timeIntervalSince1970: Double(millis) / 1000) }
+}
+
+extension SQLValue {
+    static func time(_ date: Date) -> SQLValue { .integer(date.millisSince1970) }
+}
+
+extension SQLRow {
+    func time(_ column: String) throws -> Date { Date(millisSince1970: try integer(column)) }
 }
 
 /// The few places where the schema's SQL differs between databases.

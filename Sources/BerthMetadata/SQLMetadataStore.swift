@@ -19,7 +19,6 @@ public final class SQLMetadataStore: MetadataStore {
         try await backend.close()
     }
 
-    private static func millis(_ date: Date = Date()) -> Int64 { Int64(date.timeIntervalSince1970 * 1000) }
 
     // MARK: Repositories
 
@@ -83,7 +82,7 @@ public final class SQLMetadataStore: MetadataStore {
     }
 
     public func linkBlob(_ repository: RepositoryName, _ digest: Digest, size: Int64, completing upload: String?) async throws {
-        let now = Self.millis()
+        let now = Date().millisSince1970
         try await backend.transaction(durable: true) { db in
             if let upload {
                 try db.execute("DELETE FROM uploads WHERE id = ?", .text(upload))
@@ -137,7 +136,7 @@ public final class SQLMetadataStore: MetadataStore {
     public func putManifest(_ repository: RepositoryName, _ manifest: Manifest, tag: Tag?, refusingMove: RegistryError?) async throws
         -> Digest?
     {
-        let now = Self.millis()
+        let now = Date().millisSince1970
         let annotations = try manifest.annotations.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
         let (r, d) = (SQLValue.text(repository.value), SQLValue.text(manifest.digest.description))
         let previous = try await backend.transaction(durable: true) { db -> String? in
@@ -273,7 +272,7 @@ public final class SQLMetadataStore: MetadataStore {
         try await backend.transaction(durable: false) { db in
             try db.execute(
                 "INSERT INTO uploads (id, repository, created_at, digest) VALUES (?, ?, ?, ?)",
-                .text(id), .text(repository.value), .integer(Self.millis(date)), .text(digest?.description))
+                .text(id), .text(repository.value), .time(date), .text(digest?.description))
         }
     }
 
@@ -297,7 +296,7 @@ public final class SQLMetadataStore: MetadataStore {
 
     public func uploads(startedBefore date: Date) async throws -> [UploadRecord] {
         try await backend.read { db in
-            try db.rows("SELECT id, repository, created_at FROM uploads WHERE created_at < ?", .integer(Self.millis(date)))
+            try db.rows("SELECT id, repository, created_at FROM uploads WHERE created_at < ?", .time(date))
         }.map(Self.uploadRecord)
     }
 
@@ -305,6 +304,6 @@ public final class SQLMetadataStore: MetadataStore {
         UploadRecord(
             id: try row.text("id"),
             repository: try row.text("repository"),
-            startedAt: Date(timeIntervalSince1970: Double(try row.integer("created_at")) / 1000))
+            startedAt: try row.time("created_at"))
     }
 }

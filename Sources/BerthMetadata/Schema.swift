@@ -137,7 +137,7 @@ public enum Schema {
             try db.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
             let applied = Set(try db.rows("SELECT version FROM schema_migrations").map { try $0.integer("version") })
-            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            let now = Date().millisSince1970
             for (index, statements) in migrations.enumerated() where !applied.contains(Int64(index + 1)) {
                 for statement in statements {
                     try db.execute(statement)

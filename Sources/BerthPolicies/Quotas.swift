@@ -44,10 +44,12 @@ public final class QuotaEnforcer: Sendable {
     /// Refuses with `DENIED` when adding `bytes` (of blob `digest`, when
     /// known) to the project of `repository` would pass its quota. A blob
     /// the project holds already adds nothing. Exactly at the quota is allowed.
-    public func check(_ repository: RepositoryName, digest: Digest?, adding bytes: Int64) async throws {
+    /// `bytes` is asked only when the project has a quota (it may cost I/O).
+    public func check(_ repository: RepositoryName, digest: Digest?, adding bytes: () async throws -> Int64) async throws {
         let project = repository.project
         guard let limit = try await limit(of: project) else { return }
         if let digest, try await usage.projectHasBlob(project, digest) { return }
+        let bytes = try await bytes()
         let used = try await usage.projectBytes(project)
         if used + bytes > limit { throw Self.exceeded(project, used: used, adding: bytes, limit: limit) }
     }

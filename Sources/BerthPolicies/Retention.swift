@@ -75,11 +75,10 @@ public struct RetentionRule: Sendable, Equatable, Codable {
         return nil
     }
 
-    /// Whether this rule selects `artifact` of `repository` (relative to its project).
-    func selects(_ artifact: ArtifactRecord, repository: String) -> Bool {
-        guard Glob(repositories)?.matches(repository) == true else { return false }
+    /// Whether this rule, with its tag pattern compiled, selects `artifact`
+    /// of a repository it selects.
+    func selects(_ artifact: ArtifactRecord, tags glob: Glob?) -> Bool {
         if artifact.tags.isEmpty { return untagged }
-        let glob = Glob(tags)
         return artifact.tags.contains { glob?.matches($0) == true }
     }
 
@@ -107,14 +106,16 @@ extension RetentionPolicy {
     /// The artifacts of `project` this policy deletes: in each repository
     /// some rule selects, those no rule retains.
     public func artifactsToDelete(_ artifacts: [ArtifactRecord], project: String, now: Date = Date()) -> [ArtifactRecord] {
+        let compiled = rules.map { (rule: $0, repositories: Glob($0.repositories), tags: Glob($0.tags)) }
         let byRepository = Dictionary(grouping: artifacts, by: \.repository)
         var doomed: [ArtifactRecord] = []
         for (repository, candidates) in byRepository.sorted(by: { $0.key < $1.key }) {
             let relative = String(repository.dropFirst(project.count + 1))
-            guard rules.contains(where: { Glob($0.repositories)?.matches(relative) == true }) else { continue }
+            let applying = compiled.filter { $0.repositories?.matches(relative) == true }
+            guard !applying.isEmpty else { continue }
             var kept = Set<String>()
-            for rule in rules {
-                let selected = candidates.filter { rule.selects($0, repository: relative) }
+            for (rule, _, tags) in applying {
+                let selected = candidates.filter { rule.selects($0, tags: tags) }
                 kept.formUnion(rule.retained(selected, now: now).map(\.digest.description))
             }
             doomed += candidates.filter { !kept.contains($0.digest.description) }

@@ -48,17 +48,39 @@ public final class S3BlobStore: BlobStore {
         try await s3.size(key(StorageLayout.blobKey(digest)))
     }
 
+    /// One GET: the blob's size comes from its answer (`Content-Length`, or
+    /// the total in `Content-Range`), not from a HEAD before it.
     public func read(_ digest: Digest, range: ByteRange?) async throws -> BlobChunks? {
         let blobKey = key(StorageLayout.blobKey(digest))
-        guard let size = try await s3.size(blobKey) else { return nil }
-        let range = range ?? ByteRange(start: 0, end: size)
-        guard range.start >= 0, range.start <= range.end, range.end <= size, range.start < size || size == 0 else {
-            throw BlobStoreError.rangeNotSatisfiable(size: size)
+        if let range, range.count <= 0 {
+            // An empty range has no `Range` header to say it: ask the size alone.
+            guard let size = try await s3.size(blobKey) else { return nil }
+            guard range.start >= 0, range.start < size || (size == 0 && range.start == 0) else {
+                throw BlobStoreError.rangeNotSatisfiable(size: size)
+            }
+            return BlobChunks(count: 0, blobSize: size) { nil }
         }
-        guard range.count > 0 else { return BlobChunks(count: 0, blobSize: size) { nil } }
-        let response = try await s3.get(blobKey, range: range.start..<range.end)
-        let body = BodyIterator(response.body.makeAsyncIterator())
-        return BlobChunks(count: range.count, blobSize: size) { try await body.next() }
+        let headers = range.map { [("Range", "bytes=\($0.start)-\($0.end - 1)")] } ?? []
+        let response = try await s3.send(.GET, key: blobKey, headers: headers, allow: [404, 416])
+        let total = response.headers.first(name: "Content-Range").flatMap { $0.split(separator: "/").last.flatMap { Int64($0) } }
+        switch response.status.code {
+        case 404:
+            return nil
+        case 416:
+            // Not every server names the size in a 416; then ask for it (a rare path).
+            let named: Int64? = if let total { total } else { try await s3.size(blobKey) }
+            guard let size = named else { return nil }
+            throw BlobStoreError.rangeNotSatisfiable(size: size)
+        default:
+            guard let size = range == nil ? response.headers.first(name: "Content-Length").flatMap({ Int64($0) }) : total else {
+                throw S3Error(status: Int(response.status.code), code: "NoLength", message: "no size in the answer for \(blobKey)")
+            }
+            let range = range ?? ByteRange(start: 0, end: size)
+            // S3 shortens a range that runs past the end; the contract refuses it.
+            guard range.start >= 0, range.end <= size else { throw BlobStoreError.rangeNotSatisfiable(size: size) }
+            let body = BodyIterator(response.body.makeAsyncIterator())
+            return BlobChunks(count: range.count, blobSize: size) { try await body.next() }
+        }
     }
 
     public func delete(_ digest: Digest, unless stillNeeded: @Sendable () async throws -> Bool) async throws -> Bool {

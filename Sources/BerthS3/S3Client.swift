@@ -129,10 +129,9 @@ struct S3Client: Sendable {
         return response.headers.first(name: "Content-Length").flatMap { Int64($0) }
     }
 
-    /// Streams `bytes=start-(end-1)` of an object.
-    func get(_ key: String, range: Range<Int64>? = nil) async throws -> HTTPClientResponse {
-        let headers = range.map { [("Range", "bytes=\($0.lowerBound)-\($0.upperBound - 1)")] } ?? []
-        return try await send(.GET, key: key, headers: headers)
+    /// Streams an object.
+    func get(_ key: String) async throws -> HTTPClientResponse {
+        try await send(.GET, key: key)
     }
 
     func delete(_ key: String) async throws {

@@ -1,12 +1,10 @@
 import BerthMetadata
-import BerthPolicies
 import BerthRegistry
 import BerthS3
 import BerthStorage
 import Foundation
 import Logging
 import NIOPosix
-import Synchronization
 
 /// Which stores a configuration names, for the server and the commands.
 extension Server {

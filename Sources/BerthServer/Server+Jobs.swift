@@ -1,11 +1,7 @@
 import BerthMetadata
 import BerthPolicies
 import BerthRegistry
-import BerthS3
-import BerthStorage
 import Foundation
-import Logging
-import NIOPosix
 import Synchronization
 
 /// The node's background jobs, on schedules and triggers.
@@ -24,15 +20,18 @@ extension Server {
         jobs.append(BackgroundJobs.Job(name: "prune audit log") { now in
             if pruneAudit.fire(at: now) != nil { _ = try await metadata.pruneAudit(olderThan: now.addingTimeInterval(-configuration.auditRetention)) }
         })
-        let epoch = Mutex<Int64?>(nil)
-        jobs.append(BackgroundJobs.Job(name: "watch content epoch") { _ in
-            let current = try await metadata.contentEpoch()
-            let changed = epoch.withLock { seen in
-                defer { seen = current }
-                return seen != nil && seen != current
-            }
-            if changed { cache?.forgetAll() }
-        })
+        if let cache {
+            // Only a node with a cache has anything to forget.
+            let epoch = Mutex<Int64?>(nil)
+            jobs.append(BackgroundJobs.Job(name: "watch content epoch") { _ in
+                let current = try await metadata.contentEpoch()
+                let changed = epoch.withLock { seen in
+                    defer { seen = current }
+                    return seen != nil && seen != current
+                }
+                if changed { cache.forgetAll() }
+            })
+        }
         jobs.append(retentionJob())
         if let expression = configuration.gcSchedule, let schedule = CronSchedule(expression) {
             let trigger = Trigger(cron: schedule)

@@ -22,8 +22,8 @@ extension SQLAccountStore {
             try db.execute(
                 "INSERT INTO robots (name, project, secret_hash, expires_at, disabled, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                 .text(robot.name), .text(robot.project), .text(robot.secretHash),
-                robot.expiresAt.map { .integer(Self.millis($0)) } ?? .null, .integer(robot.isDisabled ? 1 : 0),
-                .integer(Self.millis(robot.createdAt)))
+                robot.expiresAt.map { .time($0) } ?? .null, .integer(robot.isDisabled ? 1 : 0),
+                .time(robot.createdAt))
             try Self.writePermissions(db, robot)
         }
     }
@@ -33,7 +33,7 @@ extension SQLAccountStore {
             guard try db.row("SELECT name FROM robots WHERE name = ?", .text(robot.name)) != nil else { return false }
             try db.execute(
                 "UPDATE robots SET secret_hash = ?, expires_at = ?, disabled = ? WHERE name = ?",
-                .text(robot.secretHash), robot.expiresAt.map { .integer(Self.millis($0)) } ?? .null,
+                .text(robot.secretHash), robot.expiresAt.map { .time($0) } ?? .null,
                 .integer(robot.isDisabled ? 1 : 0), .text(robot.name))
             try db.execute("DELETE FROM robot_permissions WHERE robot = ?", .text(robot.name))
             try Self.writePermissions(db, robot)
@@ -65,10 +65,9 @@ extension SQLAccountStore {
         for entry in try db.rows("SELECT project, action FROM robot_permissions WHERE robot = ?", .text(name)) {
             permissions[try entry.text("project"), default: []].insert(try entry.text("action"))
         }
-        let expires: Int64? = if case .integer(let value) = row.columns["expires_at"] { value } else { nil }
         return Robot(
             name: try row.text("name"), project: try row.optionalText("project"), secretHash: try row.text("secret_hash"),
-            permissions: permissions, expiresAt: expires.map(date), isDisabled: try row.integer("disabled") != 0,
-            createdAt: date(try row.integer("created_at")))
+            permissions: permissions, expiresAt: try row.optionalInteger("expires_at").map { Date(millisSince1970: $0) }, isDisabled: try row.integer("disabled") != 0,
+            createdAt: try row.time("created_at"))
     }
 }

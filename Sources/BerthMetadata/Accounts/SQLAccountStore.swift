@@ -9,20 +9,18 @@ public final class SQLAccountStore: AccountStore {
         self.backend = backend
     }
 
-    static func millis(_ date: Date) -> Int64 { Int64(date.timeIntervalSince1970 * 1000) }
-    static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
 
     private static func user(_ row: SQLRow) throws -> User {
         User(
             name: try row.text("name"), email: try row.text("email"), passwordHash: try row.text("password_hash"),
             isAdmin: try row.integer("admin") != 0, isDisabled: try row.integer("disabled") != 0,
-            createdAt: date(try row.integer("created_at")))
+            createdAt: try row.time("created_at"))
     }
 
     private static func project(_ row: SQLRow) throws -> Project {
         Project(
             name: try row.text("name"), isPublic: try row.integer("public") != 0, quotaBytes: try row.optionalInteger("quota_bytes"),
-            createdAt: date(try row.integer("created_at")))
+            createdAt: try row.time("created_at"))
     }
 
     // MARK: Users
@@ -41,7 +39,7 @@ public final class SQLAccountStore: AccountStore {
             try db.execute(
                 "INSERT INTO users (name, email, password_hash, admin, disabled, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                 .text(user.name), .text(user.email), .text(user.passwordHash), .integer(user.isAdmin ? 1 : 0),
-                .integer(user.isDisabled ? 1 : 0), .integer(Self.millis(user.createdAt)))
+                .integer(user.isDisabled ? 1 : 0), .time(user.createdAt))
         }
     }
 
@@ -82,7 +80,7 @@ public final class SQLAccountStore: AccountStore {
             }
             try db.execute(
                 "INSERT INTO projects (name, public, created_at) VALUES (?, ?, ?)",
-                .text(project.name), .integer(project.isPublic ? 1 : 0), .integer(Self.millis(project.createdAt)))
+                .text(project.name), .integer(project.isPublic ? 1 : 0), .time(project.createdAt))
         }
     }
 

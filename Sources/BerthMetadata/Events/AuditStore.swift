@@ -51,7 +51,7 @@ extension SQLMetadataStore: AuditStore {
                         + values,
                     batch.flatMap { e -> [SQLValue] in
                         [
-                            .text(e.id), .integer(Int64(e.time.timeIntervalSince1970 * 1000)), .text(e.kind.rawValue), .text(e.actor),
+                            .text(e.id), .time(e.time), .text(e.kind.rawValue), .text(e.actor),
                             .text(e.actorKind), .text(e.source), .text(e.project), .text(e.repository), .text(e.digest), .text(e.tag),
                             .text(e.result), .text(e.detail),
                         ]
@@ -71,11 +71,11 @@ extension SQLMetadataStore: AuditStore {
         }
         if let since = query.since {
             conditions.append("at >= ?")
-            arguments.append(.integer(Int64(since.timeIntervalSince1970 * 1000)))
+            arguments.append(.time(since))
         }
         if let until = query.until {
             conditions.append("at < ?")
-            arguments.append(.integer(Int64(until.timeIntervalSince1970 * 1000)))
+            arguments.append(.time(until))
         }
         if let before = query.before {
             conditions.append("seq < ?")
@@ -92,7 +92,7 @@ extension SQLMetadataStore: AuditStore {
                 actor: Actor(name: try row.optionalText("actor"), kind: try row.text("actor_kind"), source: try row.optionalText("source")),
                 project: try row.optionalText("project"), tag: try row.optionalText("tag"), result: try row.text("result"),
                 detail: try row.optionalText("detail"),
-                time: Date(timeIntervalSince1970: Double(try row.integer("at")) / 1000))
+                time: try row.time("at"))
             event.id = try row.text("id")
             event.repository = try row.optionalText("repository")
             event.digest = try row.optionalText("digest")
@@ -101,7 +101,7 @@ extension SQLMetadataStore: AuditStore {
     }
 
     public func pruneAudit(olderThan date: Date) async throws -> Int {
-        let cutoff = Int64(date.timeIntervalSince1970 * 1000)
+        let cutoff = date.millisSince1970
         return try await backend.transaction(durable: false) { db in
             let count = try db.row("SELECT COUNT(*) AS n FROM audit_events WHERE at < ?", .integer(cutoff))?.integer("n") ?? 0
             try db.execute("DELETE FROM audit_events WHERE at < ?", .integer(cutoff))

@@ -61,10 +61,6 @@ public protocol WebhookStore: Sendable {
 }
 
 extension SQLMetadataStore: WebhookStore {
-    private static func ms(_ date: Date) -> SQLValue { .integer(Int64(date.timeIntervalSince1970 * 1000)) }
-    private static func date(_ row: SQLRow, _ column: String) throws -> Date {
-        Date(timeIntervalSince1970: Double(try row.integer(column)) / 1000)
-    }
 
     private static func webhook(_ row: SQLRow, prefix: String = "") throws -> Webhook {
         Webhook(
@@ -75,13 +71,13 @@ extension SQLMetadataStore: WebhookStore {
     private static func delivery(_ row: SQLRow) throws -> WebhookDelivery {
         var delivery = WebhookDelivery(
             id: try row.text("id"), webhook: try row.text("webhook"), event: try row.text("event"), payload: try row.text("payload"),
-            at: try date(row, "created_at"))
+            at: try row.time("created_at"))
         delivery.status = WebhookDelivery.Status(rawValue: try row.text("status")) ?? .failed
         delivery.attempts = Int(try row.integer("attempts"))
-        delivery.nextAttemptAt = try date(row, "next_attempt_at")
+        delivery.nextAttemptAt = try row.time("next_attempt_at")
         delivery.lastStatusCode = try row.optionalInteger("last_status_code").map(Int.init)
         delivery.lastError = try row.optionalText("last_error")
-        delivery.updatedAt = try date(row, "updated_at")
+        delivery.updatedAt = try row.time("updated_at")
         return delivery
     }
 
@@ -96,7 +92,7 @@ extension SQLMetadataStore: WebhookStore {
             try db.execute(
                 "INSERT INTO webhooks (id, project, url, secret, events, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                 .text(webhook.id), .text(webhook.project), .text(webhook.url), .text(webhook.secret),
-                .text(webhook.events.joined(separator: ",")), Self.ms(Date()))
+                .text(webhook.events.joined(separator: ",")), .time(Date()))
         }
     }
 
@@ -119,8 +115,8 @@ extension SQLMetadataStore: WebhookStore {
                         last_status_code, last_error, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                     .text(d.id), .text(d.webhook), .text(d.event), .text(d.payload), .text(d.status.rawValue), .integer(Int64(d.attempts)),
-                    Self.ms(d.nextAttemptAt), d.lastStatusCode.map { .integer(Int64($0)) } ?? .null, .text(d.lastError),
-                    Self.ms(d.createdAt), Self.ms(d.updatedAt))
+                    .time(d.nextAttemptAt), d.lastStatusCode.map { .integer(Int64($0)) } ?? .null, .text(d.lastError),
+                    .time(d.createdAt), .time(d.updatedAt))
             }
         }
     }
@@ -132,7 +128,7 @@ extension SQLMetadataStore: WebhookStore {
                 SELECT d.*, w.id AS w_id, w.project AS w_project, w.url AS w_url, w.secret AS w_secret, w.events AS w_events
                 FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook
                 WHERE d.status = 'pending' AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.created_at LIMIT ?
-                """, Self.ms(now), .integer(Int64(limit))
+                """, .time(now), .integer(Int64(limit))
             ).map { (try Self.delivery($0), try Self.webhook($0, prefix: "w_")) }
         }
     }
@@ -140,7 +136,7 @@ extension SQLMetadataStore: WebhookStore {
     public func nextDeliveryDue() async throws -> Date? {
         try await backend.read { db in
             try db.row("SELECT MIN(next_attempt_at) AS due FROM webhook_deliveries WHERE status = 'pending'")?
-                .optionalInteger("due").map { Date(timeIntervalSince1970: Double($0) / 1000) }
+                .optionalInteger("due").map { Date(millisSince1970: $0) }
         }
     }
 
@@ -151,17 +147,17 @@ extension SQLMetadataStore: WebhookStore {
                 UPDATE webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ?, last_status_code = ?,
                     last_error = ?, updated_at = ? WHERE id = ?
                 """,
-                .text(d.status.rawValue), .integer(Int64(d.attempts)), Self.ms(d.nextAttemptAt),
-                d.lastStatusCode.map { .integer(Int64($0)) } ?? .null, .text(d.lastError), Self.ms(d.updatedAt), .text(d.id))
+                .text(d.status.rawValue), .integer(Int64(d.attempts)), .time(d.nextAttemptAt),
+                d.lastStatusCode.map { .integer(Int64($0)) } ?? .null, .text(d.lastError), .time(d.updatedAt), .text(d.id))
         }
     }
 
     public func claimDelivery(_ delivery: WebhookDelivery, until: Date) async throws -> Bool {
         try await backend.transaction(durable: true) { db in
             guard let row = try db.row("SELECT status, next_attempt_at FROM webhook_deliveries WHERE id = ?", .text(delivery.id)),
-                  try row.text("status") == "pending", try row.integer("next_attempt_at") == Int64((delivery.nextAttemptAt.timeIntervalSince1970 * 1000).rounded())
+                  try row.text("status") == "pending", try row.integer("next_attempt_at") == delivery.nextAttemptAt.millisSince1970
             else { return false }
-            try db.execute("UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id = ?", Self.ms(until), .text(delivery.id))
+            try db.execute("UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id = ?", .time(until), .text(delivery.id))
             return true
         }
     }

@@ -44,8 +44,6 @@ public struct IndexedBlob: Sendable, Hashable {
 }
 
 extension SQLMetadataStore: GarbageCollectionStore {
-    private static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
-    private static func millis(_ date: Date) -> Int64 { Int64(date.timeIntervalSince1970 * 1000) }
 
     public func manifestGraph() async throws -> [ManifestNode] {
         let (manifests, references, tagged) = try await backend.read { db in
@@ -69,7 +67,7 @@ extension SQLMetadataStore: GarbageCollectionStore {
             return ManifestNode(
                 repository: key.repository, digest: try Digest(parsing: key.digest),
                 subject: try row.optionalText("subject").map { try Digest(parsing: $0) },
-                createdAt: Self.date(try row.integer("created_at")), tagged: tags.contains(key),
+                createdAt: try row.time("created_at"), tagged: tags.contains(key),
                 childManifests: children[key]?.manifests ?? [], blobs: children[key]?.blobs ?? [])
         }
     }
@@ -83,7 +81,7 @@ extension SQLMetadataStore: GarbageCollectionStore {
     private static func indexedBlob(_ row: SQLRow) throws -> IndexedBlob {
         IndexedBlob(
             digest: try Digest(parsing: row.text("digest")), size: try row.integer("size"),
-            linkedAt: date(try row.integer("created_at")))
+            linkedAt: try row.time("created_at"))
     }
 
     public func deleteGarbageManifest(_ node: ManifestNode, olderThan cutoff: Date, untaggedToo: Bool) async throws -> Bool {
@@ -95,7 +93,7 @@ extension SQLMetadataStore: GarbageCollectionStore {
                 AND NOT EXISTS (SELECT 1 FROM tags t WHERE t.repository = m.repository AND t.digest = m.digest)
                 AND NOT EXISTS (SELECT 1 FROM manifest_references c
                     WHERE c.repository = m.repository AND c.child = m.digest AND c.kind = 'manifest')
-                """, r, d, .integer(Self.millis(cutoff)))
+                """, r, d, .time(cutoff))
             else { return false }
             if let subject = try row.optionalText("subject") {
                 let alive = try db.row("SELECT 1 AS found FROM manifests WHERE repository = ? AND digest = ?", r, .text(subject))
@@ -119,7 +117,7 @@ extension SQLMetadataStore: GarbageCollectionStore {
                     SELECT digest, size, created_at FROM blobs b WHERE digest = ? AND created_at < ?
                     AND NOT EXISTS (SELECT 1 FROM manifest_references c WHERE c.child = b.digest AND c.kind = 'blob')
                     AND NOT EXISTS (SELECT 1 FROM uploads u WHERE u.digest = b.digest)
-                    """, d, .integer(Self.millis(cutoff)))
+                    """, d, .time(cutoff))
                 else { continue }
                 try db.execute("DELETE FROM repository_blobs WHERE digest = ?", d)
                 try db.execute("DELETE FROM blobs WHERE digest = ?", d)

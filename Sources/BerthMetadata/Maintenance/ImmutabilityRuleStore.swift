@@ -39,7 +39,7 @@ extension SQLMetadataStore: ImmutabilityRuleStore {
     }
 
     public func addImmutabilityRule(_ rule: ImmutabilityRule) async throws {
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let now = Date().millisSince1970
         try await backend.transaction(durable: true) { db in
             try db.execute(
                 "INSERT INTO immutability_rules (id, project, repository_pattern, tag_pattern, created_at) VALUES (?, ?, ?, ?, ?)",

@@ -47,7 +47,7 @@ extension SQLMetadataStore: JobRunStore {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 .text(run.id), .text(run.kind), .text(run.project), .integer(run.dryRun ? 1 : 0),
-                .integer(Int64(run.startedAt.timeIntervalSince1970 * 1000)), .integer(Int64(run.finishedAt.timeIntervalSince1970 * 1000)),
+                .time(run.startedAt), .time(run.finishedAt),
                 .text(run.status), .text(run.result))
         }
     }
@@ -61,8 +61,8 @@ extension SQLMetadataStore: JobRunStore {
                 JobRun(
                     id: try row.text("id"), kind: try row.text("kind"), project: try row.text("project"),
                     dryRun: try row.integer("dry_run") != 0,
-                    startedAt: Date(timeIntervalSince1970: Double(try row.integer("started_at")) / 1000),
-                    finishedAt: Date(timeIntervalSince1970: Double(try row.integer("finished_at")) / 1000),
+                    startedAt: try row.time("started_at"),
+                    finishedAt: try row.time("finished_at"),
                     status: try row.text("status"), result: try row.text("result"))
             }
         }
@@ -102,22 +102,21 @@ public enum LeaseOutcome: Sendable, Equatable {
 }
 
 extension SQLMetadataStore: JobLeaseStore {
-    private static func ms(_ date: Date) -> SQLValue { .integer(Int64(date.timeIntervalSince1970 * 1000)) }
 
     public func acquireLease(job: String, holder: String, slot: Date, expires: Date) async throws -> LeaseOutcome {
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
-        let wanted = Int64(slot.timeIntervalSince1970 * 1000)
+        let now = Date().millisSince1970
+        let wanted = slot.millisSince1970
         return try await backend.transaction(durable: true) { db in
             if let lease = try db.row("SELECT holder, expires_at, done_slot FROM job_leases WHERE job = ?", .text(job)) {
                 if try lease.integer("done_slot") >= wanted { return .done }
                 if try lease.integer("expires_at") > now, try lease.text("holder") != holder { return .heldElsewhere }
                 try db.execute(
                     "UPDATE job_leases SET holder = ?, expires_at = ?, slot = ? WHERE job = ?",
-                    .text(holder), Self.ms(expires), .integer(wanted), .text(job))
+                    .text(holder), .time(expires), .integer(wanted), .text(job))
             } else {
                 try db.execute(
                     "INSERT INTO job_leases (job, holder, expires_at, slot, done_slot) VALUES (?, ?, ?, ?, 0)",
-                    .text(job), .text(holder), Self.ms(expires), .integer(wanted))
+                    .text(job), .text(holder), .time(expires), .integer(wanted))
             }
             return .acquired
         }
@@ -125,7 +124,7 @@ extension SQLMetadataStore: JobLeaseStore {
 
     public func renewLease(job: String, holder: String, expires: Date) async throws {
         try await backend.transaction(durable: false) { db in
-            try db.execute("UPDATE job_leases SET expires_at = ? WHERE job = ? AND holder = ?", Self.ms(expires), .text(job), .text(holder))
+            try db.execute("UPDATE job_leases SET expires_at = ? WHERE job = ? AND holder = ?", .time(expires), .text(job), .text(holder))
         }
     }
 

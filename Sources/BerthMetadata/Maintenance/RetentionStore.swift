@@ -26,13 +26,11 @@ public protocol RetentionStore: Sendable {
     func retentionPolicies() async throws -> [(project: String, policy: String)]
     /// The artifacts of a project's repositories.
     func artifacts(inProject project: String) async throws -> [ArtifactRecord]
-    /// Records when manifests were last pulled.
-    func recordPulls(_ pulls: [(repository: String, digest: Digest, at: Date)]) async throws
+    /// Records when manifests (repository and digest, as text) were last pulled.
+    func recordPulls(_ pulls: [(repository: String, digest: String, at: Date)]) async throws
 }
 
 extension SQLMetadataStore: RetentionStore {
-    private static func ms(_ date: Date) -> Int64 { Int64(date.timeIntervalSince1970 * 1000) }
-    private static func date(_ ms: Int64) -> Date { Date(timeIntervalSince1970: Double(ms) / 1000) }
 
     public func retentionPolicy(of project: String) async throws -> String? {
         try await backend.read { db in
@@ -41,7 +39,7 @@ extension SQLMetadataStore: RetentionStore {
     }
 
     public func setRetentionPolicy(_ policy: String?, of project: String) async throws {
-        let now = Self.ms(Date())
+        let now = Date().millisSince1970
         try await backend.transaction(durable: true) { db in
             if let policy {
                 try db.execute(
@@ -89,18 +87,18 @@ extension SQLMetadataStore: RetentionStore {
             let entry = tagged[key]
             return ArtifactRecord(
                 repository: key.repository, digest: try Digest(parsing: key.digest), tags: entry?.names ?? [],
-                pushedAt: Self.date(max(try row.integer("created_at"), entry?.latest ?? 0)),
-                pulledAt: try row.optionalInteger("pulled_at").map(Self.date))
+                pushedAt: Date(millisSince1970: max(try row.integer("created_at"), entry?.latest ?? 0)),
+                pulledAt: try row.optionalInteger("pulled_at").map { Date(millisSince1970: $0) })
         }
     }
 
-    public func recordPulls(_ pulls: [(repository: String, digest: Digest, at: Date)]) async throws {
+    public func recordPulls(_ pulls: [(repository: String, digest: String, at: Date)]) async throws {
         guard !pulls.isEmpty else { return }
         try await backend.transaction(durable: false) { db in
             for pull in pulls {
                 try db.execute(
                     "UPDATE manifests SET pulled_at = ? WHERE repository = ? AND digest = ?",
-                    .integer(Self.ms(pull.at)), .text(pull.repository), .text(pull.digest.description))
+                    .time(pull.at), .text(pull.repository), .text(pull.digest))
             }
         }
     }

@@ -1,6 +1,5 @@
 import BerthMetadata
 import Foundation
-import OCI
 import Synchronization
 
 /// Remembers when manifests were last pulled, for retention rules, by
@@ -9,7 +8,7 @@ import Synchronization
 public final class PullRecorder: EventSink {
     struct Key: Hashable {
         let repository: String
-        let digest: Digest
+        let digest: String
     }
 
     let store: any RetentionStore
@@ -18,9 +17,7 @@ public final class PullRecorder: EventSink {
     public init(store: any RetentionStore) { self.store = store }
 
     public func record(_ event: RegistryEvent) {
-        guard event.kind == .artifactPulled, let repository = event.repository,
-              let digest = event.digest.flatMap({ try? Digest(parsing: $0) })
-        else { return }
+        guard event.kind == .artifactPulled, let repository = event.repository, let digest = event.digest else { return }
         pending.withLock {
             if $0.count < 100_000 { $0[Key(repository: repository, digest: digest)] = event.time }
         }

@@ -8,7 +8,8 @@ import OCI
 extension DistributionAPI {
     /// `GET`/`HEAD /v2/<name>/blobs/<digest>`, with single `Range` requests.
     func getBlob(_ request: Request, repository: RepositoryName, digest: Digest) async throws -> Response {
-        let size = try await registry.blobSize(repository, digest)
+        let blob = try await registry.readableBlob(repository, digest)
+        let size = blob.size
         var headers: HTTPFields = [
             .contentType: "application/octet-stream",
             .dockerContentDigest: digest.description,
@@ -25,11 +26,11 @@ extension DistributionAPI {
         }
         let status: HTTPResponse.Status = range == nil ? .ok : .partialContent
         guard request.method == .get else { return Response(status: status, headers: headers) }
-        if range == nil, let url = try await registry.blobDownloadURL(repository, digest) {
+        if range == nil, let url = registry.downloadURL(blob) {
             return Self.empty(.temporaryRedirect, [.location: url, .dockerContentDigest: digest.description])
         }
 
-        let chunks = try await registry.readBlob(repository, digest, range: range)
+        let chunks = try await registry.read(blob, range: range)
         return Response(
             status: status, headers: headers,
             body: ResponseBody(contentLength: Int(length)) { writer in

@@ -51,7 +51,8 @@ public final class Maintenance: Sendable {
             metrics.add("berth_gc_deleted_total", labels: "kind=\"manifest\"", Int64(report.manifestsDeleted))
             metrics.add("berth_gc_deleted_total", labels: "kind=\"blob\"", Int64(report.blobsDeleted + report.orphanFilesDeleted))
             metrics.add("berth_gc_bytes_freed_total", report.bytesFreed)
-            contentRemoved()
+            // Orphan files were never indexed, so never cached.
+            if report.manifestsDeleted + report.blobsDeleted > 0 { contentRemoved() }
         }
         return report
     }

@@ -75,7 +75,7 @@ extension RegistryService {
     public func uploadMonolithic<Body: AsyncSequence & Sendable>(
         _ repository: RepositoryName, digest: Digest, length: Int64? = nil, body: Body
     ) async throws -> Int64 where Body.Element == ByteBuffer {
-        if let length { try await quotas?.check(repository, digest: digest, adding: length) }
+        if let length { try await quotas?.check(repository, digest: digest, adding: { length }) }
         let id = try await startUpload(repository, digest: digest)
         do {
             return try await completeUpload(repository, id, digest: digest, offset: 0, body: body, announced: true)
@@ -133,8 +133,7 @@ extension RegistryService {
     /// An upload's bytes so far plus a declared `length` must fit the quota.
     private func checkQuota(_ repository: RepositoryName, _ id: String, digest: Digest?, length: Int64?) async throws {
         guard let quotas, let length else { return }
-        let received = try await blobs.uploadedSize(id: id) ?? 0
-        try await quotas.check(repository, digest: digest, adding: received + length)
+        try await quotas.check(repository, digest: digest, adding: { [blobs] in (try await blobs.uploadedSize(id: id) ?? 0) + length })
     }
 
     private func checkUpload(_ repository: RepositoryName, _ id: String) async throws {

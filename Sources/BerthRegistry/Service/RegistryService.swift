@@ -51,21 +51,27 @@ public final class RegistryService: Sendable {
 
     // MARK: Blobs
 
-    /// The size of a blob readable through `repository`.
-    public func blobSize(_ repository: RepositoryName, _ digest: Digest) async throws -> Int64 {
+    /// A blob a repository may read. Only `readableBlob` makes one, so
+    /// holding one proves the access check was made (once per request).
+    public struct ReadableBlob: Sendable {
+        public let digest: Digest
+        public let size: Int64
+    }
+
+    /// The blob `digest` if `repository` may read it; `BLOB_UNKNOWN` otherwise.
+    public func readableBlob(_ repository: RepositoryName, _ digest: Digest) async throws -> ReadableBlob {
         guard let size = try await metadata.linkedBlobSize(repository, digest) else {
             throw RegistryError(.blobUnknown, detail: ["digest": digest.description])
         }
-        return size
+        return ReadableBlob(digest: digest, size: size)
     }
 
-    /// Streams a blob (or a range of it) readable through `repository`.
-    public func readBlob(_ repository: RepositoryName, _ digest: Digest, range: ByteRange?) async throws -> BlobChunks {
-        _ = try await blobSize(repository, digest)
+    /// Streams a blob (or a range of it).
+    public func read(_ blob: ReadableBlob, range: ByteRange?) async throws -> BlobChunks {
         do {
-            guard let chunks = try await blobs.read(digest, range: range) else {
-                logger.error("blob is indexed but missing from storage", metadata: ["digest": "\(digest)"])
-                throw RegistryError(.blobUnknown, detail: ["digest": digest.description])
+            guard let chunks = try await blobs.read(blob.digest, range: range) else {
+                logger.error("blob is indexed but missing from storage", metadata: ["digest": "\(blob.digest)"])
+                throw RegistryError(.blobUnknown, detail: ["digest": blob.digest.description])
             }
             return chunks
         } catch BlobStoreError.rangeNotSatisfiable(let size) {
@@ -73,10 +79,9 @@ public final class RegistryService: Sendable {
         }
     }
 
-    /// Where clients may fetch a blob readable through `repository` directly, if the store offers it.
-    public func blobDownloadURL(_ repository: RepositoryName, _ digest: Digest) async throws -> String? {
-        _ = try await blobSize(repository, digest)
-        return blobs.downloadURL(digest)
+    /// Where clients may fetch a blob directly, if the store offers it.
+    public func downloadURL(_ blob: ReadableBlob) -> String? {
+        blobs.downloadURL(blob.digest)
     }
 
     /// Revokes `repository`'s access to a blob. The bytes are reclaimed by
@@ -92,7 +97,7 @@ public final class RegistryService: Sendable {
     /// upload. False when `source` has no such blob.
     public func mountBlob(_ repository: RepositoryName, _ digest: Digest, from source: RepositoryName) async throws -> Bool {
         guard let size = try await metadata.linkedBlobSize(source, digest) else { return false }
-        try await quotas?.check(repository, digest: digest, adding: size)
+        try await quotas?.check(repository, digest: digest, adding: { size })
         try await metadata.linkBlob(repository, digest, size: size, completing: nil)
         // Linked first, checked second: garbage collection either saw the
         // link and kept the bytes, or removed them before this check.
