@@ -39,15 +39,20 @@ extension ManagementAPI {
         }
     }
 
+    static let maxGraceSeconds: Double = 10 * 365 * 86400
+
     func addMaintenanceRoutes(to api: RouterGroup<BerthRequestContext>) {
         api.post("/gc") { request, context in
             let identity = try await requireAdmin(request, context)
-            let body = request.headers[.contentLength] == "0" ? nil : try? await Self.decode(CollectRequest.self, request, context)
+            let body = try await Self.decodeIfPresent(CollectRequest.self, request)
             var options = defaultCollection
             options.dryRun = body?.dryRun ?? false
             options.deleteUntagged = body?.deleteUntagged ?? options.deleteUntagged
             if let grace = body?.graceSeconds {
-                guard grace >= 0 else { throw RegistryError(.unsupported, "grace_seconds must not be negative", status: 400) }
+                // Ten years is longer than any registry keeps an upload; past it a time overflows.
+                guard grace.isFinite, (0...Self.maxGraceSeconds).contains(grace) else {
+                    throw RegistryError(.unsupported, "grace_seconds must be 0 to \(Int(Self.maxGraceSeconds))", status: 400)
+                }
                 options.grace = grace
             }
             context.logger.notice("garbage collection requested", metadata: ["by": "\(identity)", "dry_run": "\(options.dryRun)"])

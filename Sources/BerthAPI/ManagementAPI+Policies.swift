@@ -80,7 +80,7 @@ extension ManagementAPI {
             let project = try context.parameters.require("name")
             _ = try await requireProjectAdmin(request, context, project)
             struct RunRequest: Decodable { let dry_run: Bool? }
-            let body = request.headers[.contentLength] == "0" ? nil : try? await Self.decode(RunRequest.self, request, context)
+            let body = try await Self.decodeIfPresent(RunRequest.self, request)
             return try Self.json(try await maintenance.applyRetention(project: project, dryRun: body?.dry_run ?? false), status: .created)
         }
         api.get("/projects/{name}/retention/runs") { request, context in

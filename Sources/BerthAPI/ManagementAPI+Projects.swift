@@ -132,10 +132,17 @@ extension ManagementAPI {
     /// become unreachable by any policy.
     func deleteProject(_ request: Request, _ context: BerthRequestContext, _ name: String) async throws -> Response {
         _ = try await requireProjectAdmin(request, context, name)
-        if let first = try await store.repositories(after: name + "/", limit: 1).first, first.hasPrefix(name + "/") {
-            throw RegistryError(.denied, "project \(name) still holds repositories (\(first) first)", status: 409)
+        do {
+            _ = try await accounts.deleteProject(named: name)
+        } catch AccountStoreError.projectNotEmpty(let repository) {
+            throw RegistryError(
+                .denied, "project \(name) still holds artifacts (in \(repository) first): delete them first", status: 409,
+                detail: ["repository": repository])
         }
-        _ = try await accounts.deleteProject(named: name)
+        // What this node remembers of the project goes too.
+        webhooks.forget(name)
+        quotas.forget(name)
+        authorizer.forgetVerifiedCredentials()
         return Response(status: .noContent)
     }
 

@@ -89,6 +89,8 @@ extension ManagementAPI {
         let permissions = try await permissionMap(project: project, actions: body.permissions, projects: body.projects)
         let secret = Secrets.random(length: 32)
         let days = body.expires_in_days ?? 0
+        // A century is "never" for practical purposes; past it the expiry overflows a time.
+        guard days <= 36_500 else { throw RegistryError(.unsupported, "expires_in_days must be at most 36500", status: 400) }
         let robot = Robot(
             name: Robot.fullName(body.name, project: project), project: project, secretHash: authorizer.passwords.hash(secret),
             permissions: permissions, expiresAt: days > 0 ? Date().addingTimeInterval(Double(days) * 86400) : nil)

@@ -75,8 +75,8 @@ public struct ManagementAPI: Sendable {
 
     /// The signed-in user; 401 with a Basic challenge otherwise.
     func signedIn(_ request: Request, _ context: BerthRequestContext) async throws -> Identity {
-        if let header = request.headers[.authorization], let (name, password) = Authorizer.basic(header),
-           let identity = try await authorizer.verifyPassword(name: name, password: password, source: context.source)
+        if let header = request.headers[.authorization], header.hasPrefix("Basic "),
+           let identity = try await authorizer.signIn(basic: header, source: context.source)
         {
             return identity
         }
@@ -127,6 +127,8 @@ public struct ManagementAPI: Sendable {
     static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // RFC 3339 (`2026-12-01T07:31:39Z`), not Foundation's seconds since 2001.
+        encoder.dateEncodingStrategy = .iso8601
         return Response(
             status: status, headers: [.contentType: "application/json"],
             body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
@@ -135,6 +137,25 @@ public struct ManagementAPI: Sendable {
     static func decode<T: Decodable>(_ type: T.Type, _ request: Request, _ context: BerthRequestContext) async throws -> T {
         do {
             return try await request.decode(as: type, context: context)
+        } catch {
+            throw RegistryError(.unsupported, "the request body is not the expected JSON: \(error)", status: 400)
+        }
+    }
+
+    /// A body that may be left out: nil when the request has none (then
+    /// the documented defaults apply); anything else must parse, because a
+    /// default that deletes is never a safe reading of a typo.
+    static func decodeIfPresent<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T? {
+        var body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: 1 << 20)
+        } catch {
+            throw RegistryError(.unsupported, "the request body is larger than 1 MiB", status: 413)
+        }
+        let bytes = body.readBytes(length: body.readableBytes) ?? []
+        guard !bytes.isEmpty else { return nil }
+        do {
+            return try JSONDecoder().decode(type, from: Data(bytes))
         } catch {
             throw RegistryError(.unsupported, "the request body is not the expected JSON: \(error)", status: 400)
         }

@@ -24,6 +24,9 @@ public struct TokenClaims: Codable, Sendable, Equatable {
     public let iat: Int64
     public let jti: String
     public let access: [AccessEntry]
+    /// Refresh tokens only: the credential generation they were issued for
+    /// (see `TokenService.generation`); a token of an older one is void.
+    public let gen: String?
 }
 
 public enum TokenError: Error, Equatable, CustomStringConvertible {
@@ -85,11 +88,11 @@ public struct TokenService: Sendable {
     }
 
     /// A signed token for `subject` (empty for anonymous) granting `access`.
-    public func issue(subject: String, access: [AccessEntry], now: Date = Date()) throws -> String {
+    public func issue(subject: String, access: [AccessEntry], generation: String? = nil, now: Date = Date()) throws -> String {
         let issuedAt = Int64(now.timeIntervalSince1970)
         let claims = TokenClaims(
             iss: issuer, sub: subject, aud: service, exp: issuedAt + Int64(lifetime), nbf: issuedAt, iat: issuedAt,
-            jti: UUID().uuidString, access: access)
+            jti: UUID().uuidString, access: access, gen: generation)
         let header = #"{"alg":"ES256","typ":"JWT"}"#
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -118,6 +121,15 @@ public struct TokenService: Sendable {
         guard claims.exp + Self.leeway > seconds else { throw .expired }
         guard claims.nbf - Self.leeway <= seconds else { throw .notYetValid }
         return claims
+    }
+}
+
+extension TokenService {
+    /// A credential's generation: a digest of its stored hash, which a new
+    /// password or secret changes (so does deleting and re-creating the
+    /// account). It names no secret: the hash is salted and digested again.
+    public static func generation(ofCredentialHash hash: String) -> String {
+        SHA256.hash(data: Data(hash.utf8)).prefix(12).map { String(format: "%02x", $0) }.joined()
     }
 }
 

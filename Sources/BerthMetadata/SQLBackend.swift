@@ -86,7 +86,13 @@ struct SQLRowError: Error, CustomStringConvertible {
 
 /// Times are stored as milliseconds since 1970 in BIGINT columns.
 extension Date {
-    var millisSince1970: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
+    /// Saturates rather than traps: `distantFuture`, or a time a policy
+    /// computed from a large number, is still a time that sorts last.
+    var millisSince1970: Int64 {
+        let millis = (timeIntervalSince1970 * 1000).rounded()
+        guard millis.isFinite else { return millis > 0 ? .max : .min }
+        return Int64(exactly: millis) ?? (millis > 0 ? .max : .min)
+    }
     init(millisSince1970 millis: Int64) { self.init(timeIntervalSince1970: Double(millis) / 1000) }
 }
 

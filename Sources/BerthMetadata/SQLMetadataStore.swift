@@ -42,22 +42,21 @@ public final class SQLMetadataStore: MetadataStore {
     }
 
     public func projectBytes(_ project: String) async throws -> Int64 {
-        // Repositories of `team` sort between "team/" and "team0" ('0' follows '/').
         try await backend.read { db in
-            try db.row(
+            try db.rows(
                 """
                 SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) AS bytes FROM blobs WHERE digest IN (
-                    SELECT digest FROM repository_blobs WHERE repository >= ? AND repository < ?)
-                """, .text(project + "/"), .text(project + "0")
-            )?.integer("bytes") ?? 0
+                    SELECT digest FROM repository_blobs WHERE \(ProjectScope.condition("repository")))
+                """, ProjectScope.arguments(project)
+            ).first?.integer("bytes") ?? 0
         }
     }
 
     public func projectHasBlob(_ project: String, _ digest: Digest) async throws -> Bool {
         try await backend.read { db in
-            try db.row(
-                "SELECT 1 AS found FROM repository_blobs WHERE digest = ? AND repository >= ? AND repository < ? LIMIT 1",
-                .text(digest.description), .text(project + "/"), .text(project + "0")) != nil
+            try db.rows(
+                "SELECT 1 AS found FROM repository_blobs WHERE digest = ? AND \(ProjectScope.condition("repository")) LIMIT 1",
+                [.text(digest.description)] + ProjectScope.arguments(project)).first != nil
         }
     }
 
@@ -209,8 +208,17 @@ public final class SQLMetadataStore: MetadataStore {
             try db.execute("DELETE FROM tags WHERE repository = ? AND digest = ?", r, d)
             try db.execute("DELETE FROM manifest_references WHERE repository = ? AND manifest = ?", r, d)
             try db.execute("DELETE FROM manifests WHERE repository = ? AND digest = ?", r, d)
+            try Self.forgetIfEmpty(db, r)
             return true
         }
+    }
+
+    /// A repository whose last manifest went leaves the catalog (its blob
+    /// links stay until garbage collection; a push brings the row back).
+    static func forgetIfEmpty(_ db: any SQLSession, _ repository: SQLValue) throws {
+        try db.execute(
+            "DELETE FROM repositories WHERE name = ? AND NOT EXISTS (SELECT 1 FROM manifests WHERE repository = ?)",
+            [repository, repository])
     }
 
     public func deleteTag(_ repository: RepositoryName, _ tag: Tag) async throws -> Bool {

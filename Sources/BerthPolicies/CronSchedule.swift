@@ -48,7 +48,8 @@ public struct CronSchedule: Sendable, Equatable, CustomStringConvertible {
                 else { return nil }
                 range = low...high
             } else {
-                guard let value = Int(pieces[0]) else { return nil }
+                // Checked before the range is made: `60/5` would make 60...59, which traps.
+                guard let value = Int(pieces[0]), bounds.contains(value) else { return nil }
                 range = value...(pieces.count == 2 ? bounds.upperBound : value)
             }
             guard bounds.contains(range.lowerBound), bounds.contains(range.upperBound) else { return nil }

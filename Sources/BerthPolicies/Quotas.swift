@@ -51,7 +51,9 @@ public final class QuotaEnforcer: Sendable {
         if let digest, try await usage.projectHasBlob(project, digest) { return }
         let bytes = try await bytes()
         let used = try await usage.projectBytes(project)
-        if used + bytes > limit { throw Self.exceeded(project, used: used, adding: bytes, limit: limit) }
+        // Client-declared sizes reach here: a sum past Int64 is past any quota.
+        let (total, overflow) = used.addingReportingOverflow(bytes)
+        if overflow || total > limit { throw Self.exceeded(project, used: used, adding: bytes, limit: limit) }
     }
 
     /// Refuses with `DENIED` when the project already holds more than its

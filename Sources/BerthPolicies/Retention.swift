@@ -88,10 +88,10 @@ public struct RetentionRule: Sendable, Equatable, Codable {
         case .always:
             return selected
         case .mostRecentlyPushed:
-            return Array(selected.sorted { ($0.pushedAt, $0.digest.description) > ($1.pushedAt, $1.digest.description) }.prefix(count ?? 0))
+            return Array(selected.sorted { ($0.pushedAt, $0.digest.description) > ($1.pushedAt, $1.digest.description) }.prefix(max(0, count ?? 0)))
         case .mostRecentlyPulled:
             let pulled = selected.filter { $0.pulledAt != nil }
-            return Array(pulled.sorted { ($0.pulledAt!, $0.digest.description) > ($1.pulledAt!, $1.digest.description) }.prefix(count ?? 0))
+            return Array(pulled.sorted { ($0.pulledAt!, $0.digest.description) > ($1.pulledAt!, $1.digest.description) }.prefix(max(0, count ?? 0)))
         case .pushedWithinDays:
             let since = now.addingTimeInterval(-Double(days ?? 0) * 86400)
             return selected.filter { $0.pushedAt >= since }

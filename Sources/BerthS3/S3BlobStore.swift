@@ -24,13 +24,19 @@ public final class S3BlobStore: BlobStore {
     /// S3 refuses multipart parts smaller than this, but for the last.
     static let minimumPart = 5 << 20
 
-    public init(_ configuration: S3Configuration, http: HTTPClient = .shared) {
-        precondition(configuration.partSize >= Self.minimumPart, "partSize must be at least 5 MiB")
-        self.configuration = configuration
-        s3 = S3Client(configuration, http: http)
+    public convenience init(_ configuration: S3Configuration, http: HTTPClient = .shared) {
+        self.init(configuration, http: http, copyLimits: .s3)
     }
 
-    private func key(_ relative: String) -> String { configuration.prefix + relative }
+    /// With other limits for whole-object copies: tests make them small
+    /// enough to exercise multipart copies on small blobs.
+    init(_ configuration: S3Configuration, http: HTTPClient, copyLimits: CopyLimits) {
+        precondition(configuration.partSize >= Self.minimumPart, "partSize must be at least 5 MiB")
+        self.configuration = configuration
+        s3 = S3Client(configuration, http: http, copyLimits: copyLimits)
+    }
+
+    func key(_ relative: String) -> String { configuration.prefix + relative }
     private func uploadFolder(_ id: String) -> String { key(StorageLayout.uploadKey(id)) + "/" }
     private func marker(_ id: String) -> String { uploadFolder(id) + ".started" }
     private func piece(_ id: String, at offset: Int64) -> String {
@@ -81,24 +87,6 @@ public final class S3BlobStore: BlobStore {
             let body = BodyIterator(response.body.makeAsyncIterator())
             return BlobChunks(count: range.count, blobSize: size) { try await body.next() }
         }
-    }
-
-    public func delete(_ digest: Digest, unless stillNeeded: @Sendable () async throws -> Bool) async throws -> Bool {
-        let blobKey = key(StorageLayout.blobKey(digest))
-        let aside = key(StorageLayout.trashKey(digest, token: UUID().uuidString.lowercased()))
-        do {
-            try await s3.copy(from: blobKey, to: aside)
-        } catch let error as S3Error where error.status == 404 || error.code == "NoSuchKey" {
-            return false
-        }
-        try await s3.delete(blobKey)
-        if try await stillNeeded() {
-            if try await s3.size(blobKey) == nil { try await s3.copy(from: aside, to: blobKey) }
-            try await s3.delete(aside)
-            return false
-        }
-        try await s3.delete(aside)
-        return true
     }
 
     public func blobs() async throws -> [(digest: Digest, modified: Date)] {
@@ -189,7 +177,7 @@ public final class S3BlobStore: BlobStore {
         if pieces.isEmpty {
             try await s3.put(blobKey, ByteBuffer())
         } else if pieces.count == 1 {
-            try await s3.copy(from: pieces[0].key, to: blobKey)
+            try await s3.copy(from: pieces[0].key, to: blobKey, size: pieces[0].size)
         } else {
             try await multipart(pieces, to: blobKey)
         }

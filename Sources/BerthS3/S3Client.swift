@@ -35,6 +35,14 @@ public struct S3Error: Error, CustomStringConvertible, Sendable {
     public let code: String
     public let message: String
     public var description: String { "S3 answered \(status) \(code): \(message)" }
+
+    /// Failures object stores expect clients to retry: server errors, also
+    /// when reported inside a 200 answer (a copy or a completion that failed
+    /// after S3 had begun answering).
+    var isTransient: Bool {
+        [500, 502, 503, 504].contains(status)
+            || ((200..<300).contains(status) && ["InternalError", "ServiceUnavailable", "SlowDown"].contains(code))
+    }
 }
 
 /// The few S3 REST calls a blob store needs, signed with SigV4, over
@@ -43,12 +51,14 @@ struct S3Client: Sendable {
     let configuration: S3Configuration
     let signer: SigV4Signer
     let http: HTTPClient
+    let copyLimits: CopyLimits
     static let timeout: TimeAmount = .seconds(300)
 
-    init(_ configuration: S3Configuration, http: HTTPClient = .shared) {
+    init(_ configuration: S3Configuration, http: HTTPClient = .shared, copyLimits: CopyLimits = .s3) {
         self.configuration = configuration
         signer = SigV4Signer(credentials: configuration.credentials, region: configuration.region)
         self.http = http
+        self.copyLimits = copyLimits
     }
 
     /// Host header, path (encoded by the signer), and the base URL of a key.
@@ -74,10 +84,31 @@ struct S3Client: Sendable {
         _ method: HTTPMethod, key: String, query: [(String, String)] = [], headers: [(String, String)] = [],
         body: ByteBuffer? = nil, allow: Set<Int> = []
     ) async throws -> HTTPClientResponse {
+        try await retrying { try await sendOnce(method, key: key, query: query, headers: headers, body: body, allow: allow) }
+    }
+
+    /// Sends a request whose success is a result document named one of
+    /// `expected`, and answers with it. Copies and multipart completions
+    /// answer 200 before their work is done and report a failure after that
+    /// in the body, so the body is checked (`result(_:of:)`) before the
+    /// request counts as done, and an embedded server error is retried as a
+    /// 500 would be.
+    func send(
+        expecting expected: Set<String>, _ method: HTTPMethod, key: String, query: [(String, String)] = [],
+        headers: [(String, String)] = [], body: ByteBuffer? = nil
+    ) async throws -> XMLElement {
+        try await retrying {
+            try await result(expected, of: try await sendOnce(method, key: key, query: query, headers: headers, body: body, allow: []))
+        }
+    }
+
+    /// Runs `operation` up to `attempts` times, backing off exponentially
+    /// while it fails in a way worth retrying.
+    private func retrying<T>(_ operation: () async throws -> T) async throws -> T {
         for attempt in 1...Self.attempts {
             do {
-                return try await sendOnce(method, key: key, query: query, headers: headers, body: body, allow: allow)
-            } catch let error as S3Error where [500, 502, 503, 504].contains(error.status) && attempt < Self.attempts {
+                return try await operation()
+            } catch let error as S3Error where error.isTransient && attempt < Self.attempts {
                 try await Task.sleep(for: .milliseconds(50 << attempt))
             } catch let error as HTTPClientError where attempt < Self.attempts && error != .deadlineExceeded {
                 try await Task.sleep(for: .milliseconds(50 << attempt))
@@ -109,11 +140,31 @@ struct S3Client: Sendable {
         return response
     }
 
-    /// The body of a 2xx answer as XML.
+    /// The body of a 2xx answer as XML. An `<Error>` document, which no
+    /// success is, throws it as `S3Error` (with the answer's 2xx status).
     func xml(_ response: HTTPClientResponse) async throws -> XMLElement {
+        let status = Int(response.status.code)
         let body = try await response.body.collect(upTo: 16 << 20)
         guard let tree = XMLElement.parse(Data(body.readableBytesView)) else {
-            throw S3Error(status: Int(response.status.code), code: "MalformedXML", message: "unreadable answer")
+            throw S3Error(status: status, code: "MalformedXML", message: "unreadable answer")
+        }
+        if tree.name == "Error" { throw S3Error(status: status, code: tree["Code"] ?? "InternalError", message: tree["Message"] ?? "") }
+        return tree
+    }
+
+    /// The body of a 2xx answer confirming a write: a document named one of
+    /// `expected` (`CopyObjectResult`, …) carrying the written object's or
+    /// part's ETag. The one check every answer that may carry an error in a
+    /// 200 goes through; anything else (an `<Error>`, an empty or foreign
+    /// body) throws `S3Error`.
+    func result(_ expected: Set<String>, of response: HTTPClientResponse) async throws -> XMLElement {
+        let status = Int(response.status.code)
+        let tree = try await xml(response)
+        guard expected.contains(tree.name) else {
+            throw S3Error(status: status, code: "UnexpectedAnswer", message: "expected <\(expected.sorted()[0])>, got <\(tree.name)>")
+        }
+        guard tree["ETag"]?.isEmpty == false else {
+            throw S3Error(status: status, code: "NoETag", message: "<\(tree.name)> without an ETag")
         }
         return tree
     }
@@ -136,16 +187,6 @@ struct S3Client: Sendable {
 
     func delete(_ key: String) async throws {
         _ = try await send(.DELETE, key: key, allow: [404])
-    }
-
-    /// A server-side copy (objects up to 5 GiB).
-    func copy(from source: String, to destination: String) async throws {
-        let response = try await send(.PUT, key: destination, headers: [("x-amz-copy-source", copySource(source))])
-        _ = try await xml(response)  // a copy can fail with 200 and an error body
-    }
-
-    private func copySource(_ key: String) -> String {
-        "/\(configuration.bucket)/" + SigV4Signer.encode(key, keepSlash: true)
     }
 
     struct Listed: Sendable {
@@ -191,22 +232,13 @@ struct S3Client: Sendable {
         return response.headers.first(name: "ETag") ?? ""
     }
 
-    /// Copies a whole object in as one part, server-side; returns its ETag.
-    func copyPart(_ key: String, uploadID: String, number: Int, from source: String) async throws -> String {
-        let response = try await send(
-            .PUT, key: key, query: [("partNumber", "\(number)"), ("uploadId", uploadID)],
-            headers: [("x-amz-copy-source", copySource(source))])
-        return try await xml(response)["ETag"] ?? ""
-    }
-
     func completeMultipart(_ key: String, uploadID: String, etags: [String]) async throws {
         let parts = etags.enumerated().map { "<Part><PartNumber>\($0.offset + 1)</PartNumber><ETag>\($0.element)</ETag></Part>" }
         let body = "<CompleteMultipartUpload>\(parts.joined())</CompleteMultipartUpload>"
-        let response = try await send(
-            .POST, key: key, query: [("uploadId", uploadID)], headers: [("Content-Length", "\(body.utf8.count)")],
-            body: ByteBuffer(string: body))
-        let tree = try await xml(response)
-        if tree.name == "Error" { throw S3Error(status: 200, code: tree["Code"] ?? "", message: tree["Message"] ?? "") }
+        // (moto's server names the result CompleteMultipartUploadResponse.)
+        _ = try await send(
+            expecting: ["CompleteMultipartUploadResult", "CompleteMultipartUploadResponse"], .POST, key: key,
+            query: [("uploadId", uploadID)], headers: [("Content-Length", "\(body.utf8.count)")], body: ByteBuffer(string: body))
     }
 
     func abortMultipart(_ key: String, uploadID: String) async throws {

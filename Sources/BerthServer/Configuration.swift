@@ -245,17 +245,25 @@ public struct Configuration: Sendable, Equatable {
             number = number.dropLast()
             unit = factor
         }
-        guard let amount = Double(number), amount > 0 else {
-            throw ConfigurationError("\(key) must be a duration such as 90s, 15m, 24h or 7d (got '\(value)')")
+        // Ten years bounds every duration: past it `inf` or `1e20` would
+        // overflow the times computed from it.
+        guard let amount = Double(number), amount.isFinite, amount > 0, amount * unit <= maxDuration else {
+            throw ConfigurationError("\(key) must be a duration such as 90s, 15m, 24h or 7d, at most 3650d (got '\(value.prefix(64))')")
         }
         return amount * unit
     }
+
+    static let maxDuration: TimeInterval = 3650 * 86400
 
     /// `1048576`, `512KiB`, `100MiB`, `64GiB`, in bytes.
     static func parseSize(_ value: String, key: String) throws -> Int64 {
         let units: [(String, Int64)] = [("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("TiB", 1 << 40)]
         for (suffix, factor) in units where value.hasSuffix(suffix) {
-            if let amount = Int64(value.dropLast(suffix.count)), amount > 0 { return amount * factor }
+            if let amount = Int64(value.dropLast(suffix.count)), amount > 0 {
+                let (bytes, overflow) = amount.multipliedReportingOverflow(by: factor)
+                guard !overflow else { throw ConfigurationError("\(key) is too large (got '\(value.prefix(64))')") }
+                return bytes
+            }
         }
         guard let bytes = Int64(value), bytes > 0 else {
             throw ConfigurationError("\(key) must be a size such as 1048576, 512MiB or 64GiB (got '\(value)')")

@@ -20,8 +20,21 @@ public protocol BlobStore: Sendable {
     /// push meanwhile claimed it: the blob is first moved aside, so a push
     /// that starts after the move writes its own copy, and one that claimed
     /// the blob before `stillNeeded` runs gets it back. Returns false when
-    /// nothing was removed.
+    /// nothing was removed. When `stillNeeded` throws, the blob is handed
+    /// back (keeping it is always safe) and the error rethrown.
     func delete(_ digest: Digest, unless stillNeeded: @Sendable () async throws -> Bool) async throws -> Bool
+
+    /// Finishes the removals a crash interrupted. A process that dies inside
+    /// `delete(_:unless:)` leaves the blob set aside under `trash/`, and
+    /// missing from its place if it died before handing it back. Each entry
+    /// set aside before `cutoff` is handed back when its blob is missing and
+    /// `stillNeeded(digest)` says a live upload or link claims it, and is
+    /// removed otherwise. Entries set aside later are left alone: they may
+    /// be a removal another process (`berth gc`, another node) is making
+    /// right now, so give a cutoff well past how long one takes (minutes).
+    func recoverTrash(
+        setAsideBefore cutoff: Date, stillNeeded: @Sendable (Digest) async throws -> Bool
+    ) async throws -> TrashRecovery
 
     /// Every stored blob with the time it was written, for garbage collection.
     func blobs() async throws -> [(digest: Digest, modified: Date)]
@@ -58,10 +71,26 @@ public protocol BlobStore: Sendable {
     func reapUnfinishedCommits(startedBefore date: Date) async throws -> Int
 }
 
-/// What stores without an object store's extras answer.
+/// What stores without an object store's extras (or without a trash) answer.
 extension BlobStore {
     public func downloadURL(_ digest: Digest) -> String? { nil }
     public func reapUnfinishedCommits(startedBefore date: Date) async throws -> Int { 0 }
+    public func recoverTrash(
+        setAsideBefore cutoff: Date, stillNeeded: @Sendable (Digest) async throws -> Bool
+    ) async throws -> TrashRecovery { TrashRecovery() }
+}
+
+/// What `BlobStore.recoverTrash` did.
+public struct TrashRecovery: Sendable, Equatable {
+    /// Blobs handed back to their place because something still claims them.
+    public var restored: [Digest] = []
+    /// Entries removed: nothing claimed their blob, or it was stored again.
+    public var removed = 0
+
+    public init(restored: [Digest] = [], removed: Int = 0) {
+        self.restored = restored
+        self.removed = removed
+    }
 }
 
 /// A half-open byte range `start..<end` of a blob.

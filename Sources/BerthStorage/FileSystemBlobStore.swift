@@ -19,7 +19,7 @@ public final class FileSystemBlobStore: BlobStore {
     static let readChunk = 1 << 20
 
     public let root: String
-    private let threadPool: NIOThreadPool
+    let threadPool: NIOThreadPool
     private let allocator = ByteBufferAllocator()
     private let hashes = Mutex<[String: UploadHash]>([:])
     private let writers = Mutex<Set<String>>([])
@@ -40,7 +40,7 @@ public final class FileSystemBlobStore: BlobStore {
         try Posix.makeDirectories(path(StorageLayout.trashPrefix))
     }
 
-    private func path(_ key: String) -> String { "\(root)/\(key)" }
+    func path(_ key: String) -> String { "\(root)/\(key)" }
 
     // MARK: Blobs
 
@@ -70,22 +70,6 @@ public final class FileSystemBlobStore: BlobStore {
             cursor.withLock { $0 = offset + Int64(chunk.readableBytes) }
             return chunk
         }
-    }
-
-    public func delete(_ digest: Digest, unless stillNeeded: @Sendable () async throws -> Bool) async throws -> Bool {
-        let blobPath = path(StorageLayout.blobKey(digest))
-        let aside = path(StorageLayout.trashKey(digest, token: UUID().uuidString.lowercased()))
-        do {
-            try Posix.rename(blobPath, aside)
-        } catch let error where error.errno == ENOENT {
-            return false
-        }
-        if try await stillNeeded() {
-            // A push committing the same digest meanwhile wrote identical bytes: keep either.
-            if try Posix.fileSize(blobPath) == nil { try Posix.rename(aside, blobPath) } else { _ = try Posix.remove(aside) }
-            return false
-        }
-        return try Posix.remove(aside)
     }
 
     public func blobs() async throws -> [(digest: Digest, modified: Date)] {

@@ -64,6 +64,7 @@ extension Manifest {
         if declared == MediaType.dockerSchema1 || declared == MediaType.dockerSchema1Signed {
             throw Self.schema1Refused
         }
+        try StrictJSON.check(bytes)
         let document: Document
         do {
             document = try JSONDecoder().decode(Document.self, from: Data(bytes))

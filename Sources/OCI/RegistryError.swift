@@ -17,6 +17,8 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case tooManyRequests = "TOOMANYREQUESTS"
     /// From the Docker Registry HTTP API V2: a bad `n` in a paginated listing.
     case paginationNumberInvalid = "PAGINATION_NUMBER_INVALID"
+    /// From the Docker Registry HTTP API V2: a tag that is not a valid tag.
+    case tagInvalid = "TAG_INVALID"
     /// From the Docker Registry HTTP API V2: the registry failed, not the request.
     case unknown = "UNKNOWN"
 
@@ -26,7 +28,7 @@ public enum ErrorCode: String, Sendable, CaseIterable {
         switch self {
         case .blobUnknown, .blobUploadUnknown, .manifestUnknown, .nameUnknown: 404
         case .blobUploadInvalid, .digestInvalid, .manifestBlobUnknown, .manifestInvalid,
-             .nameInvalid, .sizeInvalid, .paginationNumberInvalid: 400
+             .nameInvalid, .sizeInvalid, .paginationNumberInvalid, .tagInvalid: 400
         case .unauthorized: 401
         case .denied: 403
         case .unsupported: 405
@@ -53,6 +55,7 @@ public enum ErrorCode: String, Sendable, CaseIterable {
         case .unsupported: "the operation is unsupported"
         case .tooManyRequests: "too many requests"
         case .paginationNumberInvalid: "invalid number of results requested"
+        case .tagInvalid: "manifest tag did not match URI"
         case .unknown: "unknown error"
         }
     }

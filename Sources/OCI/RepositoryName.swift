@@ -75,7 +75,7 @@ public struct Tag: Hashable, Sendable, CustomStringConvertible, Comparable {
               bytes.allSatisfy({ Self.isWordCharacter($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") })
         else {
             throw RegistryError(
-                .manifestInvalid,
+                .tagInvalid,
                 "invalid tag: must match [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}",
                 detail: ["tag": String(string.prefix(200))])
         }

@@ -13,6 +13,11 @@ struct DataOptions: ParsableArguments {
     @Option(name: .long, help: "bcrypt cost for new passwords and secrets (default 10).")
     var passwordCost: UInt8 = 10
 
+    func validate() throws {
+        // bcrypt's own check is a precondition: it would stop the process.
+        guard (4...31).contains(passwordCost) else { throw ValidationError("--password-cost must be 4 to 31") }
+    }
+
     func open() async throws -> SQLAccountStore {
         let folder = data ?? ProcessInfo.processInfo.environment["BERTH_DATA"] ?? "./berth-data"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -157,12 +162,17 @@ struct ProjectCommand: AsyncParsableCommand {
     }
 
     struct Delete: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete a project's record and memberships (its images stay).")
+        static let configuration = CommandConfiguration(
+            abstract: "Delete an empty project with its members, robots, rules and webhooks.")
         @OptionGroup var options: DataOptions
         @Argument var name: String
 
         func run() async throws {
-            guard try await options.open().deleteProject(named: name) else { throw ValidationError("no project \(name)") }
+            do {
+                guard try await options.open().deleteProject(named: name) else { throw ValidationError("no project \(name)") }
+            } catch AccountStoreError.projectNotEmpty(let repository) {
+                throw ValidationError("project \(name) still holds artifacts (in \(repository) first): delete them first")
+            }
             print("deleted project \(name)")
         }
     }
@@ -188,6 +198,9 @@ struct RobotCommand: AsyncParsableCommand {
             let actions = Set(permissions.split(separator: ",").map(String.init))
             guard !actions.isEmpty, actions.allSatisfy({ Action(rawValue: $0) != nil }) else {
                 throw ValidationError("permissions are pull, push and delete")
+            }
+            if let days = expiresInDays, !(1...36_500).contains(days) {
+                throw ValidationError("--expires-in-days must be 1 to 36500")
             }
             let secret = Secrets.random(length: 32)
             let robot = Robot(

@@ -126,12 +126,24 @@ struct AuthTests {
 
     @Test func narrowedAndBadTokens() async throws {
         let (registry, _) = try await Self.start()
-        // Asked for push, got pull: pushing with it is denied (403), not challenged.
+        // Asked for push, got pull: pushing with it is challenged for the
+        // wider scope (401 insufficient_scope, as Distribution answers), so
+        // a client that reused a pull token asks again; never a bare 403.
         let narrowed = try await Self.token(registry, user: "guest", scope: "repository:team/app:pull,push")
         #expect(try Self.grantedActions(narrowed) == ["pull"])
         let denied = try await registry.request(.POST, "/v2/team/app/blobs/uploads/", headers: [("Authorization", "Bearer \(narrowed)")])
-        #expect(denied.status == 403)
-        #expect(denied.errorCodes == ["DENIED"])
+        #expect(denied.status == 401)
+        #expect(denied.errorCodes == ["UNAUTHORIZED"])
+        #expect(denied.header("WWW-Authenticate")?.contains(#"scope="repository:team/app:pull,push""#) == true)
+        #expect(denied.header("WWW-Authenticate")?.contains(#"error="insufficient_scope""#) == true)
+        // A pull token of a developer, reused for a push: challenged, and the
+        // token the challenge leads to pushes.
+        let pullOnly = try await Self.token(registry, user: "dev", scope: "repository:team/app:pull")
+        let reused = try await registry.request(.POST, "/v2/team/app/blobs/uploads/", headers: [("Authorization", "Bearer \(pullOnly)")])
+        #expect(reused.status == 401)
+        #expect(reused.header("WWW-Authenticate")?.contains("insufficient_scope") == true)
+        let wider = try await Self.token(registry, user: "dev", scope: "repository:team/app:pull,push")
+        #expect(try await registry.request(.POST, "/v2/team/app/blobs/uploads/", headers: [("Authorization", "Bearer \(wider)")]).status == 202)
         // A token for another repository: challenged for the right scope.
         let elsewhere = try await registry.request(.GET, "/v2/team/other/tags/list", headers: [("Authorization", "Bearer \(narrowed)")])
         #expect(elsewhere.status == 401)

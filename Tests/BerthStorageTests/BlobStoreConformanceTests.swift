@@ -109,6 +109,22 @@ struct BlobStoreConformanceTests {
         #expect(try await store.blobs().isEmpty)
         #expect(try await store.uploads().isEmpty)
     }
+
+    struct Undecided: Error {}
+
+    @Test(arguments: factories) func aRemovalThatCannotDecideKeepsTheBlob(_ factory: Factory) async throws {
+        let store = try await factory.make()
+        let bytes = Self.random(100)
+        let digest = DigestHasher.digest(of: bytes)
+        try await store.startUpload(id: "u5")
+        _ = try await store.append(to: "u5", at: 0, body: Self.chunks(bytes).async, limit: .max)
+        _ = try await store.commit(upload: "u5", as: digest)
+        // The database did not answer whether a push claimed it.
+        await #expect(throws: Undecided.self) { try await store.delete(digest, unless: { throw Undecided() }) }
+        #expect(try await Self.collect(try #require(try await store.read(digest, range: nil))) == bytes)
+        // Handed back, not left aside.
+        #expect(try await store.recoverTrash(setAsideBefore: .distantFuture) { _ in false } == TrashRecovery())
+    }
 }
 
 @Suite("Storage layout")

@@ -64,6 +64,49 @@ struct S3BlobStoreTests {
         #expect(try await first.size(of: digest) == Int64(bytes.count))
     }
 
+    /// Copies of whole objects over the single-copy limit (5 GiB on S3; 6 MiB
+    /// here, with 5 MiB parts) go in ranged parts: the single-piece commit,
+    /// the set-aside of a removal, and the handing back.
+    @Test func largeCopiesGoInRangedParts() async throws {
+        let configuration = try #require(S3TestServer.configuration(partSize: 16 << 20))
+        let store = S3BlobStore(configuration, http: .shared, copyLimits: CopyLimits(singleCopy: 6 << 20, part: 5 << 20))
+        try await store.ensureBucket()
+        let bytes = BlobStoreConformanceTests.random((13 << 20) + 7)
+        let digest = DigestHasher.digest(of: bytes)
+        let blobKey = configuration.prefix + StorageLayout.blobKey(digest)
+        /// A multipart object's ETag ends in `-<parts>`.
+        func etag() async throws -> String? { try await store.s3.send(.HEAD, key: blobKey).headers.first(name: "ETag") }
+
+        try await store.startUpload(id: "one")
+        _ = try await store.append(to: "one", at: 0, body: BlobStoreConformanceTests.chunks(bytes, size: 1 << 20).async, limit: .max)
+        #expect(try await store.s3.list(prefix: configuration.prefix + "uploads/").count == 2)  // the marker and one piece
+        #expect(try await store.commit(upload: "one", as: digest) == Int64(bytes.count))
+        #expect(try await etag()?.hasSuffix("-3\"") == true)
+        #expect(try await BlobStoreConformanceTests.collect(try #require(try await store.read(digest, range: nil))) == bytes)
+
+        #expect(try await store.delete(digest, unless: { true }) == false)
+        #expect(try await etag()?.hasSuffix("-3\"") == true)
+        #expect(try await BlobStoreConformanceTests.collect(try #require(try await store.read(digest, range: nil))) == bytes)
+        #expect(try await store.delete(digest, unless: { false }))
+        #expect(try await store.size(of: digest) == nil)
+        #expect(try await store.s3.list(prefix: configuration.prefix).isEmpty)
+        #expect(try await store.s3.multipartUploads(prefix: configuration.prefix).isEmpty)
+    }
+
+    /// Objects at the limit still go in one CopyObject.
+    @Test func copiesUpToTheLimitAreSingle() async throws {
+        let configuration = try #require(S3TestServer.configuration())
+        let s3 = S3Client(configuration, copyLimits: CopyLimits(singleCopy: 6 << 20, part: 5 << 20))
+        _ = try await s3.send(.PUT, key: "", allow: [409])
+        let (source, copy) = (configuration.prefix + "source", configuration.prefix + "copy")
+        try await s3.put(source, ByteBuffer(bytes: BlobStoreConformanceTests.random(6 << 20)))
+        try await s3.copy(from: source, to: copy)
+        #expect(try await s3.send(.HEAD, key: copy).headers.first(name: "ETag")?.contains("-") == false)
+        #expect(try await s3.size(copy) == 6 << 20)
+        let missing = await #expect(throws: S3Error.self) { try await s3.copy(from: configuration.prefix + "missing", to: copy) }
+        #expect(missing?.code == "NoSuchKey")
+    }
+
     @Test func presignedDownloads() async throws {
         var configuration = try #require(S3TestServer.configuration())
         configuration.redirectDownloads = true

@@ -62,7 +62,7 @@ struct FuzzTests {
             let input = String(decoding: Self.mutate(base, &rng), as: UTF8.self)
             do throws(RegistryError) { _ = try RepositoryName(parsing: input) } catch { #expect(error.code == .nameInvalid) }
             do throws(RegistryError) { _ = try Digest(parsing: input) } catch { #expect(error.code == .digestInvalid) }
-            do throws(RegistryError) { _ = try Reference(parsing: input) } catch { #expect([ErrorCode.digestInvalid, .manifestInvalid].contains(error.code)) }
+            do throws(RegistryError) { _ = try Reference(parsing: input) } catch { #expect([ErrorCode.digestInvalid, .tagInvalid].contains(error.code)) }
         }
     }
 }

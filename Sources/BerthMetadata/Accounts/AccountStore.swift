@@ -19,7 +19,9 @@ public protocol AccountStore: RobotStore {
     func setProjectVisibility(_ name: String, public: Bool) async throws -> Bool
     /// Sets or (with nil) removes a project's storage quota; false when absent.
     func setProjectQuota(_ name: String, bytes: Int64?) async throws -> Bool
-    /// Deletes a project and its memberships; false when absent.
+    /// Deletes a project and all that belongs to it (memberships, robots,
+    /// rules, webhooks, empty repositories); false when absent. Throws
+    /// `AccountStoreError.projectNotEmpty` while it holds a manifest or tag.
     func deleteProject(named name: String) async throws -> Bool
 
     func members(of project: String) async throws -> [Membership]
@@ -32,6 +34,8 @@ public protocol AccountStore: RobotStore {
 
 public enum AccountStoreError: Error, Equatable {
     case exists
+    /// The project still holds artifacts in this repository.
+    case projectNotEmpty(repository: String)
 }
 
 /// A person who signs in with a password.

@@ -100,11 +100,32 @@ public final class SQLAccountStore: AccountStore {
         }
     }
 
+    /// Everything a project owns goes with it, in one transaction, so a new
+    /// project of the same name starts clean: no old robot keeps access, no
+    /// old webhook fires, no old rule applies. Its blobs are left to garbage
+    /// collection, as after any delete.
     public func deleteProject(named name: String) async throws -> Bool {
         try await backend.transaction(durable: true) { db in
             guard try db.row("SELECT name FROM projects WHERE name = ?", .text(name)) != nil else { return false }
-            try db.execute("DELETE FROM members WHERE project = ?", .text(name))
-            try db.execute("DELETE FROM projects WHERE name = ?", .text(name))
+            let inScope = ProjectScope.arguments(name)
+            for table in ["manifests", "tags"] {
+                if let row = try db.rows("SELECT repository FROM \(table) WHERE \(ProjectScope.condition("repository")) LIMIT 1", inScope).first {
+                    throw AccountStoreError.projectNotEmpty(repository: try row.text("repository"))
+                }
+            }
+            for table in ["manifest_references", "repository_blobs", "uploads"] {
+                try db.execute("DELETE FROM \(table) WHERE \(ProjectScope.condition("repository"))", inScope)
+            }
+            try db.execute("DELETE FROM repositories WHERE \(ProjectScope.condition("name"))", inScope)
+            let project = SQLValue.text(name)
+            try db.execute("DELETE FROM robot_permissions WHERE project = ? OR robot IN (SELECT name FROM robots WHERE project = ?)", [project, project])
+            try db.execute("DELETE FROM webhook_deliveries WHERE webhook IN (SELECT id FROM webhooks WHERE project = ?)", project)
+            for (table, column) in [
+                ("robots", "project"), ("members", "project"), ("immutability_rules", "project"), ("retention_policies", "project"),
+                ("webhooks", "project"), ("job_runs", "project"), ("projects", "name"),
+            ] {
+                try db.execute("DELETE FROM \(table) WHERE \(column) = ?", project)
+            }
             return true
         }
     }

@@ -103,6 +103,7 @@ extension SQLMetadataStore: GarbageCollectionStore {
             }
             try db.execute("DELETE FROM manifest_references WHERE repository = ? AND manifest = ?", r, d)
             try db.execute("DELETE FROM manifests WHERE repository = ? AND digest = ?", r, d)
+            try SQLMetadataStore.forgetIfEmpty(db, r)
             return true
         }
     }

@@ -65,14 +65,14 @@ extension SQLMetadataStore: RetentionStore {
                 try db.rows(
                     """
                     SELECT repository, digest, created_at, pulled_at FROM manifests m
-                    WHERE repository >= ? AND repository < ? AND subject IS NULL
+                    WHERE \(ProjectScope.condition("repository")) AND subject IS NULL
                     AND NOT EXISTS (SELECT 1 FROM manifest_references c
                         WHERE c.repository = m.repository AND c.child = m.digest AND c.kind = 'manifest')
                     ORDER BY repository, digest
-                    """, .text(project + "/"), .text(project + "0")),
+                    """, ProjectScope.arguments(project)),
                 try db.rows(
-                    "SELECT repository, name, digest, updated_at FROM tags WHERE repository >= ? AND repository < ? ORDER BY name",
-                    .text(project + "/"), .text(project + "0"))
+                    "SELECT repository, name, digest, updated_at FROM tags WHERE \(ProjectScope.condition("repository")) ORDER BY name",
+                    ProjectScope.arguments(project))
             )
         }
         struct Key: Hashable { let repository: String, digest: String }

@@ -70,15 +70,24 @@ public struct Authorizer: Sendable {
                 throw challenge(request, scope: nil, message: error.description)
             }
         }
-        if header.hasPrefix("Basic "), let (name, password) = Self.basic(header) {
-            if let identity = verifiedBasic.identity(for: header) { return Caller(identity: identity, grants: nil) }
-            guard let identity = try await verifyPassword(name: name, password: password, source: source) else {
+        if header.hasPrefix("Basic ") {
+            guard let identity = try await signIn(basic: header, source: source) else {
                 throw challenge(request, scope: nil, message: "invalid username or password")
             }
-            verifiedBasic.remember(identity, for: header)
             return Caller(identity: identity, grants: nil)
         }
         throw challenge(request, scope: nil, message: "unsupported Authorization scheme")
+    }
+
+    /// The identity a `Basic` Authorization header signs in, or nil;
+    /// remembered for a short while, so that clients sending it on every
+    /// request (curl, scripts, the management API) pay bcrypt once.
+    public func signIn(basic header: String, source: String) async throws -> Identity? {
+        guard let (name, password) = Self.basic(header) else { return nil }
+        if let identity = verifiedBasic.identity(for: header) { return identity }
+        guard let identity = try await verifyPassword(name: name, password: password, source: source) else { return nil }
+        verifiedBasic.remember(identity, for: header)
+        return identity
     }
 
     /// The identity for a user name and password, or nil. The time taken
@@ -97,11 +106,11 @@ public struct Authorizer: Sendable {
         let identity: Identity?
         if name.hasPrefix(Robot.prefix) {
             let robot = try await accounts.robot(named: name)
-            let matches = passwords.verify(password, hash: robot?.secretHash ?? passwords.decoy)
+            let matches = await passwords.verifyOffPool(password, hash: robot?.secretHash ?? passwords.decoy)
             identity = robot.flatMap { matches && $0.isUsable() ? .robot(name: $0.name) : nil }
         } else {
             let user = try await accounts.user(named: name)
-            let matches = passwords.verify(password, hash: user?.passwordHash ?? passwords.decoy)
+            let matches = await passwords.verifyOffPool(password, hash: user?.passwordHash ?? passwords.decoy)
             identity = user.flatMap { matches && !$0.isDisabled ? .user(name: $0.name, isAdmin: $0.isAdmin) : nil }
         }
         guard let identity else {
@@ -112,7 +121,7 @@ public struct Authorizer: Sendable {
                 detail: "invalid username or password"))
             return nil
         }
-        await throttle.succeeded(user: name)
+        await throttle.succeeded(user: name, address: source)
         return identity
     }
 
@@ -131,22 +140,45 @@ public struct Authorizer: Sendable {
                     "project \(repository.project) does not exist: create it first (berth project add, or POST /api/v1/projects)",
                     detail: ["project": repository.project])
             }
-            try? await accounts.createProject(Project(name: repository.project, isPublic: false))
-            if !isAdmin { try await accounts.setMember(name, of: repository.project, role: .projectAdmin) }
-            logger.notice("project created by a push", metadata: ["project": "\(repository.project)", "by": "\(name)"])
+            do {
+                try await accounts.createProject(Project(name: repository.project, isPublic: false))
+                // Only the caller whose create succeeded administers the project:
+                // one racing it gets the permissions the winner gives it, if any.
+                if !isAdmin { try await accounts.setMember(name, of: repository.project, role: .projectAdmin) }
+                logger.notice("project created by a push", metadata: ["project": "\(repository.project)", "by": "\(name)"])
+            } catch AccountStoreError.exists {}
         }
         let scope = "repository:\(repository):\(action == .pull ? "pull" : action == .push ? "pull,push" : action.rawValue)"
         if let grants = caller.grants {
-            let entry = grants.first { $0.type == "repository" && $0.name == repository.value }
-            if entry?.actions.contains(action.rawValue) == true || entry?.actions.contains("*") == true { return }
-            // A token that never asked for this repository: ask for it. One
-            // that asked and was narrowed: the answer is no.
-            guard entry != nil, caller.identity != .anonymous else { throw challenge(request, scope: scope, message: nil) }
-            throw RegistryError(.denied, detail: ["repository": repository.value, "action": action.rawValue])
+            // A token may name a repository in several entries (containerd asks
+            // for `pull` and `pull,push` in one request): any of them may grant.
+            let granted = grants.filter { $0.type == "repository" && $0.name == repository.value }.flatMap(\.actions)
+            if granted.contains(action.rawValue) || granted.contains("*") { return }
+            // As Distribution answers: a token lacking the action is a 401
+            // naming the scope needed, never a 403, because clients reuse a
+            // pull token for a push (containerd, oras) and fetch a wider one
+            // only when challenged. The token endpoint then narrows it to what
+            // the caller really holds, and a second 401 ends the attempt.
+            throw challenge(
+                request, scope: scope, message: "the token does not grant \(action.rawValue) on \(repository)",
+                error: "insufficient_scope")
         }
         if try await access.actions(of: caller.identity, on: repository).contains(action) { return }
         guard caller.identity != .anonymous else { throw challenge(request, scope: scope, message: nil) }
         throw RegistryError(.denied, detail: ["repository": repository.value, "action": action.rawValue])
+    }
+
+    /// The actions a token grants `identity` on `repository`: those it holds,
+    /// or, for a push into a project that does not exist yet and will be
+    /// created for this user (`auto_create_projects`), those its creator
+    /// will hold, so that `docker login` + `docker push` work.
+    public func grant(_ requested: Set<Action>, to identity: Identity, on repository: RepositoryName) async throws -> Set<Action> {
+        if autoCreateProjects, requested.contains(.push), case .user = identity,
+           try await accounts.project(named: repository.project) == nil
+        {
+            return requested.intersection(Permissions.actions(of: .projectAdmin))
+        }
+        return try await access.grant(requested, to: identity, on: repository)
     }
 
     /// Whether `caller` may read `repository` (for the catalog and mounts).
@@ -161,9 +193,10 @@ public struct Authorizer: Sendable {
 
     /// A 401 with the `WWW-Authenticate` challenge that sends Docker
     /// clients to the token endpoint.
-    func challenge(_ request: Request, scope: String?, message: String?) -> AuthenticationChallenge {
+    func challenge(_ request: Request, scope: String?, message: String?, error: String? = nil) -> AuthenticationChallenge {
         var value = "Bearer realm=\"\(realmURL(request))\",service=\"\(tokens.service)\""
         if let scope { value += ",scope=\"\(scope)\"" }
+        if let error { value += ",error=\"\(error)\"" }
         return AuthenticationChallenge(header: value, message: message ?? "authentication required")
     }
 

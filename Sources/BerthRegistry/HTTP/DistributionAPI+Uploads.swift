@@ -21,7 +21,7 @@ extension DistributionAPI {
             }
         } else if let digestParameter = query["digest"].map(String.init) {
             let digest = try Digest(parsing: digestParameter)
-            _ = try await registry.uploadMonolithic(repository, digest: digest, length: Self.declaredLength(request), body: request.body)
+            _ = try await registry.uploadMonolithic(repository, digest: digest, length: try declaredLength(request), body: request.body)
             return Self.blobCreated(repository, digest)
         }
         let id = try await registry.startUpload(repository)
@@ -46,7 +46,7 @@ extension DistributionAPI {
     /// start where the upload ends when `Content-Range` says where it starts.
     func patchUpload(_ request: Request, repository: RepositoryName, id: String) async throws -> Response {
         let offset = try chunkOffset(request, id: id)
-        let size = try await registry.appendUpload(repository, id, offset: offset, length: Self.declaredLength(request), body: request.body)
+        let size = try await registry.appendUpload(repository, id, offset: offset, length: try declaredLength(request), body: request.body)
         return Self.uploadAccepted(repository, id: id, size: size)
     }
 
@@ -59,7 +59,7 @@ extension DistributionAPI {
         let digest = try Digest(parsing: String(digestParameter))
         let offset = try chunkOffset(request, id: id)
         _ = try await registry.completeUpload(
-            repository, id, digest: digest, offset: offset, length: Self.declaredLength(request), body: request.body)
+            repository, id, digest: digest, offset: offset, length: try declaredLength(request), body: request.body)
         return Self.blobCreated(repository, digest)
     }
 
@@ -73,17 +73,18 @@ extension DistributionAPI {
     /// whose length disagrees with `Content-Length`, is refused with 416.
     private func chunkOffset(_ request: Request, id: String) throws -> Int64? {
         guard let header = request.headers[.contentRange] else { return nil }
-        guard let range = RangeHeader.chunkRange(header) else {
+        guard let range = try RangeHeader.chunkRange(header, limit: registry.limits.maxBlobSize) else {
             throw UploadOutOfOrder(id: id, size: nil)
         }
-        if let length = request.headers[.contentLength].flatMap({ Int64($0) }), length != range.count {
+        if let length = try declaredLength(request), length != range.count {
             throw RegistryError(.sizeInvalid, "Content-Range covers \(range.count) bytes, Content-Length is \(length)", status: 416)
         }
         return range.start
     }
 
-    static func declaredLength(_ request: Request) -> Int64? {
-        request.headers[.contentLength].flatMap { Int64($0) }
+    /// `Content-Length`, checked against the largest blob accepted.
+    func declaredLength(_ request: Request) throws -> Int64? {
+        try HeaderNumbers.contentLength(request, limit: registry.limits.maxBlobSize)
     }
 
     static func blobCreated(_ repository: RepositoryName, _ digest: Digest) -> Response {

@@ -56,7 +56,7 @@ public struct DistributionAPI: Sendable {
             return try await tags(request, repository: RepositoryName(parsing: name))
         case (.manifest(let name, let reference), .get), (.manifest(let name, let reference), .head):
             return try await getManifest(
-                request, repository: RepositoryName(parsing: name), reference: Reference(parsing: reference), actor: actor)
+                request, repository: RepositoryName(parsing: name), reference: Self.readableReference(reference), actor: actor)
         case (.manifest(let name, let reference), .put):
             return try await putManifest(
                 request, repository: RepositoryName(parsing: name), reference: Reference(parsing: reference), actor: actor)
@@ -113,6 +113,17 @@ public struct DistributionAPI: Sendable {
             }
         }
         return caller
+    }
+
+    /// A reference to read: a string that cannot be a tag names no
+    /// manifest (404, as Distribution answers), while pushing to it is a
+    /// 400 `TAG_INVALID`.
+    static func readableReference(_ text: String) throws -> Reference {
+        do {
+            return try Reference(parsing: text)
+        } catch where error.code == .tagInvalid {
+            throw RegistryError(.manifestUnknown, detail: ["tag": String(text.prefix(128))])
+        }
     }
 
     static let apiVersion: HTTPFields = [.dockerDistributionAPIVersion: "registry/2.0"]

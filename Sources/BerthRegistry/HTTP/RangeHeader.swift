@@ -1,4 +1,5 @@
 import BerthStorage
+import OCI
 
 /// Parsing of the two range headers the API uses.
 enum RangeHeader {
@@ -12,16 +13,16 @@ enum RangeHeader {
         let first = spec[..<dash], last = spec[spec.index(after: dash)...]
         if first.isEmpty {
             // Suffix range: the last N bytes.
-            guard let suffix = Int64(last), suffix >= 0 else { return nil }
+            guard let suffix = HeaderNumbers.parse(last) else { return nil }
             guard suffix > 0, size > 0 else { throw RangeNotSatisfiable(size: size) }
             return ByteRange(start: max(0, size - suffix), end: size)
         }
-        guard let start = Int64(first), start >= 0 else { return nil }
+        guard let start = HeaderNumbers.parse(first) else { return nil }
         let end: Int64
         if last.isEmpty {
             end = size - 1
         } else {
-            guard let parsed = Int64(last), parsed >= start else { return nil }
+            guard let parsed = HeaderNumbers.parse(last), parsed >= start else { return nil }
             end = min(parsed, size - 1)
         }
         guard start < size else { throw RangeNotSatisfiable(size: size) }
@@ -29,15 +30,20 @@ enum RangeHeader {
     }
 
     /// A chunk's `Content-Range: <start>-<end>` (inclusive; a `bytes ` or
-    /// `bytes=` prefix is tolerated). nil when malformed.
-    static func chunkRange(_ header: String) -> ByteRange? {
+    /// `bytes=` prefix is tolerated). nil when malformed; throws
+    /// `SIZE_INVALID` when the chunk would end past `limit` bytes (a range
+    /// up to `Int64.max` must not overflow when its end is made exclusive).
+    static func chunkRange(_ header: String, limit: Int64) throws -> ByteRange? {
         var spec = Substring(header).trimmingSpaces
         for prefix in ["bytes=", "bytes "] where spec.hasPrefix(prefix) {
             spec = spec.dropFirst(prefix.count)
         }
         let parts = spec.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 2, let start = Int64(parts[0]), let end = Int64(parts[1]), start >= 0, end >= start - 1 else {
-            return nil
+        guard parts.count == 2, let start = HeaderNumbers.parse(parts[0]), let end = HeaderNumbers.parse(parts[1]), end >= start - 1
+        else { return nil }
+        guard end < limit else {
+            throw RegistryError(.sizeInvalid, "Content-Range ends past the limit of \(limit) bytes", status: 400,
+                                detail: ["Content-Range": String(header.prefix(64))])
         }
         return ByteRange(start: start, end: end + 1)
     }

@@ -56,22 +56,23 @@ public struct TokenEndpoint: Sendable {
         return identity
     }
 
-    /// The identity a refresh token was issued to, if it is still valid and
-    /// the account still usable.
+    /// The identity a refresh token was issued to, if it is still valid, the
+    /// account still usable, and its password or secret unchanged since.
     private func refreshed(_ token: String) async throws -> Identity {
-        guard let claims = try? authorizer.refreshTokens.verify(token), !claims.sub.isEmpty else {
-            throw RegistryError(.unauthorized, "invalid refresh token")
+        let invalid = RegistryError(.unauthorized, "invalid refresh token")
+        guard let claims = try? authorizer.refreshTokens.verify(token), !claims.sub.isEmpty else { throw invalid }
+        guard let (identity, generation) = try await credential(of: claims.sub), claims.gen == generation else { throw invalid }
+        return identity
+    }
+
+    /// A usable account's identity and credential generation.
+    private func credential(of name: String) async throws -> (Identity, String)? {
+        if name.hasPrefix(Robot.prefix) {
+            guard let robot = try await authorizer.accounts.robot(named: name), robot.isUsable() else { return nil }
+            return (.robot(name: robot.name), TokenService.generation(ofCredentialHash: robot.secretHash))
         }
-        if claims.sub.hasPrefix(Robot.prefix) {
-            guard let robot = try await authorizer.accounts.robot(named: claims.sub), robot.isUsable() else {
-                throw RegistryError(.unauthorized, "invalid refresh token")
-            }
-            return .robot(name: robot.name)
-        }
-        guard let user = try await authorizer.accounts.user(named: claims.sub), !user.isDisabled else {
-            throw RegistryError(.unauthorized, "invalid refresh token")
-        }
-        return .user(name: user.name, isAdmin: user.isAdmin)
+        guard let user = try await authorizer.accounts.user(named: name), !user.isDisabled else { return nil }
+        return (.user(name: user.name, isAdmin: user.isAdmin), TokenService.generation(ofCredentialHash: user.passwordHash))
     }
 
     private struct TokenResponse: Encodable {
@@ -91,13 +92,15 @@ public struct TokenEndpoint: Sendable {
         var entries: [AccessEntry] = []
         for scope in scopes.prefix(32) {
             guard let (repository, requested) = Self.parseScope(scope) else { continue }
-            let granted = try await authorizer.access.grant(requested, to: identity, on: repository)
+            let granted = try await authorizer.grant(requested, to: identity, on: repository)
             entries.append(AccessEntry(type: "repository", name: repository.value, actions: granted.sorted().map(\.rawValue)))
         }
         let now = Date()
         let token = try authorizer.tokens.issue(subject: identity.name ?? "", access: entries, now: now)
-        let refresh = offline && identity != .anonymous
-            ? try authorizer.refreshTokens.issue(subject: identity.name ?? "", access: [], now: now) : nil
+        var refresh: String?
+        if offline, let name = identity.name, let (_, generation) = try await credential(of: name) {
+            refresh = try authorizer.refreshTokens.issue(subject: name, access: [], generation: generation, now: now)
+        }
         let body = TokenResponse(
             token: token, access_token: token, expires_in: Int(authorizer.tokens.lifetime),
             issued_at: ISO8601DateFormatter().string(from: now), refresh_token: refresh)
@@ -121,7 +124,8 @@ public struct TokenEndpoint: Sendable {
     static func parseForm(_ text: String) -> [String: [String]] {
         var form: [String: [String]] = [:]
         for pair in text.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1).map {
+            // Kept empty pieces: `=` alone is an empty name and value, not a missing index.
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map {
                 String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0)
             }
             form[parts[0], default: []].append(parts.count > 1 ? parts[1] : "")

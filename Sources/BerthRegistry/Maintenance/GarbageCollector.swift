@@ -38,9 +38,39 @@ public struct GarbageCollector: Sendable {
         public var orphanFilesDeleted = 0
         public var durationSeconds = 0.0
 
-        enum CodingKeys: String, CodingKey {
-            case dryRun = "dry_run", manifestsDeleted = "manifests_deleted", blobsDeleted = "blobs_deleted"
-            case bytesFreed = "bytes_freed", orphanFilesDeleted = "orphan_files_deleted", durationSeconds = "duration_seconds"
+        /// A dry run's counts say what it would do (`blobs_would_delete`,
+        /// `bytes_would_free`), never what it did not.
+        struct Key: CodingKey {
+            let stringValue: String
+            init(stringValue: String) { self.stringValue = stringValue }
+            var intValue: Int? { nil }
+            init?(intValue: Int) { nil }
+            static let dryRun = Key(stringValue: "dry_run"), duration = Key(stringValue: "duration_seconds")
+            static func count(_ what: String, dryRun: Bool) -> Key {
+                Key(stringValue: what == "bytes" ? (dryRun ? "bytes_would_free" : "bytes_freed") : what + (dryRun ? "_would_delete" : "_deleted"))
+            }
+        }
+
+        public init(dryRun: Bool) { self.dryRun = dryRun }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: Key.self)
+            try container.encode(dryRun, forKey: .dryRun)
+            try container.encode(manifestsDeleted, forKey: .count("manifests", dryRun: dryRun))
+            try container.encode(blobsDeleted, forKey: .count("blobs", dryRun: dryRun))
+            try container.encode(bytesFreed, forKey: .count("bytes", dryRun: dryRun))
+            try container.encode(orphanFilesDeleted, forKey: .count("orphan_files", dryRun: dryRun))
+            try container.encode(durationSeconds, forKey: .duration)
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: Key.self)
+            dryRun = try container.decode(Bool.self, forKey: .dryRun)
+            manifestsDeleted = try container.decode(Int.self, forKey: .count("manifests", dryRun: dryRun))
+            blobsDeleted = try container.decode(Int.self, forKey: .count("blobs", dryRun: dryRun))
+            bytesFreed = try container.decode(Int64.self, forKey: .count("bytes", dryRun: dryRun))
+            orphanFilesDeleted = try container.decode(Int.self, forKey: .count("orphan_files", dryRun: dryRun))
+            durationSeconds = try container.decode(Double.self, forKey: .duration)
         }
     }
 

@@ -22,8 +22,29 @@ extension Maintenance {
         public var artifacts: [Artifact] = []
 
         enum CodingKeys: String, CodingKey {
-            case dryRun = "dry_run", examined, deleted, protected = "kept_immutable", artifacts
+            case dryRun = "dry_run", examined, deleted, wouldDelete = "would_delete", protected = "kept_immutable", artifacts
         }
+
+        /// A dry run reports what it `would_delete`, never `deleted`.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(dryRun, forKey: .dryRun)
+            try container.encode(examined, forKey: .examined)
+            try container.encode(deleted, forKey: dryRun ? .wouldDelete : .deleted)
+            try container.encode(protected, forKey: .protected)
+            try container.encode(artifacts, forKey: .artifacts)
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            dryRun = try container.decode(Bool.self, forKey: .dryRun)
+            examined = try container.decode(Int.self, forKey: .examined)
+            deleted = try container.decodeIfPresent(Int.self, forKey: dryRun ? .wouldDelete : .deleted) ?? 0
+            protected = try container.decode(Int.self, forKey: .protected)
+            artifacts = try container.decode([Artifact].self, forKey: .artifacts)
+        }
+
+        public init(dryRun: Bool) { self.dryRun = dryRun }
     }
 
     public func applyRetention(project: String, dryRun: Bool, slot: Date? = nil) async throws -> RetentionReport {

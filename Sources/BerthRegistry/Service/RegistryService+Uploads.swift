@@ -130,10 +130,20 @@ extension RegistryService {
         }
     }
 
-    /// An upload's bytes so far plus a declared `length` must fit the quota.
+    /// An upload's bytes so far plus a declared `length` must fit the
+    /// quota. A refused upload is discarded at once: its bytes could never
+    /// become a blob of this project, so they should not wait for the reaper.
     private func checkQuota(_ repository: RepositoryName, _ id: String, digest: Digest?, length: Int64?) async throws {
         guard let quotas, let length else { return }
-        try await quotas.check(repository, digest: digest, adding: { [blobs] in (try await blobs.uploadedSize(id: id) ?? 0) + length })
+        do {
+            try await quotas.check(repository, digest: digest, adding: { [blobs] in
+                let (sum, overflow) = (try await blobs.uploadedSize(id: id) ?? 0).addingReportingOverflow(length)
+                return overflow ? .max : sum
+            })
+        } catch let error as RegistryError where error.code == .denied {
+            try await discardUpload(id)
+            throw error
+        }
     }
 
     private func checkUpload(_ repository: RepositoryName, _ id: String) async throws {
