@@ -14,7 +14,11 @@ extension Server {
         let pruneAudit = Trigger(every: min(3600, configuration.auditRetention / 4))
         var jobs = [
             BackgroundJobs.Job(name: "reap uploads") { now in
-                if reap.fire(at: now) != nil { _ = try await registry.reapUploads(olderThan: configuration.uploadMaxAge) }
+                // The first turn, at start, also settles what a crash left in the trash.
+                if reap.fire(at: now) != nil {
+                    _ = try await registry.reapUploads(olderThan: configuration.uploadMaxAge)
+                    _ = try await maintenance.collector.recoverTrash(now: now)
+                }
             },
         ]
         jobs.append(BackgroundJobs.Job(name: "prune audit log") { now in

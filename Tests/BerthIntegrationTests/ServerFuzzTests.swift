@@ -47,6 +47,72 @@ struct ServerFuzzTests {
         try await registry.stop()
     }
 
+    /// Extreme values in every numeric header, query parameter and JSON
+    /// field of `/v2`, `/service/token` and `/api/v1`: each answer is below
+    /// 500, and after each the same process still answers `/healthz`.
+    @Test func extremeNumbersNeverStopTheServer() async throws {
+        let (registry, _) = try await AuthTests.start()
+        let admin = AuthTests.basic("admin"), json = ("Content-Type", "application/json")
+        let (_, digest) = try await registry.pushImage("team/app", tag: "v1", headers: [admin])
+        let blob = try await registry.pushBlob("team/app", Content.randomBytes(64), headers: [admin])
+        let values = ["9223372036854775807", "9223372036854775808", "-9223372036854775808", "18446744073709551616", "-1", "0",
+                      "1e300", "-1e300", "1.5", "", "abc", "0x10", "+1", " 7", String(repeating: "9", count: 400)]
+        var sent = 0
+        func check(_ what: String, _ status: Int?) async throws {
+            sent += 1
+            if let status { #expect(status < 500, "\(what) answered \(status)") }
+            #expect(try await registry.request(.GET, "/healthz").status == 200, "the server stopped after \(what)")
+        }
+        func query(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "" }
+        for value in values {
+            let location = try await registry.request(.POST, "/v2/team/app/blobs/uploads/", headers: [admin]).header("Location") ?? ""
+            for header in ["Content-Range", "Range"] {
+                for form in ["0-\(value)", "\(value)-\(value)", "\(value)-", "bytes=0-\(value)", "bytes=\(value)-", "bytes=-\(value)"] {
+                    let patch = try await registry.request(.PATCH, location, headers: [admin, (header, form)], body: Content.randomBytes(4))
+                    try await check("PATCH \(header): \(form)", patch.status)
+                    let get = try await registry.request(.GET, "/v2/team/app/blobs/\(blob)", headers: [admin, (header, form)])
+                    try await check("GET blob \(header): \(form)", get.status)
+                }
+            }
+            for path in ["/v2/\(location.dropFirst(4))", "/v2/team/app/blobs/uploads/?digest=\(blob)"] {
+                let head = "\(path.hasPrefix("/v2/team/app/blobs/uploads/?") ? "POST" : "PATCH") \(path) HTTP/1.1\r\nHost: x\r\n"
+                    + "Authorization: \(admin.1)\r\nContent-Length: \(value)\r\n\r\n"
+                try await check("Content-Length: \(value)", try await RawHTTP.exchange(port: registry.port, Array(head.utf8) + [1, 2, 3]).status)
+            }
+            for path in ["/v2/team/app/tags/list?n=\(query(value))&last=\(query(value))", "/v2/_catalog?n=\(query(value))&last=\(query(value))",
+                         "/v2/team/app/referrers/\(digest)?n=\(query(value))",
+                         "/api/v1/audit?limit=\(query(value))&before=\(query(value))", "/api/v1/audit?since=\(query(value))",
+                         "/service/token?service=berth&scope=repository:team/app:pull&offline_token=\(query(value))&account=\(query(value))"] {
+                try await check("GET \(path)", try await registry.request(.GET, path, headers: [admin]).status)
+            }
+            for form in ["\(value)=\(value)", "=", "&&=&", "grant_type=refresh_token&refresh_token=\(query(value))",
+                         "grant_type=password&username=\(query(value))&password=\(query(value))&access_type=offline"] {
+                let token = try await registry.request(
+                    .POST, "/service/token", headers: [("Content-Type", "application/x-www-form-urlencoded")], body: Array(form.utf8))
+                try await check("POST /service/token \(form)", token.status)
+            }
+            let literal = Double(value) != nil || Int(value) != nil ? value : "\"\(value)\""
+            let bodies: [(HTTPMethod, String, String)] = [
+                (.POST, "/api/v1/projects/team/robots", #"{"name":"r\#(sent)","permissions":["pull"],"expires_in_days":\#(literal)}"#),
+                (.POST, "/api/v1/gc", #"{"dry_run":true,"grace_seconds":\#(literal)}"#),
+                (.PATCH, "/api/v1/projects/open", #"{"quota_bytes":\#(literal)}"#),
+                (.PUT, "/api/v1/projects/open/retention",
+                 #"{"rules":[{"repositories":"**","tags":"**","keep":"most_recently_pushed","count":\#(literal)}]}"#),
+                (.PUT, "/api/v1/projects/open/retention",
+                 #"{"rules":[{"repositories":"**","tags":"**","keep":"pushed_within_days","days":\#(literal)}]}"#),
+                (.POST, "/api/v1/projects/open/retention/runs", #"{"dry_run":\#(literal)}"#),
+            ]
+            for (method, path, body) in bodies {
+                let response = try await registry.request(method, path, headers: [admin, json], body: Array(body.utf8))
+                try await check("\(method) \(path) \(body)", response.status)
+            }
+        }
+        #expect(sent > 500)
+        // What was stored before is untouched.
+        #expect(try await registry.request(.GET, "/v2/team/app/manifests/\(digest)", headers: [admin]).status == 200)
+        try await registry.stop()
+    }
+
     @Test(.enabled(if: isInstalled("curl"))) func clientThatDisconnectsMidUploadLeavesNothingVisible() async throws {
         let registry = try await TestRegistry.start()
         let file = TestRegistry.temporaryFolder() + "/blob"

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 import OCI
 
 /// Renders every failure as the spec's JSON error body with the right
@@ -58,6 +59,12 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             let path = request.uri.path
             response.headers[.location] = path
             return response
+        case let error as HTTPParserError:
+            // A body shorter than its Content-Length, broken chunking: the
+            // client's fault. What it sent is never committed (the digest
+            // check sees to that); if the connection is still there, it learns why.
+            context.logger.notice("malformed request body", metadata: ["error": "\(error)"])
+            return render(RegistryError(.blobUploadInvalid, "malformed request body: \(error)", status: 400), request: request)
         case let error as HTTPError where error.status == .notFound:
             return render(RegistryError(.unsupported, "no such endpoint", status: 404), request: request)
         case let error as HTTPError where error.status == .contentTooLarge:

@@ -157,6 +157,22 @@ public struct GarbageCollector: Sendable {
         return deleted
     }
 
+    /// Settles what a crash mid-removal left set aside: blobs a link or an
+    /// upload still claims go back, the rest is removed. Entries younger
+    /// than `settledAfter` may be a removal in progress elsewhere (`berth gc`,
+    /// another node) and are left for a later pass.
+    public func recoverTrash(settledAfter: TimeInterval = 600, now: Date = Date()) async throws -> TrashRecovery {
+        let recovery = try await blobs.recoverTrash(setAsideBefore: now.addingTimeInterval(-settledAfter)) { [store] digest in
+            try await store.blobIsClaimed(digest)
+        }
+        if !recovery.restored.isEmpty || recovery.removed > 0 {
+            logger.notice("settled blobs left set aside", metadata: [
+                "restored": "\(recovery.restored.map(\.description))", "removed": "\(recovery.removed)",
+            ])
+        }
+        return recovery
+    }
+
     private func removeBytes(_ digest: Digest) async throws -> Bool {
         try await blobs.delete(digest, unless: { [store] in try await store.blobIsClaimed(digest) })
     }

@@ -7,7 +7,7 @@ import Synchronization
 /// Runs the registry's background jobs on demand or on schedule, one of a
 /// kind at a time on this node, and keeps every run's report.
 public final class Maintenance: Sendable {
-    let collector: GarbageCollector
+    public let collector: GarbageCollector
     let runs: any JobRunStore
     let leases: any JobLeaseStore
     /// This node, as lease holder.
