@@ -69,6 +69,11 @@ extension ManagementAPI {
             guard let url = URL(string: body.url), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
                 throw RegistryError(.unsupported, "url must be an http or https URL", status: 400)
             }
+            // Internal addresses, named or resolved to, are refused (each delivery checks again:
+            // a host that does not resolve now, or resolves elsewhere later, is judged then).
+            if case .refused(let reason) = await webhooks.targets.check(body.url) {
+                throw RegistryError(.unsupported, reason, status: 400)
+            }
             let known = RegistryEvent.Kind.notifiable.map(\.rawValue)
             let events = body.events ?? known
             guard !events.isEmpty, let unknown = Optional(events.filter { !known.contains($0) }), unknown.isEmpty else {

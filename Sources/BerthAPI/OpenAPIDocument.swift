@@ -13,7 +13,10 @@ enum OpenAPIDocument {
     static let bytes: [UInt8] = {
         let document: [String: Any] = [
             "openapi": "3.0.3",
-            "info": ["title": "Berth management API", "version": "1"],
+            "info": [
+                "title": "Berth management API", "version": "1",
+                "description": "Times are RFC 3339 in UTC (2026-12-01T07:31:39Z). A body that does not parse is a 400; only an absent optional body takes the documented defaults.",
+            ],
             "security": [["basic": [String]()]],
             "paths": paths,
             "components": [
@@ -27,18 +30,25 @@ enum OpenAPIDocument {
 
     private static func ref(_ schema: String) -> [String: String] { ["$ref": "#/components/schemas/\(schema)"] }
 
-    private static func op(_ summary: String, body: String? = nil, ok: String = "200", params: [String] = []) -> [String: Any] {
+    private static func op(
+        _ summary: String, body: String? = nil, optionalBody: Bool = false, ok: String = "200", returns: [String: Any]? = nil,
+        params: [String] = []
+    ) -> [String: Any] {
+        var success: [String: Any] = ["description": "success"]
+        if let returns { success["content"] = ["application/json": ["schema": returns]] }
         var operation: [String: Any] = [
             "summary": summary,
             "parameters": params.map { ["name": $0, "in": "path", "required": true, "schema": ["type": "string"]] as [String: Any] },
-            "responses": [ok: ["description": "success"]].merging(
+            "responses": [ok: success].merging(
                 ["400", "401", "403", "404"].map { ($0, ["$ref": "#/components/responses/Error"]) }, uniquingKeysWith: { $1 }),
         ]
         if let body {
-            operation["requestBody"] = ["required": true, "content": ["application/json": ["schema": ref(body)]]]
+            operation["requestBody"] = ["required": !optionalBody, "content": ["application/json": ["schema": ref(body)]]]
         }
         return operation
     }
+
+    private static func list(_ schema: String) -> [String: Any] { ["type": "array", "items": ref(schema)] }
 
     static var paths: [String: [String: Any]] { [
         "/api/v1/me": ["get": op("The signed-in user")],
@@ -51,7 +61,7 @@ enum OpenAPIDocument {
         "/api/v1/projects/{name}": [
             "get": op("Get a project, with storage_bytes and quota_bytes", params: ["name"]),
             "patch": op("Change visibility (ProjectAdmins) or the quota (admins)", body: "ProjectChange", params: ["name"]),
-            "delete": op("Delete an empty project", ok: "204", params: ["name"]),
+            "delete": op("Delete a project holding no artifacts, with its members, robots, rules and webhooks (409 otherwise)", ok: "204", params: ["name"]),
         ],
         "/api/v1/projects/{name}/members": [
             "get": op("List members", params: ["name"]), "post": op("Add a member", body: "Member", ok: "201", params: ["name"]),
@@ -86,20 +96,24 @@ enum OpenAPIDocument {
             "delete": op("Remove the retention policy", ok: "204", params: ["name"]),
         ],
         "/api/v1/projects/{name}/retention/runs": [
-            "get": op("The last retention runs with their reports", params: ["name"]),
-            "post": op("Apply the policy now, or as a dry run", body: "RunRequest", ok: "201", params: ["name"]),
+            "get": op("The last retention runs with their reports", returns: list("JobRun"), params: ["name"]),
+            "post": op("Apply the policy now, or as a dry run", body: "RunRequest", optionalBody: true, ok: "201", params: ["name"]),
         ],
         "/api/v1/projects/{name}/webhooks": [
             "get": op("List webhooks (ProjectAdmins)", params: ["name"]),
             "post": op("Add a webhook; the secret is returned once", body: "NewWebhook", ok: "201", params: ["name"]),
         ],
         "/api/v1/projects/{name}/webhooks/{id}": ["delete": op("Delete a webhook", ok: "204", params: ["name", "id"])],
-        "/api/v1/projects/{name}/webhooks/{id}/deliveries": ["get": op("The last 50 deliveries", params: ["name", "id"])],
-        "/api/v1/audit": [
-            "get": op("Audit entries, newest first; query: project, repository, actor, action, since, until, limit, before"),
+        "/api/v1/projects/{name}/webhooks/{id}/deliveries": [
+            "get": op("The last 50 deliveries", returns: list("Delivery"), params: ["name", "id"]),
         ],
-        "/api/v1/gc": ["post": op("Collect garbage now, or as a dry run (admins)", body: "CollectRequest")],
-        "/api/v1/gc/runs": ["get": op("The last garbage collection runs (admins)")],
+        "/api/v1/audit": [
+            "get": op(
+                "Audit entries, newest first; query: project, repository, actor, action, since, until (RFC 3339), limit (1-1000), before",
+                returns: ["type": "object", "properties": ["entries": list("AuditEntry"), "next": ["type": "string", "nullable": true]]]),
+        ],
+        "/api/v1/gc": ["post": op("Collect garbage now, or as a dry run (admins)", body: "CollectRequest", optionalBody: true)],
+        "/api/v1/gc/runs": ["get": op("The last garbage collection runs (admins)", returns: list("JobRun"))],
     ] }
 
     private static func object(_ properties: [String: [String: Any]], required: [String] = []) -> [String: Any] {
@@ -109,6 +123,7 @@ enum OpenAPIDocument {
     }
 
     private static var string: [String: Any] { ["type": "string"] }
+    private static var time: [String: Any] { ["type": "string", "format": "date-time", "description": "RFC 3339, UTC"] }
     private static var boolean: [String: Any] { ["type": "boolean"] }
     private static var role: [String: Any] { ["type": "string", "enum": ["guest", "developer", "maintainer", "projectadmin"]] }
     private static var actions: [String: Any] { ["type": "array", "items": ["type": "string", "enum": ["pull", "push", "delete"]]] }
@@ -130,14 +145,31 @@ enum OpenAPIDocument {
             ], required: ["keep"])],
         ], required: ["rules"]),
         "RunRequest": object(["dry_run": boolean]),
-        "CollectRequest": object(["dry_run": boolean, "delete_untagged": boolean, "grace_seconds": ["type": "number"]]),
+        "CollectRequest": object([
+            "dry_run": boolean, "delete_untagged": boolean, "grace_seconds": ["type": "number", "minimum": 0, "maximum": 315_360_000],
+        ]),
+        "JobRun": object([
+            "id": string, "project": ["type": "string", "nullable": true], "dry_run": boolean, "status": string,
+            "started_at": time, "finished_at": time,
+            "result": ["type": "object", "description": "the report: a dry run counts what it would_delete, a real run what it deleted"],
+        ]),
+        "AuditEntry": object([
+            "id": string, "time": time, "action": string, "actor": ["type": "string", "nullable": true], "actor_kind": string,
+            "source": ["type": "string", "nullable": true], "project": ["type": "string", "nullable": true],
+            "repository": ["type": "string", "nullable": true], "digest": ["type": "string", "nullable": true],
+            "tag": ["type": "string", "nullable": true], "result": string, "detail": ["type": "string", "nullable": true],
+        ]),
+        "Delivery": object([
+            "id": string, "event": string, "status": string, "attempts": ["type": "integer"],
+            "created_at": time, "updated_at": time, "next_attempt_at": ["type": "string", "format": "date-time", "nullable": true],
+        ]),
         "NewWebhook": object([
             "url": string, "secret": ["type": "string", "minLength": 16], "events": ["type": "array", "items": string],
         ], required: ["url"]),
         "Member": object(["user": string, "role": role], required: ["user", "role"]),
         "Role": object(["role": role], required: ["role"]),
         "NewRobot": object(
-            ["name": string, "permissions": actions, "projects": projectActions, "expires_in_days": ["type": "integer"]],
+            ["name": string, "permissions": actions, "projects": projectActions, "expires_in_days": ["type": "integer", "maximum": 36_500]],
             required: ["name"]),
         "ImmutabilityRule": object(["repository": string, "tag": string], required: ["repository", "tag"]),
         "RobotChange": object(["permissions": actions, "projects": projectActions, "disabled": boolean]),

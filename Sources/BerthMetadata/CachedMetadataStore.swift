@@ -26,14 +26,19 @@ public final class CachedMetadataStore: MetadataStore {
         let tag: String
     }
 
-    /// `maxEntries` bounds each of the three maps; one that fills up is
-    /// emptied, which is cheap and keeps memory flat.
-    public init(_ base: any MetadataStore, maxEntries: Int = 50_000) {
+    /// `maxEntries` bounds each of the three maps, and `maxBytes` the
+    /// manifests' bytes (manifests are up to 4 MiB each: a count alone would
+    /// allow 200 GB); a map that fills up is emptied, which is cheap and
+    /// keeps memory flat.
+    public init(_ base: any MetadataStore, maxEntries: Int = 50_000, maxBytes: Int = 64 << 20) {
         self.base = base
         blobSizes = CacheMap(maxEntries: maxEntries)
-        manifests = CacheMap(maxEntries: maxEntries)
+        manifests = CacheMap(maxEntries: maxEntries, maxBytes: maxBytes) { $0.content.count }
         tags = CacheMap(maxEntries: maxEntries)
     }
+
+    /// Bytes of manifests held now (for tests and metrics).
+    public var manifestBytes: Int { manifests.bytes }
 
     /// Drops everything remembered: after garbage collection or retention
     /// removed content behind this decorator's back.
@@ -143,8 +148,10 @@ public final class CachedMetadataStore: MetadataStore {
         try await base.tags(repository, after: last, limit: limit)
     }
 
-    public func referrers(_ repository: RepositoryName, subject: Digest, artifactType: String?) async throws -> [Descriptor] {
-        try await base.referrers(repository, subject: subject, artifactType: artifactType)
+    public func referrers(
+        _ repository: RepositoryName, subject: Digest, artifactType: String?, after last: String?, limit: Int
+    ) async throws -> [Descriptor] {
+        try await base.referrers(repository, subject: subject, artifactType: artifactType, after: last, limit: limit)
     }
 
     public func announceCommit(upload id: String, digest: Digest) async throws {
@@ -175,23 +182,41 @@ private final class CacheMap<Key: Hashable & Sendable, Value: Sendable>: Sendabl
     private struct State {
         var entries: [Key: Value] = [:]
         var generation: UInt64 = 0
+        var bytes = 0
     }
 
     private let state = Mutex(State())
     private let maxEntries: Int
+    private let maxBytes: Int
+    /// What one value costs against `maxBytes`.
+    private let cost: @Sendable (Value) -> Int
 
-    init(maxEntries: Int) { self.maxEntries = maxEntries }
+    init(maxEntries: Int, maxBytes: Int = .max, cost: @escaping @Sendable (Value) -> Int = { _ in 0 }) {
+        self.maxEntries = maxEntries
+        self.maxBytes = maxBytes
+        self.cost = cost
+    }
 
     subscript(key: Key) -> Value? { state.withLock { $0.entries[key] } }
 
     var generation: UInt64 { state.withLock { $0.generation } }
 
-    /// Stores `value` unless a write happened since `generation` was read.
+    var bytes: Int { state.withLock { $0.bytes } }
+
+    /// Stores `value` unless a write happened since `generation` was read;
+    /// a value larger than the whole budget is not kept.
     func remember(_ key: Key, _ value: Value, ifStill generation: UInt64) {
+        let size = cost(value)
+        guard size <= maxBytes else { return }
         state.withLock {
             guard $0.generation == generation else { return }
-            if $0.entries.count >= maxEntries { $0.entries.removeAll(keepingCapacity: true) }
+            if let old = $0.entries.removeValue(forKey: key) { $0.bytes -= cost(old) }
+            if $0.entries.count >= maxEntries || $0.bytes > maxBytes - size {
+                $0.entries.removeAll(keepingCapacity: true)
+                $0.bytes = 0
+            }
             $0.entries[key] = value
+            $0.bytes += size
         }
     }
 
@@ -199,15 +224,16 @@ private final class CacheMap<Key: Hashable & Sendable, Value: Sendable>: Sendabl
     func forget(_ key: Key) {
         state.withLock {
             $0.generation &+= 1
-            _ = $0.entries.removeValue(forKey: key)
+            if let old = $0.entries.removeValue(forKey: key) { $0.bytes -= cost(old) }
         }
     }
 
     /// Drops the entries matching `predicate`; call after the write committed.
     func forget(where predicate: (Key) -> Bool) {
-        state.withLock {
-            $0.generation &+= 1
-            $0.entries = $0.entries.filter { !predicate($0.key) }
+        state.withLock { state in
+            state.generation &+= 1
+            state.entries = state.entries.filter { !predicate($0.key) }
+            state.bytes = state.entries.values.reduce(0) { $0 + cost($1) }
         }
     }
 }

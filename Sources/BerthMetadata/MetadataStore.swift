@@ -45,8 +45,11 @@ public protocol MetadataStore: Sendable {
     func deleteTag(_ repository: RepositoryName, _ tag: Tag) async throws -> Bool
     /// Tags after `last` in lexical order, at most `limit`.
     func tags(_ repository: RepositoryName, after last: String?, limit: Int) async throws -> [String]
-    /// Manifests in `repository` whose subject is `subject`, optionally of one artifact type.
-    func referrers(_ repository: RepositoryName, subject: Digest, artifactType: String?) async throws -> [Descriptor]
+    /// Manifests in `repository` whose subject is `subject`, optionally of one
+    /// artifact type, in digest order after `last`, at most `limit`.
+    func referrers(
+        _ repository: RepositoryName, subject: Digest, artifactType: String?, after last: String?, limit: Int
+    ) async throws -> [Descriptor]
 
     // Upload sessions
     /// Opens a session; `digest`, when the client named it already, is

@@ -13,15 +13,39 @@ import Synchronization
 /// Writes run SERIALIZABLE, retried on serialization failures, so the
 /// re-checks the stores make inside a transaction hold across nodes too;
 /// non-durable commits turn `synchronous_commit` off for that transaction.
+///
+/// A connection the server closed (restart, failover, `pg_terminate_backend`)
+/// is dropped and replaced when an operation next needs one; an operation
+/// whose connection died before its COMMIT was sent runs again on a new
+/// one. While the server cannot be reached operations fail at once with
+/// `DatabaseUnavailable` (a connection is attempted at most once a second),
+/// and they succeed again as soon as it answers, without a restart.
 public final class PostgresBackend: SQLBackend {
     public var flavor: SQLFlavor { .postgres }
     private let threads: NIOThreadPool
-    private let idle: Mutex<[PostgresConnection]>
+    private let state: Mutex<PoolState>
+    private let configuration: PostgresConnection.Configuration
     private let logger: Logger
     static let retries = 20
+    /// Runs of an operation whose connection was lost before it committed.
+    static let reconnectAttempts = 3
+    /// After a failed connection attempt, operations fail at once for this long
+    /// instead of each waiting for a connection timeout of its own.
+    static let reconnectHoldOff: Duration = .seconds(1)
+
+    private struct PoolState {
+        var idle: [PostgresConnection] = []
+        var nextID = 0
+        var closed = false
+        /// Set while connections are being lost or cannot be opened; cleared (and logged) by the next connection opened.
+        var degraded = false
+        var lastFailure: (at: ContinuousClock.Instant, error: DatabaseUnavailable)?
+        /// Used by `ping` only, so that health checks never wait behind store operations.
+        var healthConnection: PostgresConnection?
+    }
 
     /// Connects `connections` times to the database at `url`
-    /// (`postgres://user:password@host:port/database`).
+    /// (`postgres://user:password@host:port/database?sslmode=…`, see `PostgresURL`).
     public init(url: String, connections: Int = 8, logger: Logger = Logger(label: "berth.postgres")) async throws {
         let configuration = try Self.configuration(url)
         var opened: [PostgresConnection] = []
@@ -31,25 +55,17 @@ public final class PostgresBackend: SQLBackend {
             }
         } catch {
             for connection in opened { try? await connection.close() }
-            throw error
+            throw DatabaseUnavailable("cannot connect to \(PostgresURL.redact(url))", detail: Self.describe(error))
         }
-        idle = Mutex(opened)
+        state = Mutex(PoolState(idle: opened, nextID: connections))
         threads = NIOThreadPool(numberOfThreads: connections)
         threads.start()
+        self.configuration = configuration
         self.logger = logger
     }
 
     static func configuration(_ url: String) throws -> PostgresConnection.Configuration {
-        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
-              let host = components.host, let user = components.user
-        else { throw PostgresURLError(url: url) }
-        let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
-        let tls: PostgresConnection.Configuration.TLS =
-            components.queryItems?.contains { $0.name == "sslmode" && $0.value == "require" } == true
-            ? .require(try .init(configuration: .makeClientConfiguration())) : .disable
-        return PostgresConnection.Configuration(
-            host: host, port: components.port ?? 5432, username: user, password: components.password,
-            database: database.isEmpty ? nil : database, tls: tls)
+        try PostgresURL(url).connectionConfiguration()
     }
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
@@ -62,12 +78,22 @@ public final class PostgresBackend: SQLBackend {
             for attempt in 1...Self.retries {
                 try session.execute("BEGIN ISOLATION LEVEL SERIALIZABLE", [])
                 if !durable { try session.execute("SET LOCAL synchronous_commit = off", []) }
+                let result: T
                 do {
-                    let result = try body(session)
-                    try session.execute("COMMIT", [])
-                    return result
+                    result = try body(session)
                 } catch {
-                    try? session.execute("ROLLBACK", [])
+                    self.rollBack(session)
+                    guard Self.isSerializationFailure(error), attempt < Self.retries else { throw error }
+                    Thread.sleep(forTimeInterval: Double.random(in: 0.001...0.01) * Double(attempt))
+                    continue
+                }
+                do {
+                    try Self.commit(session)
+                    return result
+                } catch let error as DatabaseUnavailable {
+                    throw error
+                } catch {
+                    self.rollBack(session)
                     guard Self.isSerializationFailure(error), attempt < Self.retries else { throw error }
                     Thread.sleep(forTimeInterval: Double.random(in: 0.001...0.01) * Double(attempt))
                 }
@@ -83,15 +109,43 @@ public final class PostgresBackend: SQLBackend {
         try await withConnection { connection in
             let session = PostgresSession(connection: connection, logger: self.logger)
             try session.execute("BEGIN ISOLATION LEVEL READ COMMITTED", [])
+            let result: T
             do {
                 try session.execute("SELECT pg_advisory_xact_lock(7271003)", [])
-                let result = try body(session)
-                try session.execute("COMMIT", [])
-                return result
+                result = try body(session)
             } catch {
-                try? session.execute("ROLLBACK", [])
+                self.rollBack(session)
                 throw error
             }
+            do {
+                try Self.commit(session)
+            } catch let error as DatabaseUnavailable {
+                throw error
+            } catch {
+                self.rollBack(session)
+                throw error
+            }
+            return result
+        }
+    }
+
+    /// COMMIT; a connection lost meanwhile leaves the outcome unknown, so
+    /// the operation must not run again (`DatabaseUnavailable` is never retried).
+    private static func commit(_ session: PostgresSession) throws {
+        do {
+            try session.execute("COMMIT", [])
+        } catch let error where isConnectionLoss(error, on: session.connection) {
+            throw DatabaseUnavailable(
+                "the connection was lost during COMMIT (the transaction may or may not have been committed)", detail: describe(error))
+        }
+    }
+
+    /// ROLLBACK, closing the connection if even that fails: it must not go back to the pool inside a transaction.
+    private func rollBack(_ session: PostgresSession) {
+        do {
+            try session.execute("ROLLBACK", [])
+        } catch {
+            if !session.connection.isClosed { try? session.connection.close().wait() }
         }
     }
 
@@ -100,29 +154,248 @@ public final class PostgresBackend: SQLBackend {
         return state == "40001" || state == "40P01"
     }
 
-    /// Runs `work` on a pool thread holding a connection of its own.
+    /// Whether `error` means the connection is gone (and the statement did not run to completion on it).
+    static func isConnectionLoss(_ error: any Error, on connection: PostgresConnection) -> Bool {
+        if connection.isClosed { return true }
+        guard let error = error as? PSQLError else { return false }
+        switch error.code {
+        case .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .connectionError: return true
+        default: break
+        }
+        // 08: connection exception; 57P01-57P05: the server is shutting down, crashed or terminated the backend.
+        guard let state = error.serverInfo?[.sqlState] else { return false }
+        return state.hasPrefix("08") || state.hasPrefix("57P")
+    }
+
+    /// Runs `work` on a pool thread holding a connection of its own: a live
+    /// idle one, or a new one. Work whose connection was lost runs again
+    /// (the statements of a lost connection's open transaction are rolled
+    /// back by the server; `DatabaseUnavailable` thrown by `work` means
+    /// running it again is not safe).
     private func withConnection<T: Sendable>(_ work: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
         try await threads.runIfActive {
-            guard let connection = self.idle.withLock({ $0.popLast() }) else {
-                throw PostgresURLError(url: "no idle connection")  // cannot happen: one connection per thread
+            var attempt = 1
+            while true {
+                let connection = try self.checkout()
+                do {
+                    let result = try work(connection)
+                    self.checkin(connection)
+                    return result
+                } catch let error as DatabaseUnavailable {
+                    self.checkin(connection)
+                    self.logger.error("database operation failed", metadata: ["error": "\(error.reason)"])
+                    throw error
+                } catch {
+                    guard Self.isConnectionLoss(error, on: connection) else {
+                        self.checkin(connection)
+                        throw error
+                    }
+                    if !connection.isClosed { try? connection.close().wait() }
+                    self.checkin(connection)
+                    self.connectionLost(error)
+                    guard attempt < Self.reconnectAttempts else {
+                        throw DatabaseUnavailable("the connection was lost", detail: Self.describe(error))
+                    }
+                    attempt += 1
+                }
             }
-            defer { self.idle.withLock { $0.append(connection) } }
-            return try work(connection)
         }
     }
 
+    /// An idle connection that is still open, or a new one (on a pool thread).
+    private func checkout() throws -> PostgresConnection {
+        let (idle, holdOff) = state.withLock { state -> (PostgresConnection?, DatabaseUnavailable?) in
+            while let connection = state.idle.popLast() {
+                if !connection.isClosed { return (connection, nil) }
+                // Closed by the server: dropped (a closed connection may be released).
+                if !state.degraded {
+                    state.degraded = true
+                    logger.warning("a database connection was closed by the server; opening new ones")
+                }
+            }
+            if let failure = state.lastFailure, failure.at.duration(to: .now) < Self.reconnectHoldOff { return (nil, failure.error) }
+            return (nil, nil)
+        }
+        if let idle { return idle }
+        if let holdOff { throw holdOff }
+        return try connect()
+    }
+
+    /// Opens a connection (on a pool thread, bounded by the connection timeout).
+    private func connect() throws -> PostgresConnection {
+        let id = state.withLock { state in
+            state.nextID += 1
+            return state.nextID
+        }
+        do {
+            let connection = try PostgresConnection.connect(
+                on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration, id: id, logger: logger
+            ).wait()
+            let recovered = state.withLock { state in
+                defer {
+                    state.degraded = false
+                    state.lastFailure = nil
+                }
+                return state.degraded
+            }
+            if recovered { logger.notice("connected to the database again") }
+            return connection
+        } catch {
+            let failure = DatabaseUnavailable("cannot connect", detail: Self.describe(error))
+            state.withLock { state in
+                state.degraded = true
+                state.lastFailure = (.now, failure)
+            }
+            logger.error("cannot connect to the database", metadata: ["error": "\(failure.reason)"])
+            throw failure
+        }
+    }
+
+    /// Back to the idle list if still open and the backend is not closed.
+    private func checkin(_ connection: PostgresConnection) {
+        guard !connection.isClosed else { return }
+        let kept = state.withLock { state in
+            guard !state.closed else { return false }
+            state.idle.append(connection)
+            return true
+        }
+        if !kept { connection.close().whenComplete { _ in _ = connection } }
+    }
+
+    private func connectionLost(_ error: any Error) {
+        let first = state.withLock { state in
+            defer { state.degraded = true }
+            return !state.degraded
+        }
+        if first {
+            logger.warning("lost a database connection; opening new ones", metadata: ["error": "\(Self.describe(error))"])
+        }
+    }
+
+    /// Runs `SELECT 1` on a connection of its own (opened when needed),
+    /// waiting at most `timeout` for the connection and the answer; throws
+    /// `DatabaseUnavailable` otherwise. Never waits behind store operations.
+    public func ping(timeout: Duration = .seconds(2)) async throws {
+        let logger = self.logger
+        let reused = state.withLock { state -> PostgresConnection? in
+            if let connection = state.healthConnection, !connection.isClosed { return connection }
+            state.healthConnection = nil
+            return nil
+        }
+        let connection: PostgresConnection
+        if let reused {
+            connection = reused
+        } else {
+            var quick = self.configuration
+            quick.options.connectTimeout = .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000
+                + timeout.components.attoseconds / 1_000_000_000)
+            let (configuration, id) = (quick, state.withLock { state in
+                state.nextID += 1
+                return state.nextID
+            })
+            do {
+                connection = try await Self.withDeadline(timeout) {
+                    try await PostgresConnection.connect(configuration: configuration, id: id, logger: logger)
+                } onLate: { late in
+                    late.close().whenComplete { _ in _ = late }
+                }
+            } catch let error as DatabaseUnavailable {
+                throw error
+            } catch {
+                throw DatabaseUnavailable("cannot connect", detail: Self.describe(error))
+            }
+            let (previous, keep) = state.withLock { state -> (PostgresConnection?, Bool) in
+                guard !state.closed else { return (nil, false) }
+                defer { state.healthConnection = connection }
+                return (state.healthConnection, true)
+            }
+            if let previous { previous.close().whenComplete { _ in _ = previous } }
+            if !keep {
+                connection.close().whenComplete { _ in _ = connection }
+                throw DatabaseUnavailable("the backend is closed")
+            }
+        }
+        do {
+            _ = try await Self.withDeadline(timeout) {
+                try await connection.query(PostgresQuery(unsafeSQL: "SELECT 1"), logger: logger).collect().count
+            } onLate: { _ in }
+        } catch {
+            // Whatever went wrong, the next check starts on a new connection.
+            state.withLock { state in
+                if state.healthConnection === connection { state.healthConnection = nil }
+            }
+            connection.close().whenComplete { _ in _ = connection }
+            if let error = error as? DatabaseUnavailable { throw error }
+            throw DatabaseUnavailable("the query failed", detail: Self.describe(error))
+        }
+    }
+
+    /// The result of `operation` if it comes within `timeout`, else
+    /// `DatabaseUnavailable` (the operation is cancelled); a result coming
+    /// later anyway goes to `onLate`.
+    static func withDeadline<T: Sendable>(
+        _ timeout: Duration, _ operation: @escaping @Sendable () async throws -> T, onLate: @escaping @Sendable (T) -> Void
+    ) async throws -> T {
+        let pending = Pending<T>()
+        return try await withCheckedThrowingContinuation { continuation in
+            pending.set(continuation)
+            let task = Task {
+                do {
+                    let value = try await operation()
+                    if let continuation = pending.take() { continuation.resume(returning: value) } else { onLate(value) }
+                } catch {
+                    pending.take()?.resume(throwing: error)
+                }
+            }
+            Task {
+                try? await Task.sleep(for: timeout)
+                if let continuation = pending.take() {
+                    task.cancel()
+                    continuation.resume(throwing: DatabaseUnavailable("no answer within \(timeout)"))
+                }
+            }
+        }
+    }
+
+    /// A continuation resumed once, by whichever comes first.
+    private final class Pending<T: Sendable>: Sendable {
+        private let continuation = Mutex<CheckedContinuation<T, any Error>?>(nil)
+        func set(_ value: CheckedContinuation<T, any Error>) { continuation.withLock { $0 = value } }
+        func take() -> CheckedContinuation<T, any Error>? { continuation.withLock { $0.take() } }
+    }
+
+    /// What went wrong, without the generic text `PSQLError` gives (and
+    /// without anything of the configuration: never the password).
+    static func describe(_ error: any Error) -> String {
+        guard let error = error as? PSQLError else {
+            if let error = error as? DatabaseUnavailable { return error.reason }
+            return "\(error)"
+        }
+        var parts = [error.code.description]
+        if let message = error.serverInfo?[.message] { parts.append(message) }
+        if let state = error.serverInfo?[.sqlState] { parts.append("SQLSTATE \(state)") }
+        if let underlying = error.underlying { parts.append("\(underlying)") }
+        return parts.joined(separator: ": ")
+    }
+
     public func close() async throws {
-        for connection in idle.withLock({ connections in
-            defer { connections.removeAll() }
-            return connections
-        }) { try? await connection.close() }
+        let connections = state.withLock { state in
+            state.closed = true
+            defer {
+                state.idle.removeAll()
+                state.healthConnection = nil
+            }
+            return state.idle + (state.healthConnection.map { [$0] } ?? [])
+        }
+        for connection in connections { try? await connection.close() }
         try await threads.shutdownGracefully()
     }
 
     /// A backend dropped without `close()` still closes its connections;
     /// each stays alive until its close completes.
     deinit {
-        for connection in idle.withLock({ $0 }) {
+        let connections = state.withLock { $0.idle + ($0.healthConnection.map { [$0] } ?? []) }
+        for connection in connections {
             connection.close().whenComplete { _ in _ = connection }
         }
         threads.shutdownGracefully { _ in }
@@ -132,7 +405,12 @@ public final class PostgresBackend: SQLBackend {
     public static func createDatabase(_ name: String, at url: String) async throws {
         var configuration = try configuration(url)
         configuration.database = "postgres"
-        let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: Logger(label: "berth.postgres"))
+        let connection: PostgresConnection
+        do {
+            connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: Logger(label: "berth.postgres"))
+        } catch {
+            throw DatabaseUnavailable("cannot connect to \(PostgresURL.redact(url))", detail: describe(error))
+        }
         defer { Task { try? await connection.close() } }
         let exists = try await connection.query(PostgresQuery(unsafeSQL: "SELECT 1 FROM pg_database WHERE datname = $1", binds: {
             var binds = PostgresBindings()
@@ -144,11 +422,6 @@ public final class PostgresBackend: SQLBackend {
                 logger: Logger(label: "berth.postgres"))
         }
     }
-}
-
-public struct PostgresURLError: Error, CustomStringConvertible {
-    let url: String
-    public var description: String { "database must be postgres://user:password@host:port/database (got \(url.prefix(200)))" }
 }
 
 /// Statements on one connection, waited for on the calling (pool) thread.

@@ -247,18 +247,20 @@ public final class SQLMetadataStore: MetadataStore {
         }
     }
 
-    public func referrers(_ repository: RepositoryName, subject: Digest, artifactType: String?) async throws -> [Descriptor] {
+    public func referrers(
+        _ repository: RepositoryName, subject: Digest, artifactType: String?, after last: String?, limit: Int
+    ) async throws -> [Descriptor] {
         let rows = try await backend.read { db in
             var sql = """
                 SELECT digest, media_type, size, artifact_type, annotations FROM manifests
-                WHERE repository = ? AND subject = ?
+                WHERE repository = ? AND subject = ? AND digest > ?
                 """
-            var arguments: [SQLValue] = [.text(repository.value), .text(subject.description)]
+            var arguments: [SQLValue] = [.text(repository.value), .text(subject.description), .text(last ?? "")]
             if let artifactType {
                 sql += " AND artifact_type = ?"
                 arguments.append(.text(artifactType))
             }
-            return try db.rows(sql + " ORDER BY digest", arguments)
+            return try db.rows(sql + " ORDER BY digest LIMIT ?", arguments + [.integer(Int64(limit))])
         }
         return try rows.map { row in
             let annotations = try row.optionalText("annotations").flatMap {

@@ -22,6 +22,8 @@ public struct Configuration: Sendable, Equatable {
     public var uploadReapInterval: TimeInterval = 600
     /// The largest blob accepted, in bytes.
     public var maxBlobSize: Int64 = 64 << 30
+    /// Bytes of manifests the pull cache of a single node may hold.
+    public var cacheBytes: Int64 = 64 << 20
     /// `token` (users, projects, roles; Docker token authentication) or
     /// `none` (anyone may do anything: the documented exception, for a
     /// private laptop registry).
@@ -57,6 +59,12 @@ public struct Configuration: Sendable, Equatable {
     public var webhookRetryBase: TimeInterval = 10
     /// Attempts before a webhook delivery is given up.
     public var webhookMaxAttempts = 8
+    /// Whether webhooks may target loopback, link-local, private and
+    /// unspecified addresses (off: a ProjectAdmin cannot make the registry
+    /// call internal services).
+    public var webhookAllowPrivate = false
+    /// Webhook deliveries delivered or given up longer ago than this are removed.
+    public var webhookRetention: TimeInterval = 7 * 86400
     /// `postgres://user:password@host:port/database` to share metadata between
     /// nodes; nil keeps SQLite in the data folder.
     public var database: String?
@@ -76,17 +84,29 @@ public struct Configuration: Sendable, Equatable {
     /// Keys; `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN` when unset.
     public var s3AccessKey: String?
     public var s3SecretKey: String?
+    /// Proxies whose `X-Forwarded-For` (the client's address) and
+    /// `X-Forwarded-Proto`/`-Host` are believed; none by default.
+    public var trustedProxies = TrustedProxies()
+    /// A connection with no request for this long, or whose request stops
+    /// sending for this long, is closed, in seconds.
+    public var idleTimeout: TimeInterval = 60
+    /// A request's head (request line and headers) must arrive within this, in seconds.
+    public var requestHeadTimeout: TimeInterval = 30
+    /// Open connections allowed from one client address (trusted proxies
+    /// exempt); 0 for no limit.
+    public var maxConnectionsPerAddress = 256
 
     public init() {}
 
     /// The keys of the YAML file and, upper-cased with a `BERTH_` prefix,
     /// of the environment.
     static let keys = [
-        "listen", "data", "log_level", "log_format", "upload_max_age", "upload_reap_interval", "max_blob_size",
+        "listen", "data", "log_level", "log_format", "upload_max_age", "upload_reap_interval", "max_blob_size", "cache_bytes",
         "auth", "admin_password", "token_lifetime", "realm", "service", "password_cost", "project_creation",
         "auto_create_projects", "token_key", "gc_schedule", "gc_grace", "gc_delete_untagged", "audit_retention",
-        "webhook_retry_base", "webhook_max_attempts", "database", "database_connections", "storage", "s3_endpoint", "s3_bucket", "s3_region",
+        "webhook_retry_base", "webhook_max_attempts", "webhook_allow_private", "webhook_retention", "database", "database_connections", "storage", "s3_endpoint", "s3_bucket", "s3_region",
         "s3_path_style", "s3_prefix", "s3_part_size", "s3_redirect_downloads", "s3_access_key", "s3_secret_key",
+        "trusted_proxies", "idle_timeout", "request_head_timeout", "max_connections_per_address",
     ]
 
     /// Applies one setting given as text (from YAML, environment or a flag).
@@ -107,6 +127,7 @@ public struct Configuration: Sendable, Equatable {
         case "upload_max_age": uploadMaxAge = try Self.parseDuration(value, key: key)
         case "upload_reap_interval": uploadReapInterval = try Self.parseDuration(value, key: key)
         case "max_blob_size": maxBlobSize = try Self.parseSize(value, key: key)
+        case "cache_bytes": cacheBytes = try Self.parseSize(value, key: key)
         case "auth":
             guard ["none", "token"].contains(value) else { throw ConfigurationError("auth must be none or token") }
             auth = value
@@ -144,6 +165,10 @@ public struct Configuration: Sendable, Equatable {
                 throw ConfigurationError("webhook_max_attempts must be 1 to 50")
             }
             webhookMaxAttempts = attempts
+        case "webhook_allow_private":
+            guard let flag = Bool(value) else { throw ConfigurationError("webhook_allow_private must be true or false") }
+            webhookAllowPrivate = flag
+        case "webhook_retention": webhookRetention = try Self.parseDuration(value, key: key)
         case "database":
             guard value.hasPrefix("postgres://") || value.hasPrefix("postgresql://") else {
                 throw ConfigurationError("database must be postgres://user:password@host:port/database")
@@ -175,6 +200,13 @@ public struct Configuration: Sendable, Equatable {
             s3RedirectDownloads = flag
         case "s3_access_key": s3AccessKey = value
         case "s3_secret_key": s3SecretKey = value
+        case "trusted_proxies":
+            do { trustedProxies = try TrustedProxies(parsing: value) } catch { throw ConfigurationError("trusted_proxies: \(error)") }
+        case "idle_timeout": idleTimeout = try Self.parseDuration(value, key: key)
+        case "request_head_timeout": requestHeadTimeout = try Self.parseDuration(value, key: key)
+        case "max_connections_per_address":
+            guard let count = Int(value), count >= 0 else { throw ConfigurationError("max_connections_per_address must be 0 (no limit) or more") }
+            maxConnectionsPerAddress = count
         default: throw ConfigurationError("unknown setting '\(key)' (known: \(Self.keys.joined(separator: ", ")))")
         }
     }
@@ -184,6 +216,11 @@ public struct Configuration: Sendable, Equatable {
         guard let node = try Yams.compose(yaml: yaml) else { return }
         guard let mapping = node.mapping else { throw ConfigurationError("the configuration file must be a mapping") }
         for (key, value) in mapping {
+            // A list of ranges may be a YAML list.
+            if key.string == "trusted_proxies", let list = value.sequence {
+                try set("trusted_proxies", list.map { $0.string ?? "?" }.joined(separator: ","))
+                continue
+            }
             guard let key = key.string, let text = value.string else {
                 throw ConfigurationError("setting '\(key.string ?? "?")' must be a plain value")
             }

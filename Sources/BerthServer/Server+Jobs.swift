@@ -24,6 +24,14 @@ extension Server {
         jobs.append(BackgroundJobs.Job(name: "prune audit log") { now in
             if pruneAudit.fire(at: now) != nil { _ = try await metadata.pruneAudit(olderThan: now.addingTimeInterval(-configuration.auditRetention)) }
         })
+        // Every anonymous pull may queue a delivery: those that are over go after `webhook_retention`, a bounded batch at a time.
+        let pruneDeliveries = Trigger(every: min(3600, configuration.webhookRetention / 4))
+        jobs.append(BackgroundJobs.Job(name: "prune webhook deliveries") { now in
+            if pruneDeliveries.fire(at: now) != nil {
+                _ = try await metadata.pruneDeliveries(
+                    finishedBefore: now.addingTimeInterval(-configuration.webhookRetention), batch: 500, maxBatches: 200)
+            }
+        })
         if let cache {
             // Only a node with a cache has anything to forget.
             let epoch = Mutex<Int64?>(nil)

@@ -88,6 +88,7 @@ struct EventTests {
     @Test func webhooksAreSignedRetriedAndRecorded() async throws {
         let receiver = try await WebhookReceiver.start(failures: 2)
         let (registry, _) = try await AuthTests.start {
+            $0.webhookAllowPrivate = true  // the receiver is on loopback
             $0.webhookRetryBase = 0.2
             $0.webhookMaxAttempts = 5
         }
@@ -148,6 +149,7 @@ struct EventTests {
     @Test func deliveriesGiveUpAfterTheLastAttempt() async throws {
         let receiver = try await WebhookReceiver.start(failures: 100)
         let (registry, _) = try await AuthTests.start {
+            $0.webhookAllowPrivate = true  // the receiver is on loopback
             $0.webhookRetryBase = 0.1
             $0.webhookMaxAttempts = 3
         }

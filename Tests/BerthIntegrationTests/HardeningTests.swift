@@ -1,5 +1,6 @@
 import BerthAuth
 import BerthMetadata
+@testable import BerthServer
 import Foundation
 import NIOHTTP1
 import OCI
@@ -232,6 +233,56 @@ struct HardeningTests {
         #expect(try await exchange(robotToken) == 200)
         #expect(try await registry.request(.POST, "/api/v1/projects/team/robots/ci/secret", headers: [Self.admin]).status == 200)
         #expect(try await exchange(robotToken) == 401)
+        try await registry.stop()
+    }
+
+    @Test func aRefusedDeleteIsAuditedAsOne() async throws {
+        let (registry, _) = try await AuthTests.start()
+        let rule = Content.json(["repository": "**", "tag": "v*"])
+        #expect(try await registry.request(.POST, "/api/v1/projects/team/immutability-rules", headers: [Self.admin, Self.json], body: rule).status == 201)
+        try await registry.pushImage("team/app", tag: "v1", headers: [Self.admin])
+        #expect(try await registry.request(.DELETE, "/v2/team/app/manifests/v1", headers: [Self.admin]).status == 403)
+        var entries: [[String: Any]] = []
+        for _ in 0..<50 where !entries.contains(where: { $0["action"] as? String == "delete.refused" }) {
+            try await Task.sleep(for: .milliseconds(100))
+            entries = try await registry.request(.GET, "/api/v1/audit?project=team", headers: [Self.admin]).json()["entries"] as? [[String: Any]] ?? []
+        }
+        let actions = entries.compactMap { $0["action"] as? String }
+        #expect(actions.contains("delete.refused"))
+        #expect(!actions.contains("push.refused"))
+        // Times are RFC 3339, in the audit log as in job runs.
+        let rfc3339 = #/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/#
+        for entry in entries { #expect((entry["time"] as? String)?.wholeMatch(of: rfc3339) != nil, "\(entry["time"] ?? "none")") }
+        _ = try await registry.request(.POST, "/api/v1/gc", headers: [Self.admin, Self.json], body: Content.json(["dry_run": true]))
+        let runs = try await registry.request(.GET, "/api/v1/gc/runs", headers: [Self.admin]).json(array: true)
+        #expect(!runs.isEmpty)
+        for run in runs {
+            #expect((run["started_at"] as? String)?.wholeMatch(of: rfc3339) != nil && (run["finished_at"] as? String)?.wholeMatch(of: rfc3339) != nil)
+        }
+        try await registry.stop()
+    }
+
+    @Test func thePullCacheIsBoundedByBytes() async throws {
+        let registry = try await TestRegistry.start { $0.cacheBytes = 1 << 20 }
+        let config = Content.json(["architecture": "amd64", "os": "linux"])
+        try await registry.pushBlob("team/app", config)
+        var digests: [Digest] = []
+        for index in 0..<8 {
+            // About 300 KB each: eight of them are twice the budget.
+            let padding = String(repeating: "x", count: 300_000) + "\(index)"
+            var manifest = try #require(try JSONSerialization.jsonObject(with: Data(Content.imageManifest(config: config, layers: []))) as? [String: Any])
+            manifest["annotations"] = ["org.example.padding": padding]
+            digests.append(try await registry.pushManifest("team/app", "t\(index)", Content.json(manifest)))
+        }
+        for digest in digests + digests {
+            #expect(try await registry.request(.GET, "/v2/team/app/manifests/\(digest)").status == 200)
+        }
+        if let cache = registry.server.cache {
+            #expect(cache.manifestBytes > 0 && cache.manifestBytes <= 1 << 20, "\(cache.manifestBytes) bytes cached")
+        } else {
+            // Nodes sharing a database keep no cache of their own.
+            #expect(TestBackends.shared)
+        }
         try await registry.stop()
     }
 

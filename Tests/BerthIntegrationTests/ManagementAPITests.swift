@@ -112,30 +112,36 @@ struct OpenAPITests {
         #expect(response.status == 200)
         let document = try response.json()
         let paths = try #require(document["paths"] as? [String: [String: Any]])
-        for (path, methods) in [
-            ("/api/v1/me", ["get"]), ("/api/v1/users", ["get", "post"]), ("/api/v1/users/{name}", ["get", "patch", "delete"]),
-            ("/api/v1/projects", ["get", "post"]), ("/api/v1/projects/{name}", ["get", "patch", "delete"]),
-            ("/api/v1/projects/{name}/members", ["get", "post"]), ("/api/v1/projects/{name}/members/{user}", ["put", "delete"]),
-            ("/api/v1/projects/{name}/robots", ["get", "post"]), ("/api/v1/projects/{name}/robots/{robot}", ["patch", "delete"]),
-            ("/api/v1/projects/{name}/robots/{robot}/secret", ["post"]), ("/api/v1/robots", ["get", "post"]),
-            ("/api/v1/robots/{robot}", ["patch", "delete"]), ("/api/v1/robots/{robot}/secret", ["post"]),
-            ("/api/v1/projects/{name}/immutability-rules", ["get", "post"]), ("/api/v1/projects/{name}/immutability-rules/{id}", ["delete"]),
-            ("/api/v1/projects/{name}/retention", ["get", "put", "delete"]), ("/api/v1/projects/{name}/retention/runs", ["get", "post"]),
-            ("/api/v1/projects/{name}/webhooks", ["get", "post"]), ("/api/v1/projects/{name}/webhooks/{id}", ["delete"]),
-            ("/api/v1/projects/{name}/webhooks/{id}/deliveries", ["get"]), ("/api/v1/audit", ["get"]),
-            ("/api/v1/gc", ["post"]), ("/api/v1/gc/runs", ["get"]),
-        ] {
-            #expect(Set(paths[path]?.keys.map { $0 } ?? []) == Set(methods), "\(path)")
+        // The routes come from the router itself: one added without a line
+        // in the document fails here, and so does a documented one that is gone.
+        var registered: [String: Set<String>] = [:]
+        for route in registry.server.registeredRoutes where route.path.hasPrefix("/api/v1/") && route.path != "/api/v1/openapi.json" {
+            registered[route.path, default: []].insert(route.method.lowercased())
         }
-        // openapi-spec-validator: .ci/run installs it; elsewhere it may be missing.
-        let file = TestRegistry.temporaryFolder() + "/openapi.json"
-        try Data(response.body).write(to: URL(fileURLWithPath: file))
-        let check = try await runCommand(["python3", "-c", "import json,sys; from openapi_spec_validator import validate; validate(json.load(open(sys.argv[1]))); print('valid')", file])
-        if ProcessInfo.processInfo.environment["CI"] != nil || !check.output.contains("No module named") {
-            #expect(check.output.contains("valid"), "\(check.output)")
+        #expect(registered.count > 20)
+        #expect(Set(registered.keys) == Set(paths.keys), "undocumented: \(Set(registered.keys).subtracting(paths.keys)); gone: \(Set(paths.keys).subtracting(registered.keys))")
+        for (path, methods) in registered {
+            #expect(Set(paths[path]?.keys.map { $0 } ?? []) == methods, "\(path)")
         }
         try await registry.stop()
     }
+
+    /// openapi-spec-validator (from PyPI; `.ci/run` installs it): skipped,
+    /// with the reason, where it is missing, never passed silently.
+    @Test(.enabled(if: OpenAPIValidator.installed || ProcessInfo.processInfo.environment["CI"] != nil, "openapi-spec-validator is not installed"))
+    func documentValidates() async throws {
+        let (registry, _) = try await AuthTests.start()
+        let response = try await registry.request(.GET, "/api/v1/openapi.json")
+        let file = TestRegistry.temporaryFolder() + "/openapi.json"
+        try Data(response.body).write(to: URL(fileURLWithPath: file))
+        let check = try await runCommand(["python3", "-c", "import json,sys; from openapi_spec_validator import validate; validate(json.load(open(sys.argv[1]))); print('valid')", file])
+        #expect(check.status == 0 && check.output.contains("valid"), "\(check.output)")
+        try await registry.stop()
+    }
+}
+
+enum OpenAPIValidator {
+    static var installed: Bool { (try? runCommandSync(["python3", "-c", "import openapi_spec_validator"])) == 0 }
 }
 
 @Suite("Project storage, counted once per blob")

@@ -72,4 +72,29 @@ struct ReferrersTests {
         #expect((try after.json()["manifests"] as? [Any])?.count == 1)
         try await registry.stop()
     }
+
+    @Test func referrersArePaged() async throws {
+        let registry = try await TestRegistry.start()
+        let subject = Content.imageManifest(config: Content.json(["os": "linux"]), layers: [])
+        var pushed: Set<String> = []
+        for index in 0..<5 {
+            let signature = try await artifact(registry: registry, subject: subject, type: "application/vnd.example.signature", note: "sig \(index)")
+            pushed.insert(try await registry.pushManifest("team/app", Content.digest(signature).description, signature).description)
+        }
+        var seen: [String] = []
+        var next: String? = "/v2/team/app/referrers/\(Content.digest(subject))?n=2"
+        var pages = 0
+        while let path = next, pages < 10 {
+            let page = try await registry.request(.GET, path)
+            #expect(page.status == 200)
+            let manifests = try page.json()["manifests"] as? [[String: Any]] ?? []
+            #expect(manifests.count <= 2)
+            seen += manifests.compactMap { $0["digest"] as? String }
+            next = page.header("Link").flatMap { $0.split(separator: ">").first.map { String($0.dropFirst()) } }
+            pages += 1
+        }
+        #expect(pages == 3)
+        #expect(seen.count == 5 && Set(seen) == pushed)
+        try await registry.stop()
+    }
 }

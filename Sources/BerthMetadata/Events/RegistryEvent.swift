@@ -16,6 +16,8 @@ public struct RegistryEvent: Sendable, Equatable, Codable {
         case loginFailed = "login.failed"
         case accessDenied = "access.denied"
         case pushRefused = "push.refused"
+        /// A delete of a manifest, tag or blob refused (an immutable tag).
+        case deleteRefused = "delete.refused"
         /// Projects, members, robots, quotas, rules, webhooks, policies.
         case settingsChanged = "settings.changed"
         case retentionDeleted = "retention.deleted"

@@ -8,9 +8,14 @@ public struct Webhook: Sendable, Equatable {
     public let secret: String
     /// Event kinds (`RegistryEvent.Kind` raw values) sent to it.
     public let events: [String]
+    /// It gets the events that happen from then on only (never those of
+    /// an earlier project of the same name).
+    public let createdAt: Date
 
-    public init(id: String, project: String, url: String, secret: String, events: [String]) {
+    public init(id: String, project: String, url: String, secret: String, events: [String], createdAt: Date = Date()) {
         (self.id, self.project, self.url, self.secret, self.events) = (id, project, url, secret, events)
+        // As stored: to the millisecond.
+        self.createdAt = Date(millisSince1970: createdAt.millisSince1970)
     }
 }
 
@@ -47,10 +52,12 @@ public protocol WebhookStore: Sendable {
     /// Removes a webhook and its deliveries; false when the project has no such webhook.
     func deleteWebhook(id: String, project: String) async throws -> Bool
     /// Queues deliveries durably: once this returns they survive a crash.
+    /// Deliveries to a webhook that no longer exists (its project was
+    /// deleted meanwhile) are dropped.
     func enqueueDeliveries(_ deliveries: [WebhookDelivery]) async throws
     /// Pending deliveries due at `now`, oldest first, with their webhook.
     func dueDeliveries(at now: Date, limit: Int) async throws -> [(WebhookDelivery, Webhook)]
-    /// The earliest time a pending delivery is due, if any.
+    /// The earliest time a pending delivery of an existing webhook is due, if any.
     func nextDeliveryDue() async throws -> Date?
     func updateDelivery(_ delivery: WebhookDelivery) async throws
     /// Claims a due delivery for this node until `until` (so no other node
@@ -58,6 +65,11 @@ public protocol WebhookStore: Sendable {
     func claimDelivery(_ delivery: WebhookDelivery, until: Date) async throws -> Bool
     /// The newest deliveries of a webhook, newest first.
     func deliveries(ofWebhook id: String, limit: Int) async throws -> [WebhookDelivery]
+    /// Removes deliveries that are over (delivered or given up) since
+    /// before `date`, and any left without their webhook, in transactions
+    /// of at most `batch` rows, at most `maxBatches` of them a call; the
+    /// number removed.
+    func pruneDeliveries(finishedBefore date: Date, batch: Int, maxBatches: Int) async throws -> Int
 }
 
 extension SQLMetadataStore: WebhookStore {
@@ -65,7 +77,8 @@ extension SQLMetadataStore: WebhookStore {
     private static func webhook(_ row: SQLRow, prefix: String = "") throws -> Webhook {
         Webhook(
             id: try row.text(prefix + "id"), project: try row.text(prefix + "project"), url: try row.text(prefix + "url"),
-            secret: try row.text(prefix + "secret"), events: try row.text(prefix + "events").split(separator: ",").map(String.init))
+            secret: try row.text(prefix + "secret"), events: try row.text(prefix + "events").split(separator: ",").map(String.init),
+            createdAt: try row.time(prefix + "created_at"))
     }
 
     private static func delivery(_ row: SQLRow) throws -> WebhookDelivery {
@@ -92,7 +105,7 @@ extension SQLMetadataStore: WebhookStore {
             try db.execute(
                 "INSERT INTO webhooks (id, project, url, secret, events, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                 .text(webhook.id), .text(webhook.project), .text(webhook.url), .text(webhook.secret),
-                .text(webhook.events.joined(separator: ",")), .time(Date()))
+                .text(webhook.events.joined(separator: ",")), .time(webhook.createdAt))
         }
     }
 
@@ -108,7 +121,13 @@ extension SQLMetadataStore: WebhookStore {
     public func enqueueDeliveries(_ deliveries: [WebhookDelivery]) async throws {
         guard !deliveries.isEmpty else { return }
         try await backend.transaction(durable: true) { db in
-            for d in deliveries {
+            // A webhook deleted (with its project) since its subscriptions were read gets nothing.
+            let hooks = Array(Set(deliveries.map(\.webhook)))
+            let existing = Set(try db.rows(
+                "SELECT id FROM webhooks WHERE id IN (\(Array(repeating: "?", count: hooks.count).joined(separator: ", ")))",
+                hooks.map(SQLValue.text)
+            ).map { try $0.text("id") })
+            for d in deliveries where existing.contains(d.webhook) {
                 try db.execute(
                     """
                     INSERT INTO webhook_deliveries (id, webhook, event, payload, status, attempts, next_attempt_at,
@@ -125,7 +144,8 @@ extension SQLMetadataStore: WebhookStore {
         try await backend.read { db in
             try db.rows(
                 """
-                SELECT d.*, w.id AS w_id, w.project AS w_project, w.url AS w_url, w.secret AS w_secret, w.events AS w_events
+                SELECT d.*, w.id AS w_id, w.project AS w_project, w.url AS w_url, w.secret AS w_secret, w.events AS w_events,
+                    w.created_at AS w_created_at
                 FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook
                 WHERE d.status = 'pending' AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.created_at LIMIT ?
                 """, .time(now), .integer(Int64(limit))
@@ -135,7 +155,11 @@ extension SQLMetadataStore: WebhookStore {
 
     public func nextDeliveryDue() async throws -> Date? {
         try await backend.read { db in
-            try db.row("SELECT MIN(next_attempt_at) AS due FROM webhook_deliveries WHERE status = 'pending'")?
+            try db.row(
+                """
+                SELECT MIN(d.next_attempt_at) AS due FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook
+                WHERE d.status = 'pending'
+                """)?
                 .optionalInteger("due").map { Date(millisSince1970: $0) }
         }
     }
@@ -168,5 +192,29 @@ extension SQLMetadataStore: WebhookStore {
                 "SELECT * FROM webhook_deliveries WHERE webhook = ? ORDER BY created_at DESC, id LIMIT ?", .text(id), .integer(Int64(limit))
             ).map(Self.delivery)
         }
+    }
+
+    public func pruneDeliveries(finishedBefore date: Date, batch: Int, maxBatches: Int) async throws -> Int {
+        var removed = 0
+        for _ in 0..<maxBatches {
+            let count = try await backend.transaction(durable: false) { db in
+                let ids = try db.rows(
+                    """
+                    SELECT d.id FROM webhook_deliveries d
+                    WHERE (d.status IN ('delivered', 'failed') AND d.updated_at < ?)
+                        OR NOT EXISTS (SELECT 1 FROM webhooks w WHERE w.id = d.webhook)
+                    LIMIT ?
+                    """, .time(date), .integer(Int64(batch))
+                ).map { SQLValue.text(try $0.text("id")) }
+                guard !ids.isEmpty else { return 0 }
+                try db.execute(
+                    "DELETE FROM webhook_deliveries WHERE id IN (\(Array(repeating: "?", count: ids.count).joined(separator: ", ")))", ids)
+                return ids.count
+            }
+            removed += count
+            guard count == batch else { break }
+            await Task.yield()
+        }
+        return removed
     }
 }

@@ -12,14 +12,22 @@ import Synchronization
 /// HMAC-SHA256 signature of the body, retried with exponential backoff,
 /// and given up after `maxAttempts`. The push that caused an event never
 /// waits for any of it.
+///
+/// Each attempt checks its target first (`targets`: no internal addresses
+/// unless allowed) and connects to the address it checked; redirects are
+/// never followed: a 3xx is a failed attempt.
 public final class WebhookNotifier: EventSink {
     let store: any WebhookStore
     let retryBase: TimeInterval
     let maxAttempts: Int
     let metrics: JobMetrics
     let logger: Logger
+    /// Where deliveries may go.
+    public let targets: WebhookTargets
     private let inbox = Mutex<[RegistryEvent]>([])
-    private let subscriptions = Mutex<[String: (hooks: [Webhook], until: ContinuousClock.Instant)]>([:])
+    /// Each project's webhooks, for a few seconds; `generation` counts
+    /// `forget`s, so that a read begun before one is not remembered after it.
+    private let subscriptions = Mutex<(hooks: [String: (hooks: [Webhook], until: ContinuousClock.Instant)], generation: Int)>(([:], 0))
     /// When the queue is next worth reading: set by enqueues and retries.
     private let nextCheck = Mutex<Date>(.distantPast)
     static let concurrentDeliveries = 8
@@ -27,10 +35,14 @@ public final class WebhookNotifier: EventSink {
     /// The queue is re-read at least this often (deliveries queued by other nodes).
     static let recheck: TimeInterval = 30
 
-    public init(store: any WebhookStore, retryBase: TimeInterval, maxAttempts: Int, metrics: JobMetrics, logger: Logger) {
+    public init(
+        store: any WebhookStore, retryBase: TimeInterval, maxAttempts: Int, allowPrivate: Bool = false, metrics: JobMetrics,
+        logger: Logger
+    ) {
         self.store = store
         self.retryBase = retryBase
         self.maxAttempts = maxAttempts
+        targets = WebhookTargets(allowPrivate: allowPrivate)
         self.metrics = metrics
         self.logger = logger
     }
@@ -45,7 +57,10 @@ public final class WebhookNotifier: EventSink {
 
     /// Forgets the remembered webhooks of `project`, after they changed.
     public func forget(_ project: String) {
-        subscriptions.withLock { _ = $0.removeValue(forKey: project) }
+        subscriptions.withLock {
+            _ = $0.hooks.removeValue(forKey: project)
+            $0.generation += 1
+        }
     }
 
     /// Queues a delivery per subscribed webhook for every event recorded so far.
@@ -58,7 +73,8 @@ public final class WebhookNotifier: EventSink {
         var deliveries: [WebhookDelivery] = []
         for event in events {
             guard let project = event.project else { continue }
-            for hook in try await webhooks(of: project) where hook.events.contains(event.kind.rawValue) {
+            // A webhook created after the event (say, of a new project of the same name) does not get it.
+            for hook in try await webhooks(of: project) where hook.events.contains(event.kind.rawValue) && event.time >= hook.createdAt {
                 deliveries.append(WebhookDelivery(
                     id: UUID().uuidString.lowercased(), webhook: hook.id, event: event.kind.rawValue,
                     payload: Self.payload(event), at: now))
@@ -86,11 +102,27 @@ public final class WebhookNotifier: EventSink {
         nextCheck.withLock { $0 = min(next, Date().addingTimeInterval(Self.recheck)) }
     }
 
+    /// One client a delivery: it connects only to the address checked
+    /// (`dnsOverride`), follows no redirect, and is shut down after.
+    static func clientConfiguration(host: String, address: String?) -> HTTPClient.Configuration {
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
+        configuration.timeout = .init(connect: .seconds(5), read: timeout)
+        if let address { configuration.dnsOverride = [host: address] }
+        return configuration
+    }
+
     private func attempt(_ delivery: WebhookDelivery, to hook: Webhook) async {
         var delivery = delivery
         delivery.attempts += 1
         delivery.updatedAt = Date()
+        var refused = false
         do {
+            let (host, address): (String, String?)
+            switch await targets.check(hook.url) {
+            case .allowed(let checkedHost, let checkedAddress): (host, address) = (checkedHost, checkedAddress)
+            case .refused(let reason): throw Refusal(reason: reason)
+            case .unresolved(let reason): throw Unresolved(reason: reason)
+            }
             var request = HTTPClientRequest(url: hook.url)
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/json")
@@ -99,10 +131,22 @@ public final class WebhookNotifier: EventSink {
             request.headers.add(name: "X-Berth-Delivery", value: delivery.id)
             request.headers.add(name: "X-Berth-Signature-256", value: Self.signature(delivery.payload, secret: hook.secret))
             request.body = .bytes(ByteBuffer(string: delivery.payload))
-            let response = try await HTTPClient.shared.execute(request, timeout: Self.timeout)
-            _ = try? await response.body.collect(upTo: 64 << 10)
-            delivery.lastStatusCode = Int(response.status.code)
-            delivery.lastError = (200..<300).contains(response.status.code) ? nil : "answered \(response.status.code)"
+            let code = try await HTTPClient.withHTTPClient(configuration: Self.clientConfiguration(host: host, address: address)) { client in
+                let response = try await client.execute(request, timeout: Self.timeout)
+                _ = try? await response.body.collect(upTo: 64 << 10)
+                return response.status.code
+            }
+            delivery.lastStatusCode = Int(code)
+            delivery.lastError = switch code {
+            case 200..<300: nil
+            case 300..<400: "answered \(code), a redirect: redirects are not followed"
+            default: "answered \(code)"
+            }
+        } catch let refusal as Refusal {
+            // Not worth retrying: the target is refused until an administrator changes the setting.
+            refused = true
+            delivery.lastStatusCode = nil
+            delivery.lastError = refusal.reason
         } catch {
             delivery.lastStatusCode = nil
             delivery.lastError = String(describing: error).prefix(500).description
@@ -110,6 +154,11 @@ public final class WebhookNotifier: EventSink {
         if delivery.lastError == nil {
             delivery.status = .delivered
             metrics.add("berth_webhook_deliveries_total", labels: "outcome=\"delivered\"")
+        } else if refused {
+            delivery.status = .failed
+            metrics.add("berth_webhook_deliveries_total", labels: "outcome=\"refused\"")
+            logger.warning(
+                "webhook delivery refused", metadata: ["webhook": "\(hook.id)", "url": "\(hook.url)", "error": "\(delivery.lastError ?? "")"])
         } else if delivery.attempts >= maxAttempts {
             delivery.status = .failed
             metrics.add("berth_webhook_deliveries_total", labels: "outcome=\"failed\"")
@@ -126,13 +175,21 @@ public final class WebhookNotifier: EventSink {
         }
     }
 
+    struct Refusal: Error { let reason: String }
+    struct Unresolved: Error, CustomStringConvertible { let reason: String; var description: String { reason } }
+
     private func webhooks(of project: String) async throws -> [Webhook] {
         let now = ContinuousClock.now
-        if let entry = subscriptions.withLock({ $0[project] }), entry.until > now { return entry.hooks }
+        let (cached, generation) = subscriptions.withLock { state in
+            (state.hooks[project].flatMap { $0.until > now ? $0.hooks : nil }, state.generation)
+        }
+        if let cached { return cached }
         let hooks = try await store.webhooks(of: project)
         subscriptions.withLock {
-            if $0.count > 10_000 { $0.removeAll() }
-            $0[project] = (hooks, now + .seconds(5))
+            // A forget meanwhile (a webhook or the project deleted) makes this read stale: used once, not kept.
+            guard $0.generation == generation else { return }
+            if $0.hooks.count > 10_000 { $0.hooks.removeAll() }
+            $0.hooks[project] = (hooks, now + .seconds(5))
         }
         return hooks
     }

@@ -183,12 +183,13 @@ public struct Authorizer: Sendable {
 
     /// Whether `caller` may read `repository` (for the catalog and mounts).
     func mayPull(_ repository: RepositoryName, caller: Caller) async throws -> Bool {
-        if let grants = caller.grants,
-           grants.contains(where: { $0.type == "repository" && $0.name == repository.value && $0.actions.contains("pull") })
-        {
-            return true
-        }
+        if tokenGrantsPull(repository, caller: caller) { return true }
         return try await access.actions(of: caller.identity, on: repository).contains(.pull)
+    }
+
+    /// Whether the caller's token names `repository` with `pull`.
+    func tokenGrantsPull(_ repository: RepositoryName, caller: Caller) -> Bool {
+        caller.grants?.contains { $0.type == "repository" && $0.name == repository.value && $0.actions.contains("pull") } ?? false
     }
 
     /// A 401 with the `WWW-Authenticate` challenge that sends Docker

@@ -7,14 +7,22 @@ import NIOCore
 /// it when access control arrives.
 public struct BerthRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
-    /// Where the request came from, for logs and (later) audit and rate limits.
+    /// The socket's peer: the client, or the proxy in front of Berth.
     public let remoteAddress: SocketAddress?
+    /// The caller's IP address, for logs, audit and sign-in throttling: the
+    /// socket peer's, or, when that is one of `trusted_proxies`, the client
+    /// `X-Forwarded-For` names (set by `ClientAddressMiddleware`).
+    public internal(set) var source: String
+    /// Whether the socket peer is one of `trusted_proxies`, whose
+    /// `X-Forwarded-*` headers may be believed.
+    public internal(set) var forwardedFromTrustedProxy = false
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress
+        self.source = remoteAddress?.ipAddress.map { IPAddress($0)?.description ?? $0 } ?? "unknown"
     }
 
-    /// The caller's IP address, for logs and sign-in throttling.
-    public var source: String { remoteAddress?.ipAddress ?? "unknown" }
+    /// The socket peer's address, parsed; nil for a Unix socket.
+    public var peerAddress: IPAddress? { remoteAddress?.ipAddress.flatMap { IPAddress($0) } }
 }

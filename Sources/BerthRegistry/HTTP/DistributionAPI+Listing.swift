@@ -27,11 +27,26 @@ extension DistributionAPI {
         let (limit, last) = try Self.pagination(request)
         var page = try await registry.catalog(after: last, limit: limit)
         if let authorizer, let caller {
+            // Whether one may pull is decided per project (visibility, role,
+            // robot permissions), so a page of 10,000 names costs a lookup
+            // per project in it, not per name.
+            var byProject: [String: Bool] = [:]
             var readable: [String] = []
             for name in page.items {
-                if let repository = try? RepositoryName(parsing: name), try await authorizer.mayPull(repository, caller: caller) {
+                guard let repository = try? RepositoryName(parsing: name) else { continue }
+                if authorizer.tokenGrantsPull(repository, caller: caller) {
                     readable.append(name)
+                    continue
                 }
+                let project = repository.project
+                let allowed: Bool
+                if let known = byProject[project] {
+                    allowed = known
+                } else {
+                    allowed = try await authorizer.access.actions(of: caller.identity, on: repository).contains(.pull)
+                    byProject[project] = allowed
+                }
+                if allowed { readable.append(name) }
             }
             page = page.showing(readable)
         }
@@ -57,16 +72,26 @@ extension DistributionAPI {
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
     }
 
-    /// `GET /v2/<name>/referrers/<digest>?artifactType=`: an image index of
-    /// the manifests whose subject is `digest` (empty when there are none).
+    /// `GET /v2/<name>/referrers/<digest>?artifactType=&n=&last=`: an image
+    /// index of the manifests whose subject is `digest` (empty when there are
+    /// none), a page at a time with a `Link` to the next, as the spec allows.
     func referrers(_ request: Request, repository: RepositoryName, digest: Digest) async throws -> Response {
-        let artifactType = request.uri.queryParameters["artifactType"].map(String.init)
-        let descriptors = try await registry.referrers(repository, digest, artifactType: artifactType)
+        let query = request.uri.queryParameters
+        let artifactType = query["artifactType"].map(String.init)
+        let (limit, last) = try Self.pagination(request)
+        let page = try await registry.referrers(repository, digest, artifactType: artifactType, after: last, limit: limit)
         var headers: HTTPFields = [.contentType: MediaType.ociIndex]
         if artifactType != nil {
             headers[.ociFiltersApplied] = "artifactType"
         }
-        return Self.json(try Self.encode(ReferrersIndex(manifests: descriptors)), headers: headers)
+        if page.hasMore, let next = page.descriptors.last?.digest {
+            var link = "/v2/\(repository)/referrers/\(digest)?n=\(page.descriptors.count)&last=\(next)"
+            if let artifactType, let encoded = artifactType.addingPercentEncoding(withAllowedCharacters: .alphanumerics) {
+                link += "&artifactType=\(encoded)"
+            }
+            headers[.link] = "<\(link)>; rel=\"next\""
+        }
+        return Self.json(try Self.encode(ReferrersIndex(manifests: page.descriptors)), headers: headers)
     }
 
     private static func pagination(_ request: Request) throws -> (limit: Int?, last: String?) {

@@ -41,7 +41,7 @@ public struct DistributionAPI: Sendable {
         do {
             return try await dispatch(route, request, caller: caller, actor: actor)
         } catch let error as RegistryError where error.code == .denied {
-            recordRefusal(error, route: route, actor: actor)
+            recordRefusal(error, route: route, method: request.method, actor: actor)
             throw error
         }
     }

@@ -1,3 +1,4 @@
+import BerthMetadata
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -58,6 +59,13 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             }
             let path = request.uri.path
             response.headers[.location] = path
+            return response
+        case let error as DatabaseUnavailable:
+            // The database is down or failing over: the node itself is fine,
+            // and clients retry a 503 (details in the log, not the answer).
+            context.logger.error("database unavailable", metadata: ["error": "\(error.summary)", "detail": "\(error.detail ?? "")"])
+            var response = render(RegistryError(.unknown, "the database is unavailable: \(error.summary)", status: 503), request: request)
+            response.headers[.retryAfter] = "1"
             return response
         case let error as HTTPParserError:
             // A body shorter than its Content-Length, broken chunking: the

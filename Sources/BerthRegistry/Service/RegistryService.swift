@@ -13,10 +13,13 @@ public struct RegistryLimits: Sendable {
     public var maxBlobSize: Int64
     /// The most entries one tag or catalog page may hold.
     public var maxPageSize: Int
+    /// The most descriptors one referrers page may hold (each is a few hundred bytes).
+    public var maxReferrersPage: Int
 
-    public init(maxBlobSize: Int64 = 64 << 30, maxPageSize: Int = 10_000) {
+    public init(maxBlobSize: Int64 = 64 << 30, maxPageSize: Int = 10_000, maxReferrersPage: Int = 1_000) {
         self.maxBlobSize = maxBlobSize
         self.maxPageSize = maxPageSize
+        self.maxReferrersPage = maxReferrersPage
     }
 }
 
@@ -203,8 +206,15 @@ public final class RegistryService: Sendable {
         return Page(items: names, limit: limit)
     }
 
-    public func referrers(_ repository: RepositoryName, _ subject: Digest, artifactType: String?) async throws -> [Descriptor] {
-        try await metadata.referrers(repository, subject: subject, artifactType: artifactType)
+    /// A page of the referrers of `subject`, in digest order after `last`:
+    /// a subject may have any number (every signature, SBOM and attestation).
+    public func referrers(
+        _ repository: RepositoryName, _ subject: Digest, artifactType: String?, after last: String?, limit: Int?
+    ) async throws -> (descriptors: [Descriptor], hasMore: Bool) {
+        let limit = min(limit ?? limits.maxReferrersPage, limits.maxReferrersPage)
+        guard limit > 0 else { return ([], false) }
+        let found = try await metadata.referrers(repository, subject: subject, artifactType: artifactType, after: last, limit: limit + 1)
+        return (Array(found.prefix(limit)), found.count > limit)
     }
 }
 

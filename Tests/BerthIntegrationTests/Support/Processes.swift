@@ -29,6 +29,11 @@ private func runCommandBlocking(_ arguments: [String], environment: [String: Str
     return (process.terminationStatus, String(decoding: output, as: UTF8.self))
 }
 
+/// The exit status of a short command, run where the caller is (for test traits).
+func runCommandSync(_ arguments: [String]) throws -> Int32 {
+    try runCommandBlocking(arguments).status
+}
+
 /// Whether a program is on the PATH.
 func isInstalled(_ program: String) -> Bool {
     (try? runCommandBlocking(["sh", "-c", "command -v \(program)"]).status) == 0
