@@ -84,7 +84,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Rules on what may change: tag immutability (retention and quotas next).
+        // Rules on what may change: the push and pull policy chains, tag immutability, quotas, retention.
         .target(
             name: "BerthPolicies",
             dependencies: ["OCI", "BerthMetadata"],

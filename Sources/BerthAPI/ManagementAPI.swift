@@ -149,7 +149,7 @@ public struct ManagementAPI: Sendable {
         var body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: 1 << 20)
-        } catch {
+        } catch let error as HTTPError where error.status == .contentTooLarge {
             throw RegistryError(.unsupported, "the request body is larger than 1 MiB", status: 413)
         }
         let bytes = body.readBytes(length: body.readableBytes) ?? []

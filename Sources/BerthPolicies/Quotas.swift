@@ -89,3 +89,15 @@ public final class QuotaEnforcer: Sendable {
             detail: ["project": project, "used": "\(used)", "limit": "\(limit)"])
     }
 }
+
+/// On the push chain: bytes of declared size are refused before they are
+/// read; at manifest commit, the blobs whose size was unknown are counted.
+extension QuotaEnforcer: PushPolicy {
+    public func admitBlob(into repository: RepositoryName, digest: Digest?, size: @Sendable () async throws -> Int64) async throws {
+        try await check(repository, digest: digest, adding: size)
+    }
+
+    public func admitManifest(_ manifest: Manifest, tag: Tag?, into repository: RepositoryName) async throws -> PushConditions {
+        PushConditions(quota: try await checkWithin(repository))
+    }
+}

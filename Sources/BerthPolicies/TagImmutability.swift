@@ -29,3 +29,19 @@ public struct TagImmutability: Sendable {
             detail: ["tag": tag, "rule": rule.id])
     }
 }
+
+/// On the push chain: a protected tag may be re-pushed with the same digest
+/// but neither moved nor deleted.
+extension TagImmutability: PushPolicy {
+    public func admitManifest(_ manifest: Manifest, tag: Tag?, into repository: RepositoryName) async throws -> PushConditions {
+        guard let tag, let rule = try await rule(protecting: tag.value, in: repository) else { return .init() }
+        return PushConditions(
+            refusingMove: Self.refusal(rule, tag: tag.value, "re-pushing the same digest is allowed, moving it is not"))
+    }
+
+    public func admitDeletion(of tags: [String], from repository: RepositoryName) async throws {
+        for tag in tags {
+            if let rule = try await rule(protecting: tag, in: repository) { throw Self.refusal(rule, tag: tag, "it cannot be deleted") }
+        }
+    }
+}

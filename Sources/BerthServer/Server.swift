@@ -35,7 +35,8 @@ public final class Server: Sendable {
     let logger: Logger
 
     /// Opens (creating) the data folder, the blob store and the database.
-    public init(configuration: Configuration, logger: Logger) async throws {
+    /// `extraPolicies` join the push and pull chains after the built-in ones.
+    public init(configuration: Configuration, logger: Logger, extraPolicies: ExtraPolicies = .init()) async throws {
         self.configuration = configuration
         self.logger = logger
         let root = URL(fileURLWithPath: configuration.data).standardizedFileURL.path
@@ -53,7 +54,7 @@ public final class Server: Sendable {
         quotas = QuotaEnforcer(source: SQLAccountStore(backend: backend), usage: content)
         registry = RegistryService(
             blobs: blobs, metadata: content, limits: RegistryLimits(maxBlobSize: configuration.maxBlobSize),
-            immutability: TagImmutability(rules: metadata), quotas: quotas, logger: logger)
+            pushPolicies: [TagImmutability(rules: metadata), quotas] + extraPolicies.push, pullPolicies: extraPolicies.pull, logger: logger)
         let metrics = JobMetrics()
         audit = AuditLog(store: metadata, metrics: metrics, logger: logger)
         webhooks = WebhookNotifier(
@@ -189,5 +190,17 @@ public final class Server: Sendable {
         try? await pulls.flush()
         try await metadata.close()
         try await threadPool.shutdownGracefully()
+    }
+}
+
+/// Push and pull policies beyond the built-in ones (tag immutability, then
+/// quotas), run after them in the order given.
+public struct ExtraPolicies: Sendable {
+    public var push: [any PushPolicy]
+    public var pull: [any PullPolicy]
+
+    public init(push: [any PushPolicy] = [], pull: [any PullPolicy] = []) {
+        self.push = push
+        self.pull = pull
     }
 }

@@ -37,7 +37,7 @@ extension RegistryService {
         _ repository: RepositoryName, _ id: String, offset: Int64?, length: Int64? = nil, body: Body
     ) async throws -> Int64 where Body.Element == ByteBuffer {
         try await checkUpload(repository, id)
-        try await checkQuota(repository, id, digest: nil, length: length)
+        try await admitUpload(repository, id, digest: nil, length: length)
         return try await append(id, offset: offset, body: body)
     }
 
@@ -48,7 +48,7 @@ extension RegistryService {
         announced: Bool = false
     ) async throws -> Int64 where Body.Element == ByteBuffer {
         try await checkUpload(repository, id)
-        try await checkQuota(repository, id, digest: digest, length: length)
+        try await admitUpload(repository, id, digest: digest, length: length)
         _ = try await append(id, offset: offset, body: body)
         if !announced {
             // Garbage collection must see the claim before the bytes can become the blob.
@@ -75,7 +75,7 @@ extension RegistryService {
     public func uploadMonolithic<Body: AsyncSequence & Sendable>(
         _ repository: RepositoryName, digest: Digest, length: Int64? = nil, body: Body
     ) async throws -> Int64 where Body.Element == ByteBuffer {
-        if let length { try await quotas?.check(repository, digest: digest, adding: { length }) }
+        if let length { try await admitBlob(into: repository, digest: digest, size: { length }) }
         let id = try await startUpload(repository, digest: digest)
         do {
             return try await completeUpload(repository, id, digest: digest, offset: 0, body: body, announced: true)
@@ -130,13 +130,13 @@ extension RegistryService {
         }
     }
 
-    /// An upload's bytes so far plus a declared `length` must fit the
-    /// quota. A refused upload is discarded at once: its bytes could never
-    /// become a blob of this project, so they should not wait for the reaper.
-    private func checkQuota(_ repository: RepositoryName, _ id: String, digest: Digest?, length: Int64?) async throws {
-        guard let quotas, let length else { return }
+    /// An upload's bytes so far plus a declared `length` go through the push
+    /// chain (the quota). A refused upload is discarded at once: its bytes
+    /// could never become a blob of this project, so they should not wait for the reaper.
+    private func admitUpload(_ repository: RepositoryName, _ id: String, digest: Digest?, length: Int64?) async throws {
+        guard !pushPolicies.isEmpty, let length else { return }
         do {
-            try await quotas.check(repository, digest: digest, adding: { [blobs] in
+            try await admitBlob(into: repository, digest: digest, size: { [blobs] in
                 let (sum, overflow) = (try await blobs.uploadedSize(id: id) ?? 0).addingReportingOverflow(length)
                 return overflow ? .max : sum
             })

@@ -30,10 +30,10 @@ public final class RegistryService: Sendable {
     let blobs: any BlobStore
     let metadata: any MetadataStore
     public let limits: RegistryLimits
-    /// nil: no tag is immutable.
-    let immutability: TagImmutability?
-    /// nil: no project has a quota.
-    let quotas: QuotaEnforcer?
+    /// What every push must pass, in order (immutability, quotas, …).
+    let pushPolicies: [any PushPolicy]
+    /// What every manifest served must pass, in order.
+    let pullPolicies: [any PullPolicy]
     /// Which repository each upload this process started belongs to, so
     /// that PATCH and PUT skip a database read; the database stays the
     /// truth for uploads begun before a restart (or, later, on another node).
@@ -41,15 +41,22 @@ public final class RegistryService: Sendable {
     let logger: Logger
 
     public init(
-        blobs: any BlobStore, metadata: any MetadataStore, limits: RegistryLimits = .init(), immutability: TagImmutability? = nil,
-        quotas: QuotaEnforcer? = nil, logger: Logger
+        blobs: any BlobStore, metadata: any MetadataStore, limits: RegistryLimits = .init(), pushPolicies: [any PushPolicy] = [],
+        pullPolicies: [any PullPolicy] = [], logger: Logger
     ) {
         self.blobs = blobs
         self.metadata = metadata
         self.limits = limits
-        self.immutability = immutability
-        self.quotas = quotas
+        self.pushPolicies = pushPolicies
+        self.pullPolicies = pullPolicies
         self.logger = logger
+    }
+
+    // MARK: Policies
+
+    /// Runs the push chain on bytes about to enter `repository`.
+    func admitBlob(into repository: RepositoryName, digest: Digest?, size: @Sendable () async throws -> Int64) async throws {
+        for policy in pushPolicies { try await policy.admitBlob(into: repository, digest: digest, size: size) }
     }
 
     // MARK: Blobs
@@ -100,7 +107,7 @@ public final class RegistryService: Sendable {
     /// upload. False when `source` has no such blob.
     public func mountBlob(_ repository: RepositoryName, _ digest: Digest, from source: RepositoryName) async throws -> Bool {
         guard let size = try await metadata.linkedBlobSize(source, digest) else { return false }
-        try await quotas?.check(repository, digest: digest, adding: { size })
+        try await admitBlob(into: repository, digest: digest, size: { size })
         try await metadata.linkBlob(repository, digest, size: size, completing: nil)
         // Linked first, checked second: garbage collection either saw the
         // link and kept the bytes, or removed them before this check.
@@ -113,10 +120,12 @@ public final class RegistryService: Sendable {
 
     // MARK: Manifests
 
+    /// A manifest to serve: it exists and passed every pull policy.
     public func manifest(_ repository: RepositoryName, _ reference: Reference) async throws -> StoredManifest {
         guard let manifest = try await metadata.manifest(repository, reference) else {
             throw RegistryError(.manifestUnknown, detail: ["reference": reference.description])
         }
+        for policy in pullPolicies { try await policy.admitPull(of: manifest, from: repository, reference: reference) }
         return manifest
     }
 
@@ -142,21 +151,16 @@ public final class RegistryService: Sendable {
                 .digestInvalid, "manifest digest is \(manifest.digest), not \(digest)",
                 detail: ["digest": digest.description])
         }
-        var tag: Tag?
-        var refusingMove: RegistryError?
-        if case .tag(let t) = reference {
-            tag = t
-            if let rule = try await immutability?.rule(protecting: t.value, in: repository) {
-                refusingMove = TagImmutability.refusal(rule, tag: t.value, "re-pushing the same digest is allowed, moving it is not")
-            }
+        let tag: Tag? = if case .tag(let t) = reference { t } else { nil }
+        var conditions = PushConditions()
+        for policy in pushPolicies {
+            conditions = conditions.merged(with: try await policy.admitManifest(manifest, tag: tag, into: repository))
         }
-        // Blobs pushed without a declared size are counted here, at the latest.
-        let quota = try await quotas?.checkWithin(repository)
-        let previous = try await metadata.putManifest(repository, manifest, tag: tag, refusingMove: refusingMove)
+        let previous = try await metadata.putManifest(repository, manifest, tag: tag, refusingMove: conditions.refusingMove)
         logger.info(
             "manifest pushed",
             metadata: ["repository": "\(repository)", "digest": "\(manifest.digest)", "tag": "\(tag?.value ?? "")"])
-        return ManifestPush(manifest: manifest, tag: tag, movedFrom: previous == manifest.digest ? nil : previous, quota: quota)
+        return ManifestPush(manifest: manifest, tag: tag, movedFrom: previous == manifest.digest ? nil : previous, quota: conditions.quota)
     }
 
     /// Deleting by digest removes the manifest and its tags; by tag, only the
@@ -172,17 +176,17 @@ public final class RegistryService: Sendable {
         logger.info("manifest deleted", metadata: ["repository": "\(repository)", "reference": "\(reference)"])
     }
 
-    /// Why deleting `reference` would be refused (an immutable tag), or nil.
+    /// Why the push chain refuses deleting `reference` (an immutable tag), or nil.
     public func deletionRefusal(_ repository: RepositoryName, _ reference: Reference) async throws -> RegistryError? {
-        guard let immutability else { return nil }
+        guard !pushPolicies.isEmpty else { return nil }
         let tags = switch reference {
         case .tag(let tag): [tag.value]
         case .digest(let digest): try await metadata.tags(repository, pointingAt: digest)
         }
-        for tag in tags {
-            if let rule = try await immutability.rule(protecting: tag, in: repository) {
-                return TagImmutability.refusal(rule, tag: tag, "it cannot be deleted")
-            }
+        do {
+            for policy in pushPolicies { try await policy.admitDeletion(of: tags, from: repository) }
+        } catch let refusal as RegistryError {
+            return refusal
         }
         return nil
     }
