@@ -47,11 +47,11 @@ public struct WebhookTargets: Sendable {
         guard var host = parsed.host, !host.isEmpty else { return .refused("the webhook URL has no host") }
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         if allowPrivate { return .allowed(host: host, address: nil) }
-        if let address = WebhookIPAddress(host) {
+        if let address = IPAddress.numericHost(host) {
             if let rule = address.refusedRange { return .refused(Self.explain("\(host) is \(rule)")) }
             return .allowed(host: host, address: nil)
         }
-        let addresses: [WebhookIPAddress]
+        let addresses: [IPAddress]
         switch await Self.resolve(host, timeout: Self.resolutionTimeout) {
         case .success(let found): addresses = found
         case .failure(let error): return .unresolved("cannot resolve \(host): \(error.description)")
@@ -75,8 +75,8 @@ public struct WebhookTargets: Sendable {
 
     /// Every address `host` resolves to; getaddrinfo blocks, so it runs on a
     /// Dispatch thread, and is given up (left to finish alone) after `timeout`.
-    static func resolve(_ host: String, timeout: TimeInterval) async -> Result<[WebhookIPAddress], ResolutionError> {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Result<[WebhookIPAddress], ResolutionError>, Never>) in
+    static func resolve(_ host: String, timeout: TimeInterval) async -> Result<[IPAddress], ResolutionError> {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Result<[IPAddress], ResolutionError>, Never>) in
             let once = ResumeOnce(continuation)
             DispatchQueue.global().async { once.resume(resolveBlocking(host)) }
             DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
@@ -86,16 +86,16 @@ public struct WebhookTargets: Sendable {
     }
 
     private final class ResumeOnce: Sendable {
-        private let continuation: Mutex<CheckedContinuation<Result<[WebhookIPAddress], ResolutionError>, Never>?>
-        init(_ continuation: CheckedContinuation<Result<[WebhookIPAddress], ResolutionError>, Never>) {
+        private let continuation: Mutex<CheckedContinuation<Result<[IPAddress], ResolutionError>, Never>?>
+        init(_ continuation: CheckedContinuation<Result<[IPAddress], ResolutionError>, Never>) {
             self.continuation = Mutex(continuation)
         }
-        func resume(_ result: Result<[WebhookIPAddress], ResolutionError>) {
+        func resume(_ result: Result<[IPAddress], ResolutionError>) {
             continuation.withLock { $0.take() }?.resume(returning: result)
         }
     }
 
-    static func resolveBlocking(_ host: String) -> Result<[WebhookIPAddress], ResolutionError> {
+    static func resolveBlocking(_ host: String) -> Result<[IPAddress], ResolutionError> {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         #if canImport(Glibc)
@@ -109,59 +109,39 @@ public struct WebhookTargets: Sendable {
             return .failure(ResolutionError(description: String(cString: gai_strerror(status))))
         }
         defer { freeaddrinfo(list) }
-        var addresses: [WebhookIPAddress] = []
+        var addresses: [IPAddress] = []
         var cursor: UnsafeMutablePointer<addrinfo>? = list
         while let entry = cursor {
             if let socketAddress = entry.pointee.ai_addr {
                 switch entry.pointee.ai_family {
                 case AF_INET:
                     let raw = socketAddress.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr }
-                    addresses.append(WebhookIPAddress(bytes: withUnsafeBytes(of: raw) { Array($0) }))
+                    if let address = IPAddress(bytes: withUnsafeBytes(of: raw) { Array($0) }) { addresses.append(address) }
                 case AF_INET6:
                     let raw = socketAddress.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee.sin6_addr }
-                    addresses.append(WebhookIPAddress(bytes: withUnsafeBytes(of: raw) { Array($0) }))
+                    if let address = IPAddress(bytes: withUnsafeBytes(of: raw) { Array($0) }) { addresses.append(address) }
                 default: break
                 }
             }
             cursor = entry.pointee.ai_next
         }
-        var unique: [WebhookIPAddress] = []
+        var unique: [IPAddress] = []
         for address in addresses where !unique.contains(address) { unique.append(address) }
         return .success(unique)
     }
 }
 
-/// An IPv4 (4 bytes) or IPv6 (16 bytes) address, in network order.
-// (Named apart from `IPAddress` in HTTP/ClientAddress.swift, which shares this module.)
-struct WebhookIPAddress: Sendable, Equatable, CustomStringConvertible {
-    let bytes: [UInt8]
-
-    init(bytes: [UInt8]) { self.bytes = bytes }
-
-    /// A numeric address exactly as `inet_pton` reads it (what the HTTP
-    /// client takes for an address rather than a name); nil otherwise.
-    init?(_ text: String) {
+/// Webhook targets are `IPAddress`es read as the HTTP client reads a host:
+/// exactly as `inet_pton` does (no ports, zones or IPv4-mapped folding, so
+/// a mapped form is refused as such), and judged by the ranges below.
+extension IPAddress {
+    /// A numeric host as `inet_pton` reads it; nil for a name.
+    static func numericHost(_ text: String) -> IPAddress? {
         var v4 = in_addr()
-        if inet_pton(AF_INET, text, &v4) == 1 {
-            bytes = withUnsafeBytes(of: v4) { Array($0) }
-            return
-        }
+        if inet_pton(AF_INET, text, &v4) == 1 { return IPAddress(bytes: withUnsafeBytes(of: v4) { Array($0) }) }
         var v6 = in6_addr()
-        if inet_pton(AF_INET6, text, &v6) == 1 {
-            bytes = withUnsafeBytes(of: v6) { Array($0) }
-            return
-        }
+        if inet_pton(AF_INET6, text, &v6) == 1 { return IPAddress(bytes: withUnsafeBytes(of: v6) { Array($0) }) }
         return nil
-    }
-
-    var description: String {
-        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
-        let family = bytes.count == 4 ? AF_INET : AF_INET6
-        let ok = bytes.withUnsafeBytes { raw in
-            inet_ntop(family, raw.baseAddress, &buffer, socklen_t(buffer.count)) != nil
-        }
-        guard ok else { return bytes.map(String.init).joined(separator: ".") }
-        return String(cString: buffer)
     }
 
     /// What refused range the address is in (`a loopback address (127.0.0.0/8)`), or nil when webhooks may reach it.

@@ -20,7 +20,9 @@ public struct BerthRequestContext: RequestContext {
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress
-        self.source = remoteAddress?.ipAddress.map { IPAddress($0)?.description ?? $0 } ?? "unknown"
+        // NIO prints IPv4 peers canonically already; only IPv6 (a mapped
+        // IPv4 peer on a dual-stack socket) needs reading, on every request.
+        self.source = remoteAddress?.ipAddress.map { $0.contains(":") ? (IPAddress($0)?.description ?? $0) : $0 } ?? "unknown"
     }
 
     /// The socket peer's address, parsed; nil for a Unix socket.
