@@ -259,16 +259,7 @@ final class RecordingServer: Sendable {
         router.get("/redirect", use: redirect)
         router.post("/elsewhere", use: elsewhere)
         router.get("/elsewhere", use: elsewhere)
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        var logger = Logger(label: "recording-server")
-        logger.logLevel = .critical
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        let running = Task { try await group.run() }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw TestFailure("recording server did not start") }
+        let (port, group, running) = try await LoopbackServer.start(router)
         recorder.port.withLock { $0 = port }
         return RecordingServer(port: port, recorder: recorder, group: group, running: running)
     }

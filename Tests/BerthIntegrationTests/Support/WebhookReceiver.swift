@@ -39,16 +39,7 @@ final class WebhookReceiver: Sendable {
             }
             return Response(status: fail ? .internalServerError : .ok)
         }
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        var logger = Logger(label: "webhook-receiver")
-        logger.logLevel = .critical
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        let running = Task { try await group.run() }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw TestFailure("receiver did not start") }
+        let (port, group, running) = try await LoopbackServer.start(router)
         return WebhookReceiver(port: port, state: state, group: group, running: running)
     }
 
@@ -76,5 +67,22 @@ final class WebhookReceiver: Sendable {
     func stop() async throws {
         await group.triggerGracefulShutdown()
         try await running.value
+    }
+}
+
+/// A Hummingbird server on an ephemeral loopback port, for test receivers.
+enum LoopbackServer {
+    static func start(_ router: Router<BasicRequestContext>) async throws -> (port: Int, group: ServiceGroup, running: Task<Void, any Error>) {
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        var logger = Logger(label: "test-receiver")
+        logger.logLevel = .critical
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        let running = Task { try await group.run() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw TestFailure("test receiver did not start") }
+        return (port, group, running)
     }
 }
