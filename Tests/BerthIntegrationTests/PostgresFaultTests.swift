@@ -503,71 +503,11 @@ final class PrivateCluster: Sendable {
 }
 
 /// `berth serve` on a PostgreSQL database, as a process of its own, its log kept.
-final class LoggedBerth: RegistryClient, @unchecked Sendable {
-    private let process: Process
-    let port: Int
-    private let output: Mutex<String>
-
-    var base: String { "http://127.0.0.1:\(port)" }
-    var log: String { output.withLock { $0 } }
-    var isRunning: Bool { process.isRunning }
-
-    private init(process: Process, port: Int, seen: String) {
-        self.process = process
-        self.port = port
-        self.output = Mutex(seen)
-    }
-
-    static func start(database: String) async throws -> LoggedBerth {
+enum LoggedBerth {
+    static func start(database: String) async throws -> BerthProcess {
         let folder = TestRegistry.temporaryFolder()
         let config = folder + "/berth.yaml"
         try "database: \"\(database)\"\ndatabase_connections: 3\n".write(toFile: config, atomically: true, encoding: .utf8)
-        return try await offCooperativePool { try LoggedBerth(folder: folder, config: config) }
-    }
-
-    private convenience init(folder: String, config: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: BerthProcess.executable)
-        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--data", folder, "--auth", "none", "--log-level", "notice", "--config", config]
-        let pipe = Pipe()
-        process.standardError = pipe
-        process.standardOutput = pipe
-        try process.run()
-        let handle = pipe.fileHandleForReading
-        var seen = ""
-        var found: Int?
-        let deadline = Date().addingTimeInterval(30)
-        while found == nil, Date() < deadline {
-            let data = handle.availableData
-            if data.isEmpty { break }
-            seen += String(decoding: data, as: UTF8.self)
-            if let range = seen.range(of: #"address=127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
-                found = Int(seen[range].split(separator: ":").last!)
-            }
-        }
-        guard let found else {
-            process.terminate()
-            throw TestFailure("berth did not report its port; it logged: \(seen)")
-        }
-        self.init(process: process, port: found, seen: seen)
-        // Keep reading, so the server never blocks on a full pipe.
-        let box = self
-        Thread.detachNewThread {
-            while true {
-                let data = handle.availableData
-                if data.isEmpty { break }
-                box.output.withLock { $0 += String(decoding: data, as: UTF8.self) }
-            }
-        }
-    }
-
-    /// SIGTERM, then SIGKILL if it has not exited within 20 s.
-    func stop() {
-        guard process.isRunning else { return }
-        process.terminate()
-        let deadline = Date().addingTimeInterval(20)
-        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        return try await BerthProcess.start(dataFolder: folder, extraArguments: ["--config", config])
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Runs a command to completion; returns its exit status and combined output.
 /// The waiting happens on a thread of its own: a test blocking one of the
@@ -45,7 +46,11 @@ final class BerthProcess: RegistryClient, @unchecked Sendable {
     let process = Process()
     let port: Int
     let dataFolder: String
-    private let log: Pipe
+    private let pipe: Pipe
+    /// Everything the server logged so far.
+    private let output = Mutex("")
+    var log: String { output.withLock { $0 } }
+    var isRunning: Bool { process.isRunning }
 
     static var executable: String {
         if let path = ProcessInfo.processInfo.environment["BERTH_BINARY"] { return path }
@@ -64,8 +69,8 @@ final class BerthProcess: RegistryClient, @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: Self.executable)
         let auth = extraArguments.contains("--auth") ? [] : ["--auth", "none"]
         process.arguments = ["serve", "--listen", "127.0.0.1:0", "--data", dataFolder, "--log-level", "notice"] + auth + extraArguments
-        log = Pipe()
-        process.standardError = log
+        pipe = Pipe()
+        process.standardError = pipe
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         // The server logs the port it bound; read until it does (bounded).
@@ -73,7 +78,7 @@ final class BerthProcess: RegistryClient, @unchecked Sendable {
         var found: Int?
         let deadline = Date().addingTimeInterval(20)
         while found == nil, Date() < deadline {
-            let data = log.fileHandleForReading.availableData
+            let data = pipe.fileHandleForReading.availableData
             if data.isEmpty { break }
             seen += String(decoding: data, as: UTF8.self)
             if let range = seen.range(of: #"address=127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
@@ -85,10 +90,15 @@ final class BerthProcess: RegistryClient, @unchecked Sendable {
             throw TestFailure("berth did not report its port; it logged: \(seen)")
         }
         port = found
-        // Keep draining the log so the server never blocks on a full pipe.
-        let handle = log.fileHandleForReading
+        // Keep draining (and keeping) the log so the server never blocks on a full pipe.
+        output.withLock { $0 = seen }
+        let (handle, box) = (pipe.fileHandleForReading, self)
         Thread.detachNewThread {
-            while !handle.availableData.isEmpty {}
+            while true {
+                let data = handle.availableData
+                if data.isEmpty { break }
+                box.output.withLock { $0 += String(decoding: data, as: UTF8.self) }
+            }
         }
     }
 
@@ -96,6 +106,16 @@ final class BerthProcess: RegistryClient, @unchecked Sendable {
 
     func signal(_ signal: Int32) {
         kill(process.processIdentifier, signal)
+    }
+
+    /// SIGTERM, then SIGKILL if it has not exited within 20 s.
+    func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(20)
+        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
     }
 
     /// Waits (bounded) for the process to exit; returns its status.
