@@ -19,7 +19,7 @@ enum TestBackends {
     }
 
     static func databaseURL(_ folder: String) -> String {
-        (environment["BERTH_TEST_DATABASE"] ?? "postgres://berth:berth@127.0.0.1:5432") + "/" + name(folder)
+        (environment["BERTH_TEST_DATABASE"] ?? "postgres://berth:berth@127.0.0.1:55432") + "/" + name(folder)
     }
 
     static func configure(_ configuration: inout Configuration, folder: String) async throws {
