@@ -92,34 +92,34 @@ public final class CachedMetadataStore: MetadataStore {
         try await base.linkBlob(repository, digest, size: size, completing: upload)
     }
 
-    public func unlinkBlob(_ repository: RepositoryName, _ digest: Digest) async throws -> Bool {
+    public func unlinkBlob(_ repository: RepositoryName, _ digest: Digest, events: [RegistryEvent]) async throws -> Bool {
         defer { blobSizes.forget(RepositoryDigest(repository: repository.value, digest: digest)) }
-        return try await base.unlinkBlob(repository, digest)
+        return try await base.unlinkBlob(repository, digest, events: events)
     }
 
-    public func putManifest(_ repository: RepositoryName, _ manifest: Manifest, tag: Tag?, refusingMove: RegistryError?) async throws
-        -> Digest?
-    {
+    public func putManifest(
+        _ repository: RepositoryName, _ manifest: Manifest, tag: Tag?, refusingMove: RegistryError?, events: @escaping PushEvents
+    ) async throws -> Digest? {
         defer { if let tag { tags.forget(RepositoryTag(repository: repository.value, tag: tag.value)) } }
-        return try await base.putManifest(repository, manifest, tag: tag, refusingMove: refusingMove)
+        return try await base.putManifest(repository, manifest, tag: tag, refusingMove: refusingMove, events: events)
     }
 
     public func tags(_ repository: RepositoryName, pointingAt digest: Digest) async throws -> [String] {
         try await base.tags(repository, pointingAt: digest)
     }
 
-    public func deleteManifest(_ repository: RepositoryName, _ digest: Digest) async throws -> Bool {
+    public func deleteManifest(_ repository: RepositoryName, _ digest: Digest, events: [RegistryEvent]) async throws -> Bool {
         // Any tag of the repository may have pointed at it; deletes are rare.
         defer {
             manifests.forget(RepositoryDigest(repository: repository.value, digest: digest))
             tags.forget { $0.repository == repository.value }
         }
-        return try await base.deleteManifest(repository, digest)
+        return try await base.deleteManifest(repository, digest, events: events)
     }
 
-    public func deleteTag(_ repository: RepositoryName, _ tag: Tag) async throws -> Bool {
+    public func deleteTag(_ repository: RepositoryName, _ tag: Tag, events: [RegistryEvent]) async throws -> Bool {
         defer { tags.forget(RepositoryTag(repository: repository.value, tag: tag.value)) }
-        return try await base.deleteTag(repository, tag)
+        return try await base.deleteTag(repository, tag, events: events)
     }
 
     // MARK: Passed through

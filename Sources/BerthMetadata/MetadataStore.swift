@@ -25,8 +25,10 @@ public protocol MetadataStore: Sendable {
     /// read it; ends upload session `upload` in the same transaction.
     func linkBlob(_ repository: RepositoryName, _ digest: Digest, size: Int64, completing upload: String?) async throws
     /// Revokes `repository`'s access to a blob; the bytes stay for GC.
-    /// Returns false when the repository had no such blob.
-    func unlinkBlob(_ repository: RepositoryName, _ digest: Digest) async throws -> Bool
+    /// Returns false when the repository had no such blob. Changes below
+    /// write `events` to the outbox in their own transaction, when they
+    /// change something.
+    func unlinkBlob(_ repository: RepositoryName, _ digest: Digest, events: [RegistryEvent]) async throws -> Bool
 
     // Manifests and tags
     func manifest(_ repository: RepositoryName, _ reference: Reference) async throws -> StoredManifest?
@@ -34,15 +36,18 @@ public protocol MetadataStore: Sendable {
     /// references is in the repository; points `tag` at it when given.
     /// Throws `MANIFEST_BLOB_UNKNOWN` naming the first missing reference,
     /// and `refusingMove` if the tag points at another digest (immutable tags).
-    /// Returns the digest the tag pointed at before, if any.
+    /// Returns the digest the tag pointed at before, if any; `events`,
+    /// given that digest, are the push's events.
     @discardableResult
-    func putManifest(_ repository: RepositoryName, _ manifest: Manifest, tag: Tag?, refusingMove: RegistryError?) async throws -> Digest?
+    func putManifest(
+        _ repository: RepositoryName, _ manifest: Manifest, tag: Tag?, refusingMove: RegistryError?, events: @escaping PushEvents
+    ) async throws -> Digest?
     /// The tags pointing at `digest`.
     func tags(_ repository: RepositoryName, pointingAt digest: Digest) async throws -> [String]
     /// Deletes a manifest and every tag pointing at it. False when absent.
-    func deleteManifest(_ repository: RepositoryName, _ digest: Digest) async throws -> Bool
+    func deleteManifest(_ repository: RepositoryName, _ digest: Digest, events: [RegistryEvent]) async throws -> Bool
     /// Removes one tag; the manifest stays. False when absent.
-    func deleteTag(_ repository: RepositoryName, _ tag: Tag) async throws -> Bool
+    func deleteTag(_ repository: RepositoryName, _ tag: Tag, events: [RegistryEvent]) async throws -> Bool
     /// Tags after `last` in lexical order, at most `limit`.
     func tags(_ repository: RepositoryName, after last: String?, limit: Int) async throws -> [String]
     /// Manifests in `repository` whose subject is `subject`, optionally of one
@@ -87,3 +92,7 @@ public struct UploadRecord: Sendable, Equatable {
 /// Everything the registry keeps in its database, as the management API
 /// sees it: content, policies, job runs, audit entries and webhooks.
 public typealias RegistryStore = MetadataStore & ImmutabilityRuleStore & JobRunStore & AuditStore & WebhookStore & RetentionStore
+
+/// The events of a manifest push, given where its tag pointed before (to
+/// tell a moved tag): built before the transaction, written inside it.
+public typealias PushEvents = @Sendable (_ previous: Digest?) -> [RegistryEvent]

@@ -5,6 +5,7 @@ import OCI
 /// for SQLite and PostgreSQL alike.
 public final class SQLMetadataStore: MetadataStore {
     let backend: any SQLBackend
+    let eventWrites = EventWriteCounter()
 
     /// Opens the store, migrating the schema to the newest version first.
     public init(backend: any SQLBackend) async throws {
@@ -98,13 +99,16 @@ public final class SQLMetadataStore: MetadataStore {
         }
     }
 
-    public func unlinkBlob(_ repository: RepositoryName, _ digest: Digest) async throws -> Bool {
-        try await backend.transaction(durable: true) { db in
+    public func unlinkBlob(_ repository: RepositoryName, _ digest: Digest, events: [RegistryEvent]) async throws -> Bool {
+        let unlinked = try await backend.transaction(durable: true) { db in
             guard try Self.linkedBlobSize(db, repository, digest) != nil else { return false }
             try db.execute(
                 "DELETE FROM repository_blobs WHERE repository = ? AND digest = ?", .text(repository.value), .text(digest.description))
+            try Self.insertEvents(db, events)
             return true
         }
+        if unlinked { eventsCommitted(events) }
+        return unlinked
     }
 
     // MARK: Manifests
@@ -132,13 +136,13 @@ public final class SQLMetadataStore: MetadataStore {
             content: Data(try row.bytes("content")))
     }
 
-    public func putManifest(_ repository: RepositoryName, _ manifest: Manifest, tag: Tag?, refusingMove: RegistryError?) async throws
-        -> Digest?
-    {
+    public func putManifest(
+        _ repository: RepositoryName, _ manifest: Manifest, tag: Tag?, refusingMove: RegistryError?, events: @escaping PushEvents
+    ) async throws -> Digest? {
         let now = Date().millisSince1970
         let annotations = try manifest.annotations.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
         let (r, d) = (SQLValue.text(repository.value), SQLValue.text(manifest.digest.description))
-        let previous = try await backend.transaction(durable: true) { db -> String? in
+        let (previous, written) = try await backend.transaction(durable: true) { db -> (String?, [RegistryEvent]) in
             let current = try tag.flatMap { try db.row("SELECT digest FROM tags WHERE repository = ? AND name = ?", r, .text($0.value)) }
                 .map { try $0.text("digest") }
             if let refusingMove, let current, current != manifest.digest.description {
@@ -166,8 +170,11 @@ public final class SQLMetadataStore: MetadataStore {
                     ON CONFLICT (repository, name) DO UPDATE SET digest = excluded.digest, updated_at = excluded.updated_at
                     """, r, .text(tag.value), d, .integer(now))
             }
-            return current
+            let pushEvents = events(try current.map { try Digest(parsing: $0) })
+            try Self.insertEvents(db, pushEvents)
+            return (current, pushEvents)
         }
+        eventsCommitted(written)
         return try previous.map { try Digest(parsing: $0) }
     }
 
@@ -199,9 +206,9 @@ public final class SQLMetadataStore: MetadataStore {
         }
     }
 
-    public func deleteManifest(_ repository: RepositoryName, _ digest: Digest) async throws -> Bool {
+    public func deleteManifest(_ repository: RepositoryName, _ digest: Digest, events: [RegistryEvent]) async throws -> Bool {
         let (r, d) = (SQLValue.text(repository.value), SQLValue.text(digest.description))
-        return try await backend.transaction(durable: true) { db in
+        let deleted = try await backend.transaction(durable: true) { db in
             guard try db.row("SELECT 1 AS found FROM manifests WHERE repository = ? AND digest = ?", r, d) != nil else {
                 return false
             }
@@ -209,8 +216,11 @@ public final class SQLMetadataStore: MetadataStore {
             try db.execute("DELETE FROM manifest_references WHERE repository = ? AND manifest = ?", r, d)
             try db.execute("DELETE FROM manifests WHERE repository = ? AND digest = ?", r, d)
             try Self.forgetIfEmpty(db, r)
+            try Self.insertEvents(db, events)
             return true
         }
+        if deleted { eventsCommitted(events) }
+        return deleted
     }
 
     /// A repository whose last manifest went leaves the catalog (its blob
@@ -221,13 +231,16 @@ public final class SQLMetadataStore: MetadataStore {
             [repository, repository])
     }
 
-    public func deleteTag(_ repository: RepositoryName, _ tag: Tag) async throws -> Bool {
+    public func deleteTag(_ repository: RepositoryName, _ tag: Tag, events: [RegistryEvent]) async throws -> Bool {
         let (r, t) = (SQLValue.text(repository.value), SQLValue.text(tag.value))
-        return try await backend.transaction(durable: true) { db in
+        let deleted = try await backend.transaction(durable: true) { db in
             guard try db.row("SELECT 1 AS found FROM tags WHERE repository = ? AND name = ?", r, t) != nil else { return false }
             try db.execute("DELETE FROM tags WHERE repository = ? AND name = ?", r, t)
+            try Self.insertEvents(db, events)
             return true
         }
+        if deleted { eventsCommitted(events) }
+        return deleted
     }
 
     public func tags(_ repository: RepositoryName, after last: String?, limit: Int) async throws -> [String] {

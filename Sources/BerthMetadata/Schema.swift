@@ -118,6 +118,17 @@ public enum Schema {
                     updated_at BIGINT NOT NULL)
                 """,
             ],
+            [
+                // The event outbox: rows written with the change they describe, read by consumers from their cursors.
+                "CREATE TABLE event_outbox (seq \(f.serialKey), id \(f.text) NOT NULL, at BIGINT NOT NULL, body \(f.text) NOT NULL)",
+                "CREATE INDEX event_outbox_by_time ON event_outbox (at)",
+                """
+                CREATE TABLE event_cursors (consumer \(f.text) PRIMARY KEY, position BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL)
+                """,
+                // Consumers may see an event twice (a crash before the cursor moved): its audit entry is written once.
+                "CREATE UNIQUE INDEX audit_events_by_id ON audit_events (id)",
+            ],
         ]
     }
 
@@ -126,8 +137,11 @@ public enum Schema {
     public static let copiedTables = [
         "repositories", "blobs", "repository_blobs", "manifests", "manifest_references", "tags", "users", "projects", "members",
         "robots", "robot_permissions", "immutability_rules", "retention_policies", "job_runs", "epochs", "audit_events",
-        "webhooks", "webhook_deliveries",
+        "webhooks", "webhook_deliveries", "event_outbox", "event_cursors",
     ]
+
+    /// Copied tables whose `seq` the database numbers (a copy must move the numbering past the copied rows).
+    public static let numberedTables: Set<String> = ["audit_events", "event_outbox"]
 
     /// Brings the database to the newest schema version.
     static func migrate(_ backend: any SQLBackend) async throws {

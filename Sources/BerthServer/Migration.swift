@@ -92,11 +92,11 @@ public enum Migration {
             copied += rows.count
             if rows.count < page { break }
         }
-        if table == "audit_events", target.flavor == .postgres {
+        if Schema.numberedTables.contains(table), target.flavor == .postgres {
             // Rows came with their numbers: move the sequence past them.
             try await target.transaction(durable: true) { db in
                 try db.execute(
-                    "SELECT setval(pg_get_serial_sequence('audit_events', 'seq'), COALESCE((SELECT MAX(seq) FROM audit_events), 0) + 1, false)",
+                    "SELECT setval(pg_get_serial_sequence('\(table)', 'seq'), COALESCE((SELECT MAX(seq) FROM \(table)), 0) + 1, false)",
                     [])
             }
         }

@@ -24,6 +24,14 @@ extension Server {
         jobs.append(BackgroundJobs.Job(name: "prune audit log") { now in
             if pruneAudit.fire(at: now) != nil { _ = try await metadata.pruneAudit(olderThan: now.addingTimeInterval(-configuration.auditRetention)) }
         })
+        // Entries every consumer has read are kept a day (for a consumer added later), then go.
+        let pruneOutbox = Trigger(every: 3600)
+        let relay = relay
+        jobs.append(BackgroundJobs.Job(name: "prune event outbox") { now in
+            if pruneOutbox.fire(at: now) != nil {
+                _ = try await metadata.pruneEvents(readBy: relay.consumerNames, olderThan: now.addingTimeInterval(-86_400))
+            }
+        })
         // Every anonymous pull may queue a delivery: those that are over go after `webhook_retention`, a bounded batch at a time.
         let pruneDeliveries = Trigger(every: min(3600, configuration.webhookRetention / 4))
         jobs.append(BackgroundJobs.Job(name: "prune webhook deliveries") { now in

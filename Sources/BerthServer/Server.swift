@@ -24,10 +24,14 @@ public final class Server: Sendable {
     let cache: CachedMetadataStore?
     let quotas: QuotaEnforcer
     public let maintenance: Maintenance
-    let audit: AuditLog
     let webhooks: WebhookNotifier
     let pulls: PullRecorder
-    /// Where every event goes: the audit log and the webhooks.
+    /// Events that change nothing, on their way to the outbox (a change's
+    /// events are committed with it).
+    let outbox: EventOutbox
+    /// Hands the outbox to its consumers.
+    let relay: EventRelay
+    /// Where every event that changes nothing goes: the outbox, and pull times.
     let events: EventFanOut
     /// nil when `auth: none`.
     let authorizer: Authorizer?
@@ -35,8 +39,9 @@ public final class Server: Sendable {
     let logger: Logger
 
     /// Opens (creating) the data folder, the blob store and the database.
-    /// `extraPolicies` join the push and pull chains after the built-in ones.
-    public init(configuration: Configuration, logger: Logger, extraPolicies: ExtraPolicies = .init()) async throws {
+    /// `extensions` join the push and pull chains after the built-in ones,
+    /// and the outbox's consumers after the audit log and webhooks.
+    public init(configuration: Configuration, logger: Logger, extensions: Extensions = .init()) async throws {
         self.configuration = configuration
         self.logger = logger
         let root = URL(fileURLWithPath: configuration.data).standardizedFileURL.path
@@ -54,17 +59,23 @@ public final class Server: Sendable {
         quotas = QuotaEnforcer(source: SQLAccountStore(backend: backend), usage: content)
         registry = RegistryService(
             blobs: blobs, metadata: content, limits: RegistryLimits(maxBlobSize: configuration.maxBlobSize),
-            pushPolicies: [TagImmutability(rules: metadata), quotas] + extraPolicies.push, pullPolicies: extraPolicies.pull, logger: logger)
+            pushPolicies: [TagImmutability(rules: metadata), quotas] + extensions.push, pullPolicies: extensions.pull, logger: logger)
         let metrics = JobMetrics()
-        audit = AuditLog(store: metadata, metrics: metrics, logger: logger)
         webhooks = WebhookNotifier(
             store: metadata, retryBase: configuration.webhookRetryBase, maxAttempts: configuration.webhookMaxAttempts,
             allowPrivate: configuration.webhookAllowPrivate, metrics: metrics, logger: logger)
         pulls = PullRecorder(store: metadata)
-        events = EventFanOut([audit, webhooks, pulls])
+        outbox = EventOutbox(store: metadata, logger: logger)
+        events = EventFanOut([outbox, pulls])
+        // The outbox's consumers, each with a cursor of its own: one line each.
+        let consumers: [any EventConsumer] = [
+            AuditLog(store: metadata, metrics: metrics),
+            webhooks,
+        ]
+        relay = EventRelay(store: metadata, leases: metadata, consumers: consumers + extensions.consumers, metrics: metrics, logger: logger)
         maintenance = Maintenance(
             collector: GarbageCollector(blobs: blobs, store: metadata, logger: logger), runs: metadata, leases: metadata, registry: registry,
-            retention: metadata, events: events, metrics: metrics, contentRemoved: { cache?.forgetAll() })
+            retention: metadata, metrics: metrics, contentRemoved: { cache?.forgetAll() })
         authorizer = configuration.auth == "token"
             ? try await Self.authorizer(configuration, backend: backend, root: root, events: events, logger: logger) : nil
     }
@@ -136,12 +147,12 @@ public final class Server: Sendable {
         let router = router()
         let jobs = BackgroundJobs(jobs: backgroundJobs(), interval: .seconds(1), logger: logger)
         // Events move on a shorter beat: an idle turn touches no database.
-        let (audit, webhooks, pulls) = (audit, webhooks, pulls)
+        let (outbox, relay, webhooks, pulls) = (outbox, relay, webhooks, pulls)
         let eventJobs = BackgroundJobs(
             jobs: [
-                .init(name: "write audit entries") { _ in try await audit.flush() },
+                .init(name: "write events to the outbox") { _ in try await outbox.flush() },
                 .init(name: "record pull times") { _ in try await pulls.flush() },
-                .init(name: "queue webhook deliveries") { now in try await webhooks.enqueue(now: now) },
+                .init(name: "relay events to their consumers") { now in try await relay.relay(now: now) },
                 .init(name: "deliver webhooks") { now in try await webhooks.deliver(now: now) },
             ], interval: .milliseconds(200), logger: logger)
         let (host, port) = try configuration.address
@@ -185,8 +196,9 @@ public final class Server: Sendable {
 
     /// Releases the database and threads; call after the application stopped.
     public func shutdown() async throws {
-        try? await webhooks.enqueue()
-        try? await audit.flush()
+        try? await outbox.flush()
+        try? await relay.relay()
+        await relay.releaseLeases()
         try? await pulls.flush()
         try await metadata.close()
         try await threadPool.shutdownGracefully()
@@ -194,13 +206,16 @@ public final class Server: Sendable {
 }
 
 /// Push and pull policies beyond the built-in ones (tag immutability, then
-/// quotas), run after them in the order given.
-public struct ExtraPolicies: Sendable {
+/// quotas), run after them in the order given, and event consumers beyond
+/// the audit log and webhooks.
+public struct Extensions: Sendable {
     public var push: [any PushPolicy]
     public var pull: [any PullPolicy]
+    public var consumers: [any EventConsumer]
 
-    public init(push: [any PushPolicy] = [], pull: [any PullPolicy] = []) {
+    public init(push: [any PushPolicy] = [], pull: [any PullPolicy] = [], consumers: [any EventConsumer] = []) {
         self.push = push
         self.pull = pull
+        self.consumers = consumers
     }
 }

@@ -30,7 +30,7 @@ struct PolicyChainTests {
     }
 
     @Test func registeredPoliciesRefuseWithTheirOwnMessage() async throws {
-        let registry = try await TestRegistry.start(policies: ExtraPolicies(push: [NoLatest()], pull: [Blocked()]))
+        let registry = try await TestRegistry.start(extensions: Extensions(push: [NoLatest()], pull: [Blocked()]))
         let config = Content.json(["architecture": "amd64", "os": "linux"])
         try await registry.pushBlob("team/app", config)
         let plain = Content.imageManifest(config: config, layers: [])

@@ -28,7 +28,7 @@ public struct AuditEntry: Sendable, Equatable {
 }
 
 public protocol AuditStore: Sendable {
-    /// Appends entries in one commit.
+    /// Appends entries in one commit; an event already there (by id) is skipped.
     func appendAudit(_ events: [RegistryEvent]) async throws
     /// Newest first.
     func audit(_ query: AuditQuery) async throws -> [AuditEntry]
@@ -48,7 +48,7 @@ extension SQLMetadataStore: AuditStore {
                 let values = Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: batch.count).joined(separator: ", ")
                 try db.execute(
                     "INSERT INTO audit_events (id, at, kind, actor, actor_kind, source, project, repository, digest, tag, result, detail) VALUES "
-                        + values,
+                        + values + " ON CONFLICT (id) DO NOTHING",
                     batch.flatMap { e -> [SQLValue] in
                         [
                             .text(e.id), .time(e.time), .text(e.kind.rawValue), .text(e.actor),

@@ -132,6 +132,7 @@ extension SQLMetadataStore: WebhookStore {
                     """
                     INSERT INTO webhook_deliveries (id, webhook, event, payload, status, attempts, next_attempt_at,
                         last_status_code, last_error, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (id) DO NOTHING
                     """,
                     .text(d.id), .text(d.webhook), .text(d.event), .text(d.payload), .text(d.status.rawValue), .integer(Int64(d.attempts)),
                     .time(d.nextAttemptAt), d.lastStatusCode.map { .integer(Int64($0)) } ?? .null, .text(d.lastError),

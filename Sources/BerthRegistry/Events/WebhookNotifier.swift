@@ -7,16 +7,19 @@ import NIOCore
 import NIOHTTP1
 import Synchronization
 
-/// Sends a project's events to its webhooks: events are queued in the
-/// database (`enqueue`, a background job), then POSTed (`deliver`) with an
-/// HMAC-SHA256 signature of the body, retried with exponential backoff,
-/// and given up after `maxAttempts`. The push that caused an event never
-/// waits for any of it.
+/// Sends a project's events to its webhooks: as a consumer of the event
+/// outbox it queues a delivery per subscribed webhook in the database
+/// (once, whatever the number of times an event is handed over: a
+/// delivery's id derives from the event's and the webhook's), then POSTs
+/// them (`deliver`) with an HMAC-SHA256 signature of the body, retried with
+/// exponential backoff, and given up after `maxAttempts`. The push that
+/// caused an event never waits for any of it.
 ///
 /// Each attempt checks its target first (`targets`: no internal addresses
 /// unless allowed) and connects to the address it checked; redirects are
 /// never followed: a 3xx is a failed attempt.
-public final class WebhookNotifier: EventSink {
+public final class WebhookNotifier: EventConsumer {
+    public let name = "webhooks"
     let store: any WebhookStore
     let retryBase: TimeInterval
     let maxAttempts: Int
@@ -24,7 +27,6 @@ public final class WebhookNotifier: EventSink {
     let logger: Logger
     /// Where deliveries may go.
     public let targets: WebhookTargets
-    private let inbox = Mutex<[RegistryEvent]>([])
     /// Each project's webhooks, for a few seconds; `generation` counts
     /// `forget`s, so that a read begun before one is not remembered after it.
     private let subscriptions = Mutex<(hooks: [String: (hooks: [Webhook], until: ContinuousClock.Instant)], generation: Int)>(([:], 0))
@@ -47,12 +49,11 @@ public final class WebhookNotifier: EventSink {
         self.logger = logger
     }
 
-    public func record(_ event: RegistryEvent) {
-        guard event.project != nil, RegistryEvent.Kind.notifiable.contains(event.kind), event.result == "success" || event.kind == .quotaExceeded
-        else { return }
-        inbox.withLock {
-            if $0.count < 100_000 { $0.append(event) }
-        }
+    /// Whether webhooks may hear of `event`: notifiable kinds that happened
+    /// (and quotas exceeded) in a project.
+    static func isNotifiable(_ event: RegistryEvent) -> Bool {
+        event.project != nil && RegistryEvent.Kind.notifiable.contains(event.kind)
+            && (event.result == "success" || event.kind == .quotaExceeded)
     }
 
     /// Forgets the remembered webhooks of `project`, after they changed.
@@ -63,25 +64,29 @@ public final class WebhookNotifier: EventSink {
         }
     }
 
-    /// Queues a delivery per subscribed webhook for every event recorded so far.
-    public func enqueue(now: Date = Date()) async throws {
-        let events = inbox.withLock { inbox in
-            defer { inbox.removeAll() }
-            return inbox
-        }
-        guard !events.isEmpty else { return }
+    /// Queues a delivery per subscribed webhook for each event.
+    public func consume(_ entries: [OutboxEntry]) async throws {
+        let now = Date()
         var deliveries: [WebhookDelivery] = []
-        for event in events {
+        for event in entries.map(\.event) where Self.isNotifiable(event) {
             guard let project = event.project else { continue }
             // A webhook created after the event (say, of a new project of the same name) does not get it.
             for hook in try await webhooks(of: project) where hook.events.contains(event.kind.rawValue) && event.time >= hook.createdAt {
                 deliveries.append(WebhookDelivery(
-                    id: UUID().uuidString.lowercased(), webhook: hook.id, event: event.kind.rawValue,
+                    id: Self.deliveryID(event: event.id, webhook: hook.id), webhook: hook.id, event: event.kind.rawValue,
                     payload: Self.payload(event), at: now))
             }
         }
         try await store.enqueueDeliveries(deliveries)
         if !deliveries.isEmpty { nextCheck.withLock { $0 = now } }
+    }
+
+    /// The same for the same event and webhook, so that an event handed
+    /// over twice is delivered once; shaped like the UUIDs it replaced.
+    static func deliveryID(event: String, webhook: String) -> String {
+        let hex = SHA256.hash(data: Data("\(event)\n\(webhook)".utf8)).prefix(16).map { String(format: "%02x", $0) }.joined()
+        let parts = [hex.prefix(8), hex.dropFirst(8).prefix(4), hex.dropFirst(12).prefix(4), hex.dropFirst(16).prefix(4), hex.dropFirst(20)]
+        return parts.joined(separator: "-")
     }
 
     /// Sends the deliveries that are due.

@@ -43,8 +43,7 @@ extension DistributionAPI {
 
     /// `DELETE /v2/<name>/blobs/<digest>`: 202.
     func deleteBlob(repository: RepositoryName, digest: Digest, actor: Actor) async throws -> Response {
-        try await registry.deleteBlob(repository, digest)
-        events.record(RegistryEvent(.blobDeleted, actor: actor, repository: repository, digest: digest))
+        try await registry.deleteBlob(repository, digest, by: actor)
         return Self.empty(.accepted)
     }
 }

@@ -3,25 +3,9 @@ import HTTPTypes
 import BerthPolicies
 import OCI
 
-/// The events `/v2` operations record, for the audit log and webhooks.
+/// The events `/v2` refusals record, for the audit log and webhooks (a
+/// change records its own, with the change: see `RegistryService`).
 extension DistributionAPI {
-    /// A project warns once its usage reaches this share of its quota.
-    static let quotaWarningShare = 0.8
-
-    func recordPush(_ push: RegistryService.ManifestPush, repository: RepositoryName, actor: Actor) {
-        let digest = push.manifest.digest
-        events.record(RegistryEvent(.artifactPushed, actor: actor, repository: repository, digest: digest, tag: push.tag?.value))
-        if let movedFrom = push.movedFrom, let tag = push.tag {
-            events.record(RegistryEvent(
-                .tagMoved, actor: actor, repository: repository, digest: digest, tag: tag.value, detail: "from \(movedFrom)"))
-        }
-        if let quota = push.quota, quota.isNearLimit(warnAt: Self.quotaWarningShare) {
-            events.record(RegistryEvent(
-                .quotaWarning, actor: actor, repository: repository, digest: digest,
-                detail: "project \(quota.project) uses \(quota.usedBytes) of its \(quota.limitBytes) bytes"))
-        }
-    }
-
     /// A push or delete refused by a rule (immutability, quota) or a permission.
     func recordRefusal(_ error: RegistryError, route: V2Route, method: HTTPRequest.Method, actor: Actor) {
         let repository: RepositoryName? = switch route {

@@ -35,9 +35,9 @@ extension DistributionAPI {
             throw RegistryError(.sizeInvalid, "manifest exceeds \(Manifest.maxSize) bytes", status: 413)
         }
         let bytes = body.readBytes(length: body.readableBytes) ?? []
-        let push = try await registry.putManifest(repository, reference, bytes: bytes, contentType: request.headers[.contentType])
+        let push = try await registry.putManifest(
+            repository, reference, bytes: bytes, contentType: request.headers[.contentType], by: actor)
         let manifest = push.manifest
-        recordPush(push, repository: repository, actor: actor)
         var headers: HTTPFields = [
             .location: "/v2/\(repository)/manifests/\(manifest.digest)",
             .dockerContentDigest: manifest.digest.description,
@@ -50,12 +50,8 @@ extension DistributionAPI {
 
     /// `DELETE /v2/<name>/manifests/<reference>`: 202.
     func deleteManifest(repository: RepositoryName, reference: Reference, actor: Actor) async throws -> Response {
-        try await registry.deleteManifest(repository, reference)
-        let event = switch reference {
-        case .tag(let tag): RegistryEvent(.tagDeleted, actor: actor, repository: repository, tag: tag.value)
-        case .digest(let digest): RegistryEvent(.artifactDeleted, actor: actor, repository: repository, digest: digest)
-        }
-        events.record(event)
+        try await registry.deleteManifest(
+            repository, reference, recording: [RegistryService.deletionEvent(of: reference, in: repository, by: actor)])
         return Self.empty(.accepted)
     }
 

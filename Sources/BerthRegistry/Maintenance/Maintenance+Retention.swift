@@ -62,10 +62,10 @@ extension Maintenance {
                     outcome = "kept_immutable"
                 } else if !dryRun {
                     do {
-                        try await registry.deleteManifest(repository, .digest(artifact.digest))
-                        events.record(RegistryEvent(
+                        let event = RegistryEvent(
                             .retentionDeleted, actor: .system, repository: repository, digest: artifact.digest,
-                            detail: artifact.tags.isEmpty ? "untagged" : "tags " + artifact.tags.joined(separator: ",")))
+                            detail: artifact.tags.isEmpty ? "untagged" : "tags " + artifact.tags.joined(separator: ","))
+                        try await registry.deleteManifest(repository, .digest(artifact.digest), recording: [event])
                     } catch let error as RegistryError where error.code == .denied {
                         outcome = "kept_immutable"  // a rule added meanwhile
                     } catch let error as RegistryError where error.code == .manifestUnknown {

@@ -16,8 +16,6 @@ public final class Maintenance: Sendable {
     static let leaseDuration: TimeInterval = 60
     let registry: RegistryService
     let retention: any RetentionStore
-    /// Deletions by retention are events like any other.
-    let events: any EventSink
     public let metrics: JobMetrics
     /// Called after content was removed, so caches drop what they remember.
     let contentRemoved: @Sendable () -> Void
@@ -27,15 +25,13 @@ public final class Maintenance: Sendable {
 
     public init(
         collector: GarbageCollector, runs: any JobRunStore, leases: any JobLeaseStore, registry: RegistryService,
-        retention: any RetentionStore,
-        events: any EventSink, metrics: JobMetrics, contentRemoved: @escaping @Sendable () -> Void
+        retention: any RetentionStore, metrics: JobMetrics, contentRemoved: @escaping @Sendable () -> Void
     ) {
         self.collector = collector
         self.runs = runs
         self.leases = leases
         self.registry = registry
         self.retention = retention
-        self.events = events
         self.metrics = metrics
         self.contentRemoved = contentRemoved
     }

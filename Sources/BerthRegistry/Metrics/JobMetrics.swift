@@ -12,6 +12,7 @@ public final class JobMetrics: Sendable {
         ("berth_retention_deleted_total", "Artifacts removed by retention policies."),
         ("berth_webhook_deliveries_total", "Webhook delivery attempts, by outcome."),
         ("berth_audit_events_total", "Audit log entries written."),
+        ("berth_events_consumed_total", "Outbox events handed to each consumer, by consumer."),
     ]
 
     private let counters = Mutex<[String: [String: Int64]]>([:])

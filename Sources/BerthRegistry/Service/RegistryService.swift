@@ -96,8 +96,9 @@ public final class RegistryService: Sendable {
 
     /// Revokes `repository`'s access to a blob. The bytes are reclaimed by
     /// garbage collection, which alone knows no other push still needs them.
-    public func deleteBlob(_ repository: RepositoryName, _ digest: Digest) async throws {
-        guard try await metadata.unlinkBlob(repository, digest) else {
+    public func deleteBlob(_ repository: RepositoryName, _ digest: Digest, by actor: Actor) async throws {
+        let event = RegistryEvent(.blobDeleted, actor: actor, repository: repository, digest: digest)
+        guard try await metadata.unlinkBlob(repository, digest, events: [event]) else {
             throw RegistryError(.blobUnknown, detail: ["digest": digest.description])
         }
         logger.info("blob unlinked", metadata: ["repository": "\(repository)", "digest": "\(digest)"])
@@ -112,7 +113,7 @@ public final class RegistryService: Sendable {
         // Linked first, checked second: garbage collection either saw the
         // link and kept the bytes, or removed them before this check.
         guard try await blobs.size(of: digest) == size else {
-            _ = try await metadata.unlinkBlob(repository, digest)
+            _ = try await metadata.unlinkBlob(repository, digest, events: [])
             return false
         }
         return true
@@ -139,9 +140,10 @@ public final class RegistryService: Sendable {
         public let quota: QuotaUsage?
     }
 
-    /// Validates and stores a manifest pushed as `reference`.
+    /// Validates and stores a manifest pushed as `reference` by `actor`;
+    /// its events are committed with it.
     public func putManifest(
-        _ repository: RepositoryName, _ reference: Reference, bytes: [UInt8], contentType: String?
+        _ repository: RepositoryName, _ reference: Reference, bytes: [UInt8], contentType: String?, by actor: Actor
     ) async throws -> ManifestPush {
         let algorithm: DigestAlgorithm
         if case .digest(let digest) = reference { algorithm = digest.algorithm } else { algorithm = .sha256 }
@@ -156,7 +158,10 @@ public final class RegistryService: Sendable {
         for policy in pushPolicies {
             conditions = conditions.merged(with: try await policy.admitManifest(manifest, tag: tag, into: repository))
         }
-        let previous = try await metadata.putManifest(repository, manifest, tag: tag, refusingMove: conditions.refusingMove)
+        let quota = conditions.quota
+        let previous = try await metadata.putManifest(repository, manifest, tag: tag, refusingMove: conditions.refusingMove) { previous in
+            Self.pushEvents(manifest, tag: tag, movedFrom: previous == manifest.digest ? nil : previous, quota: quota, in: repository, by: actor)
+        }
         logger.info(
             "manifest pushed",
             metadata: ["repository": "\(repository)", "digest": "\(manifest.digest)", "tag": "\(tag?.value ?? "")"])
@@ -164,13 +169,14 @@ public final class RegistryService: Sendable {
     }
 
     /// Deleting by digest removes the manifest and its tags; by tag, only the
-    /// tag. Neither may remove an immutable tag.
-    public func deleteManifest(_ repository: RepositoryName, _ reference: Reference) async throws {
+    /// tag. Neither may remove an immutable tag. `events` (which say who
+    /// deleted, and why) are committed with the deletion.
+    public func deleteManifest(_ repository: RepositoryName, _ reference: Reference, recording events: [RegistryEvent]) async throws {
         if let refusal = try await deletionRefusal(repository, reference) { throw refusal }
         let deleted: Bool
         switch reference {
-        case .digest(let digest): deleted = try await metadata.deleteManifest(repository, digest)
-        case .tag(let tag): deleted = try await metadata.deleteTag(repository, tag)
+        case .digest(let digest): deleted = try await metadata.deleteManifest(repository, digest, events: events)
+        case .tag(let tag): deleted = try await metadata.deleteTag(repository, tag, events: events)
         }
         guard deleted else { throw RegistryError(.manifestUnknown, detail: ["reference": reference.description]) }
         logger.info("manifest deleted", metadata: ["repository": "\(repository)", "reference": "\(reference)"])

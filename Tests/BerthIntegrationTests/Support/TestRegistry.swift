@@ -18,7 +18,7 @@ final class TestRegistry: RegistryClient {
     /// Starts a server; on `dataFolder` when given (to restart on the same
     /// data), else on a new temporary folder.
     static func start(
-        dataFolder: String? = nil, policies: ExtraPolicies = .init(), configure: (inout Configuration) -> Void = { _ in }
+        dataFolder: String? = nil, extensions: Extensions = .init(), configure: (inout Configuration) -> Void = { _ in }
     ) async throws -> TestRegistry {
         let folder = dataFolder ?? Self.temporaryFolder()
         var configuration = Configuration()
@@ -30,7 +30,7 @@ final class TestRegistry: RegistryClient {
         configure(&configuration)
         var logger = Logger(label: "berth-test")
         logger.logLevel = ProcessInfo.processInfo.environment["BERTH_TEST_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .critical
-        let server = try await Server(configuration: configuration, logger: logger, extraPolicies: policies)
+        let server = try await Server(configuration: configuration, logger: logger, extensions: extensions)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let app = try server.application { port in continuation.yield(port) }
         let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
