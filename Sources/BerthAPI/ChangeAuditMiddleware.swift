@@ -21,23 +21,27 @@ struct ChangeAuditMiddleware: RouterMiddleware {
         } catch let error as RegistryError {
             record(request, context, status: error.status)
             throw error
-        } catch is BasicChallenge {
+        } catch let challenge as AuthenticationChallenge {
             record(request, context, status: 401)
-            throw BasicChallenge()
+            throw challenge
         }
     }
 
     private func record(_ request: Request, _ context: BerthRequestContext, status: Int) {
         let succeeded = (200..<300).contains(status)
         guard succeeded || status == 401 || status == 403 else { return }
-        // The handler verified these credentials when the request succeeded.
-        let name = request.headers[.authorization].flatMap(Authorizer.basic)?.0
         let path = request.uri.path
         let parts = path.split(separator: "/")
         let project = parts.count >= 4 && parts[2] == "projects" ? String(parts[3]) : nil
         events.record(RegistryEvent(
             succeeded ? .settingsChanged : .accessDenied,
-            actor: Actor(name: name, kind: name == nil ? "anonymous" : (name!.hasPrefix(Robot.prefix) ? "robot" : "user"), source: context.source),
+            actor: Self.actor(context),
             project: project, result: succeeded ? "success" : "failure", detail: "\(request.method) \(path) → \(status)"))
+    }
+
+    /// The verified caller; for credentials that failed, the name they claimed.
+    private static func actor(_ context: BerthRequestContext) -> Actor {
+        guard case .failed(.invalid(_, let claimed?)) = context.authentication else { return Actor(context.identity, source: context.source) }
+        return Actor(name: claimed, kind: claimed.hasPrefix(Robot.prefix) ? "robot" : "user", source: context.source)
     }
 }

@@ -55,16 +55,15 @@ extension ManagementAPI {
         let next_attempt_at: Date?
     }
 
-    func addEventRoutes(to api: RouterGroup<BerthRequestContext>) {
-        api.get("/audit") { request, context in try await auditLog(request, context) }
-        api.get("/projects/{name}/webhooks") { request, context in
+    func addEventRoutes(to api: ManagementRoutes) {
+        let projectAdmin = ManagementAccess.projectRole(.projectAdmin, parameter: "name")
+        api.on("/audit", .get, requires: .signedIn) { request, context in try await auditLog(request, context) }
+        api.on("/projects/{name}/webhooks", .get, requires: projectAdmin) { _, context in
             let project = try context.parameters.require("name")
-            _ = try await requireProjectAdmin(request, context, project)
             return try Self.json(try await store.webhooks(of: project).map { WebhookBody(id: $0.id, url: $0.url, events: $0.events, secret: nil) })
         }
-        api.post("/projects/{name}/webhooks") { request, context in
+        api.on("/projects/{name}/webhooks", .post, requires: projectAdmin) { request, context in
             let project = try context.parameters.require("name")
-            _ = try await requireProjectAdmin(request, context, project)
             let body = try await Self.decode(NewWebhook.self, request, context)
             guard let url = URL(string: body.url), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
                 throw RegistryError(.unsupported, "url must be an http or https URL", status: 400)
@@ -86,18 +85,16 @@ extension ManagementAPI {
             webhooks.forget(project)
             return try Self.json(WebhookBody(id: hook.id, url: hook.url, events: hook.events, secret: secret), status: .created)
         }
-        api.delete("/projects/{name}/webhooks/{id}") { request, context in
+        api.on("/projects/{name}/webhooks/{id}", .delete, requires: projectAdmin) { _, context in
             let project = try context.parameters.require("name")
-            _ = try await requireProjectAdmin(request, context, project)
             guard try await store.deleteWebhook(id: try context.parameters.require("id"), project: project) else {
                 throw RegistryError(.nameUnknown, "no such webhook in \(project)", status: 404)
             }
             webhooks.forget(project)
             return Response(status: .noContent)
         }
-        api.get("/projects/{name}/webhooks/{id}/deliveries") { request, context in
+        api.on("/projects/{name}/webhooks/{id}/deliveries", .get, requires: projectAdmin) { _, context in
             let project = try context.parameters.require("name")
-            _ = try await requireProjectAdmin(request, context, project)
             let id = try context.parameters.require("id")
             guard try await store.webhooks(of: project).contains(where: { $0.id == id }) else {
                 throw RegistryError(.nameUnknown, "no such webhook in \(project)", status: 404)
@@ -111,15 +108,15 @@ extension ManagementAPI {
         }
     }
 
-    /// `GET /audit?project=&repository=&actor=&action=&since=&until=&limit=&before=`, newest first.
+    /// `GET /audit?project=&repository=&actor=&action=&since=&until=&limit=&before=`, newest first:
+    /// the whole log for administrators, a project's for its ProjectAdmins.
     private func auditLog(_ request: Request, _ context: BerthRequestContext) async throws -> Response {
         let parameters = request.uri.queryParameters
         let text = { (name: String) in parameters[Substring(name)].map(String.init) }
         let project = text("project")
-        let identity = try await signedIn(request, context)
-        if !identity.isAdmin {
+        if !context.identity.isAdmin {
             guard let project else { throw RegistryError(.denied, "only administrators read the whole audit log; name a project") }
-            _ = try await requireProjectAdmin(request, context, project)
+            _ = try await requireRole(context, project, atLeast: .projectAdmin)
         }
         let dates = ISO8601DateFormatter()
         func date(_ name: String) throws -> Date? {

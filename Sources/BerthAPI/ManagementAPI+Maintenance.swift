@@ -41,9 +41,8 @@ extension ManagementAPI {
 
     static let maxGraceSeconds: Double = 10 * 365 * 86400
 
-    func addMaintenanceRoutes(to api: RouterGroup<BerthRequestContext>) {
-        api.post("/gc") { request, context in
-            let identity = try await requireAdmin(request, context)
+    func addMaintenanceRoutes(to api: ManagementRoutes) {
+        api.on("/gc", .post, requires: .admin) { request, context in
             let body = try await Self.decodeIfPresent(CollectRequest.self, request)
             var options = defaultCollection
             options.dryRun = body?.dryRun ?? false
@@ -55,12 +54,11 @@ extension ManagementAPI {
                 }
                 options.grace = grace
             }
-            context.logger.notice("garbage collection requested", metadata: ["by": "\(identity)", "dry_run": "\(options.dryRun)"])
+            context.logger.notice("garbage collection requested", metadata: ["by": "\(context.identity)", "dry_run": "\(options.dryRun)"])
             return try Self.json(try await maintenance.collectGarbage(options))
         }
-        api.get("/gc/runs") { request, context in
-            _ = try await requireAdmin(request, context)
-            return try Self.json(try await maintenance.recentRuns(kind: "gc").map(RunBody.init))
+        api.on("/gc/runs", .get, requires: .admin) { _, _ in
+            try Self.json(try await maintenance.recentRuns(kind: "gc").map(RunBody.init))
         }
     }
 }

@@ -39,9 +39,32 @@ extension ManagementAPI {
         let role: Role
     }
 
+    func addProjectRoutes(to api: ManagementRoutes) {
+        let projectAdmin = ManagementAccess.projectRole(.projectAdmin, parameter: "name")
+        api.on("/projects", .get, requires: .signedIn) { _, context in try await listProjects(context) }
+        api.on("/projects", .post, requires: .signedIn) { request, context in try await createProject(request, context) }
+        api.on("/projects/{name}", .get, requires: .signedIn) { _, context in try await getProject(context, context.parameters.require("name")) }
+        api.on("/projects/{name}", .patch, requires: projectAdmin) { request, context in
+            try await updateProject(request, context, context.parameters.require("name"))
+        }
+        api.on("/projects/{name}", .delete, requires: projectAdmin) { _, context in try await deleteProject(context.parameters.require("name")) }
+        api.on("/projects/{name}/members", .get, requires: .signedIn) { _, context in
+            try await listMembers(context, context.parameters.require("name"))
+        }
+        api.on("/projects/{name}/members", .post, requires: projectAdmin) { request, context in
+            try await setMember(request, context, project: context.parameters.require("name"), user: nil)
+        }
+        api.on("/projects/{name}/members/{user}", .put, requires: projectAdmin) { request, context in
+            try await setMember(request, context, project: context.parameters.require("name"), user: context.parameters.require("user"))
+        }
+        api.on("/projects/{name}/members/{user}", .delete, requires: projectAdmin) { _, context in
+            try await removeMember(project: context.parameters.require("name"), user: context.parameters.require("user"))
+        }
+    }
+
     /// Projects the caller can see: public ones, their own, all for admins.
-    func listProjects(_ request: Request, _ context: BerthRequestContext) async throws -> Response {
-        let identity = try await signedIn(request, context)
+    private func listProjects(_ context: BerthRequestContext) async throws -> Response {
+        let identity = context.identity
         var visible: [ProjectBody] = []
         for project in try await accounts.projects() {
             if try await canSee(project, identity) {
@@ -51,8 +74,9 @@ extension ManagementAPI {
         return try Self.json(visible)
     }
 
-    func createProject(_ request: Request, _ context: BerthRequestContext) async throws -> Response {
-        let identity = try await signedIn(request, context)
+    /// Administrators create projects; with `users_create_projects`, any user.
+    private func createProject(_ request: Request, _ context: BerthRequestContext) async throws -> Response {
+        let identity = context.identity
         guard identity.isAdmin || usersCreateProjects else { throw RegistryError(.denied, "only administrators create projects") }
         let body = try await Self.decode(NewProject.self, request, context)
         try Self.validName(body.name, what: "project")
@@ -88,9 +112,9 @@ extension ManagementAPI {
         enum CodingKeys: String, CodingKey { case name, `public`, storage_bytes, quota_bytes }
     }
 
-    func getProject(_ request: Request, _ context: BerthRequestContext, _ name: String) async throws -> Response {
-        let identity = try await signedIn(request, context)
-        guard let project = try await accounts.project(named: name), try await canSee(project, identity) else {
+    /// A project the caller cannot see answers as a missing one.
+    private func getProject(_ context: BerthRequestContext, _ name: String) async throws -> Response {
+        guard let project = try await accounts.project(named: name), try await canSee(project, context.identity) else {
             throw Self.projectUnknown(name)
         }
         return try await projectDetail(project)
@@ -103,8 +127,8 @@ extension ManagementAPI {
     }
 
     /// Visibility is the ProjectAdmin's; the quota is the system administrators'.
-    func updateProject(_ request: Request, _ context: BerthRequestContext, _ name: String) async throws -> Response {
-        let identity = try await requireProjectAdmin(request, context, name)
+    private func updateProject(_ request: Request, _ context: BerthRequestContext, _ name: String) async throws -> Response {
+        let identity = context.identity
         let change = try await Self.decode(ProjectChange.self, request, context)
         if case .unchanged = change.quota {} else {
             guard identity.isAdmin else { throw RegistryError(.denied, "only system administrators set quotas") }
@@ -130,8 +154,7 @@ extension ManagementAPI {
 
     /// Only an empty project can be deleted: its images would otherwise
     /// become unreachable by any policy.
-    func deleteProject(_ request: Request, _ context: BerthRequestContext, _ name: String) async throws -> Response {
-        _ = try await requireProjectAdmin(request, context, name)
+    private func deleteProject(_ name: String) async throws -> Response {
         do {
             _ = try await accounts.deleteProject(named: name)
         } catch AccountStoreError.projectNotEmpty(let repository) {
@@ -142,21 +165,20 @@ extension ManagementAPI {
         // What this node remembers of the project goes too.
         webhooks.forget(name)
         quotas.forget(name)
-        authorizer.forgetVerifiedCredentials()
+        authenticator.forgetVerifiedCredentials()
         return Response(status: .noContent)
     }
 
-    func listMembers(_ request: Request, _ context: BerthRequestContext, _ project: String) async throws -> Response {
-        let identity = try await signedIn(request, context)
-        guard let found = try await accounts.project(named: project), try await canSee(found, identity) else {
+    private func listMembers(_ context: BerthRequestContext, _ project: String) async throws -> Response {
+        guard let found = try await accounts.project(named: project), try await canSee(found, context.identity) else {
             throw Self.projectUnknown(project)
         }
         return try Self.json(try await accounts.members(of: project).map { MemberBody(user: $0.user, role: $0.role) })
     }
 
     /// `POST …/members {"user","role"}` or `PUT …/members/{user} {"role"}`.
-    func setMember(_ request: Request, _ context: BerthRequestContext, project: String, user: String?) async throws -> Response {
-        let identity = try await requireProjectAdmin(request, context, project)
+    private func setMember(_ request: Request, _ context: BerthRequestContext, project: String, user: String?) async throws -> Response {
+        let identity = context.identity
         let body = try await Self.decode(NewMember.self, request, context)
         guard let name = user ?? body.user else { throw RegistryError(.unsupported, "user is required", status: 400) }
         guard try await accounts.user(named: name) != nil else { throw Self.userUnknown(name) }
@@ -165,8 +187,7 @@ extension ManagementAPI {
         return try Self.json(MemberBody(user: name, role: body.role), status: user == nil ? .created : .ok)
     }
 
-    func removeMember(_ request: Request, _ context: BerthRequestContext, project: String, user: String) async throws -> Response {
-        _ = try await requireProjectAdmin(request, context, project)
+    private func removeMember(project: String, user: String) async throws -> Response {
         guard try await accounts.removeMember(user, from: project) else { throw Self.userUnknown(user) }
         return Response(status: .noContent)
     }

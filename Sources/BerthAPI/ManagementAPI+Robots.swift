@@ -35,52 +35,42 @@ extension ManagementAPI {
         let secret: String?
     }
 
-    func addRobotRoutes(to api: RouterGroup<BerthRequestContext>) {
-        api.get("/projects/{name}/robots") { request, context in
-            let project = try context.parameters.require("name")
-            _ = try await requireProjectAdmin(request, context, project)
-            return try Self.json(try await accounts.robots(of: project).map { Self.robotBody($0, secret: nil) })
+    func addRobotRoutes(to api: ManagementRoutes) {
+        let projectAdmin = ManagementAccess.projectRole(.projectAdmin, parameter: "name")
+        api.on("/projects/{name}/robots", .get, requires: projectAdmin) { _, context in
+            try Self.json(try await accounts.robots(of: context.parameters.require("name")).map { Self.robotBody($0, secret: nil) })
         }
-        api.post("/projects/{name}/robots") { request, context in
-            let project = try context.parameters.require("name")
-            _ = try await requireProjectAdmin(request, context, project)
-            return try await createRobot(request, context, project: project)
+        api.on("/projects/{name}/robots", .post, requires: projectAdmin) { request, context in
+            try await createRobot(request, context, project: context.parameters.require("name"))
         }
-        api.patch("/projects/{name}/robots/{robot}") { request, context in
-            let project = try context.parameters.require("name")
-            _ = try await requireProjectAdmin(request, context, project)
-            return try await updateRobot(request, context, Robot.fullName(try context.parameters.require("robot"), project: project))
+        api.on("/projects/{name}/robots/{robot}", .patch, requires: projectAdmin) { request, context in
+            try await updateRobot(request, context, Self.projectRobot(context))
         }
-        api.post("/projects/{name}/robots/{robot}/secret") { request, context in
-            let project = try context.parameters.require("name")
-            _ = try await requireProjectAdmin(request, context, project)
-            return try await regenerateSecret(Robot.fullName(try context.parameters.require("robot"), project: project))
+        api.on("/projects/{name}/robots/{robot}/secret", .post, requires: projectAdmin) { _, context in
+            try await regenerateSecret(Self.projectRobot(context))
         }
-        api.delete("/projects/{name}/robots/{robot}") { request, context in
-            let project = try context.parameters.require("name")
-            _ = try await requireProjectAdmin(request, context, project)
-            return try await deleteRobot(Robot.fullName(try context.parameters.require("robot"), project: project))
+        api.on("/projects/{name}/robots/{robot}", .delete, requires: projectAdmin) { _, context in
+            try await deleteRobot(Self.projectRobot(context))
         }
-        api.get("/robots") { request, context in
-            _ = try await requireAdmin(request, context)
-            return try Self.json(try await accounts.robots(of: nil).map { Self.robotBody($0, secret: nil) })
+        api.on("/robots", .get, requires: .admin) { _, _ in
+            try Self.json(try await accounts.robots(of: nil).map { Self.robotBody($0, secret: nil) })
         }
-        api.post("/robots") { request, context in
-            _ = try await requireAdmin(request, context)
-            return try await createRobot(request, context, project: nil)
+        api.on("/robots", .post, requires: .admin) { request, context in try await createRobot(request, context, project: nil) }
+        api.on("/robots/{robot}", .patch, requires: .admin) { request, context in
+            try await updateRobot(request, context, Self.systemRobot(context))
         }
-        api.patch("/robots/{robot}") { request, context in
-            _ = try await requireAdmin(request, context)
-            return try await updateRobot(request, context, Robot.fullName(try context.parameters.require("robot"), project: nil))
-        }
-        api.post("/robots/{robot}/secret") { request, context in
-            _ = try await requireAdmin(request, context)
-            return try await regenerateSecret(Robot.fullName(try context.parameters.require("robot"), project: nil))
-        }
-        api.delete("/robots/{robot}") { request, context in
-            _ = try await requireAdmin(request, context)
-            return try await deleteRobot(Robot.fullName(try context.parameters.require("robot"), project: nil))
-        }
+        api.on("/robots/{robot}/secret", .post, requires: .admin) { _, context in try await regenerateSecret(Self.systemRobot(context)) }
+        api.on("/robots/{robot}", .delete, requires: .admin) { _, context in try await deleteRobot(Self.systemRobot(context)) }
+    }
+
+    /// The robot `{robot}` of the project `{name}`.
+    private static func projectRobot(_ context: BerthRequestContext) throws -> String {
+        Robot.fullName(try context.parameters.require("robot"), project: try context.parameters.require("name"))
+    }
+
+    /// The system robot `{robot}`.
+    private static func systemRobot(_ context: BerthRequestContext) throws -> String {
+        Robot.fullName(try context.parameters.require("robot"), project: nil)
     }
 
     private func createRobot(_ request: Request, _ context: BerthRequestContext, project: String?) async throws -> Response {
@@ -92,7 +82,7 @@ extension ManagementAPI {
         // A century is "never" for practical purposes; past it the expiry overflows a time.
         guard days <= 36_500 else { throw RegistryError(.unsupported, "expires_in_days must be at most 36500", status: 400) }
         let robot = Robot(
-            name: Robot.fullName(body.name, project: project), project: project, secretHash: authorizer.passwords.hash(secret),
+            name: Robot.fullName(body.name, project: project), project: project, secretHash: authenticator.passwords.hash(secret),
             permissions: permissions, expiresAt: days > 0 ? Date().addingTimeInterval(Double(days) * 86400) : nil)
         do {
             try await accounts.createRobot(robot)
@@ -111,7 +101,7 @@ extension ManagementAPI {
         }
         if let disabled = change.disabled { robot.isDisabled = disabled }
         _ = try await accounts.updateRobot(robot)
-        authorizer.forgetVerifiedCredentials()
+        authenticator.forgetVerifiedCredentials()
         context.logger.notice("robot changed", metadata: ["robot": "\(name)"])
         return try Self.json(Self.robotBody(robot, secret: nil))
     }
@@ -119,15 +109,15 @@ extension ManagementAPI {
     private func regenerateSecret(_ name: String) async throws -> Response {
         guard var robot = try await accounts.robot(named: name) else { throw Self.robotUnknown(name) }
         let secret = Secrets.random(length: 32)
-        robot.secretHash = authorizer.passwords.hash(secret)
+        robot.secretHash = authenticator.passwords.hash(secret)
         _ = try await accounts.updateRobot(robot)
-        authorizer.forgetVerifiedCredentials()
+        authenticator.forgetVerifiedCredentials()
         return try Self.json(Self.robotBody(robot, secret: secret))
     }
 
     private func deleteRobot(_ name: String) async throws -> Response {
         guard try await accounts.deleteRobot(named: name) else { throw Self.robotUnknown(name) }
-        authorizer.forgetVerifiedCredentials()
+        authenticator.forgetVerifiedCredentials()
         return Response(status: .noContent)
     }
 

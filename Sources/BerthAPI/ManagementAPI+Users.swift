@@ -21,24 +21,29 @@ extension ManagementAPI {
         let disabled: Bool?
     }
 
-    func me(_ request: Request, _ context: BerthRequestContext) async throws -> Response {
-        let identity = try await signedIn(request, context)
-        guard let name = identity.name, let user = try await accounts.user(named: name) else { throw BasicChallenge() }
+    func addUserRoutes(to api: ManagementRoutes) {
+        api.on("/me", .get, requires: .signedIn) { _, context in try await me(context) }
+        api.on("/users", .get, requires: .admin) { _, _ in try Self.json(try await accounts.users().map(Self.userBody)) }
+        api.on("/users", .post, requires: .admin) { request, context in try await createUser(request, context) }
+        api.on("/users/{name}", .get, requires: .signedIn) { _, context in try await getUser(context, context.parameters.require("name")) }
+        api.on("/users/{name}", .patch, requires: .signedIn) { request, context in
+            try await updateUser(request, context, context.parameters.require("name"))
+        }
+        api.on("/users/{name}", .delete, requires: .admin) { _, context in try await deleteUser(context, context.parameters.require("name")) }
+    }
+
+    /// The signed-in user; a robot, which is no user, is asked to sign in as one.
+    private func me(_ context: BerthRequestContext) async throws -> Response {
+        guard let name = context.identity.name, let user = try await accounts.user(named: name) else { throw AuthenticationChallenge.basic }
         return try Self.json(Self.userBody(user))
     }
 
-    func listUsers(_ request: Request, _ context: BerthRequestContext) async throws -> Response {
-        _ = try await requireAdmin(request, context)
-        return try Self.json(try await accounts.users().map(Self.userBody))
-    }
-
-    func createUser(_ request: Request, _ context: BerthRequestContext) async throws -> Response {
-        _ = try await requireAdmin(request, context)
+    private func createUser(_ request: Request, _ context: BerthRequestContext) async throws -> Response {
         let body = try await Self.decode(NewUser.self, request, context)
         try Self.validName(body.name, what: "user")
         guard body.password.count >= 8 else { throw RegistryError(.unsupported, "passwords need at least 8 characters", status: 400) }
         let user = User(
-            name: body.name, email: body.email ?? "", passwordHash: authorizer.passwords.hash(body.password), isAdmin: body.admin ?? false)
+            name: body.name, email: body.email ?? "", passwordHash: authenticator.passwords.hash(body.password), isAdmin: body.admin ?? false)
         do {
             try await accounts.createUser(user)
         } catch AccountStoreError.exists {
@@ -48,38 +53,38 @@ extension ManagementAPI {
         return try Self.json(Self.userBody(user), status: .created)
     }
 
-    func getUser(_ request: Request, _ context: BerthRequestContext, _ name: String) async throws -> Response {
-        let identity = try await signedIn(request, context)
+    /// Admins read anyone; users themselves.
+    private func getUser(_ context: BerthRequestContext, _ name: String) async throws -> Response {
+        let identity = context.identity
         guard identity.isAdmin || identity.name == name else { throw RegistryError(.denied) }
         guard let user = try await accounts.user(named: name) else { throw Self.userUnknown(name) }
         return try Self.json(Self.userBody(user))
     }
 
     /// Admins change anything; users change their own password and email.
-    func updateUser(_ request: Request, _ context: BerthRequestContext, _ name: String) async throws -> Response {
-        let identity = try await signedIn(request, context)
+    private func updateUser(_ request: Request, _ context: BerthRequestContext, _ name: String) async throws -> Response {
+        let identity = context.identity
         let change = try await Self.decode(UserChange.self, request, context)
         let isSelf = identity.name == name
         guard identity.isAdmin || (isSelf && change.admin == nil && change.disabled == nil) else { throw RegistryError(.denied) }
         guard var user = try await accounts.user(named: name) else { throw Self.userUnknown(name) }
         if let password = change.password {
             guard password.count >= 8 else { throw RegistryError(.unsupported, "passwords need at least 8 characters", status: 400) }
-            user.passwordHash = authorizer.passwords.hash(password)
+            user.passwordHash = authenticator.passwords.hash(password)
         }
         if let email = change.email { user.email = email }
         if let admin = change.admin { user.isAdmin = admin }
         if let disabled = change.disabled { user.isDisabled = disabled }
         _ = try await accounts.updateUser(user)
-        authorizer.forgetVerifiedCredentials()
+        authenticator.forgetVerifiedCredentials()
         context.logger.notice("user changed", metadata: ["user": "\(name)", "by": "\(identity)"])
         return try Self.json(Self.userBody(user))
     }
 
-    func deleteUser(_ request: Request, _ context: BerthRequestContext, _ name: String) async throws -> Response {
-        let identity = try await requireAdmin(request, context)
-        guard identity.name != name else { throw RegistryError(.denied, "administrators cannot delete themselves") }
+    private func deleteUser(_ context: BerthRequestContext, _ name: String) async throws -> Response {
+        guard context.identity.name != name else { throw RegistryError(.denied, "administrators cannot delete themselves") }
         guard try await accounts.deleteUser(named: name) else { throw Self.userUnknown(name) }
-        authorizer.forgetVerifiedCredentials()
+        authenticator.forgetVerifiedCredentials()
         return Response(status: .noContent)
     }
 }

@@ -10,9 +10,10 @@ import NIOCore
 import OCI
 
 /// `/api/v1`: users, projects and members as JSON, authenticated with
-/// Basic credentials, under the same permission matrix as `/v2`.
+/// Basic credentials, under the same permission matrix as `/v2`. Every
+/// route declares what it needs (`ManagementAccess`), checked before it runs.
 public struct ManagementAPI: Sendable {
-    let authorizer: Authorizer
+    let authenticator: Authenticator
     let store: any RegistryStore
     let maintenance: Maintenance
     let quotas: QuotaEnforcer
@@ -25,11 +26,11 @@ public struct ManagementAPI: Sendable {
     let usersCreateProjects: Bool
 
     public init(
-        authorizer: Authorizer, store: any RegistryStore, maintenance: Maintenance, quotas: QuotaEnforcer,
+        authenticator: Authenticator, store: any RegistryStore, maintenance: Maintenance, quotas: QuotaEnforcer,
         webhooks: WebhookNotifier, events: any EventSink, defaultCollection: GarbageCollector.Options, usersCreateProjects: Bool
     ) {
         self.quotas = quotas
-        self.authorizer = authorizer
+        self.authenticator = authenticator
         self.store = store
         self.webhooks = webhooks
         self.events = events
@@ -38,71 +39,23 @@ public struct ManagementAPI: Sendable {
         self.usersCreateProjects = usersCreateProjects
     }
 
-    var accounts: any AccountStore { authorizer.accounts }
+    var accounts: any AccountStore { authenticator.accounts }
 
-    public func addRoutes(to router: Router<BerthRequestContext>) {
-        let api = router.group("/api/v1").add(middleware: ChangeAuditMiddleware(events: events))
-        api.get("/openapi.json") { _, _ in OpenAPIDocument.response() }
-        api.get("/me") { request, context in try await me(request, context) }
-        api.get("/users") { request, context in try await listUsers(request, context) }
-        api.post("/users") { request, context in try await createUser(request, context) }
-        api.get("/users/{name}") { request, context in try await getUser(request, context, context.parameters.require("name")) }
-        api.patch("/users/{name}") { request, context in try await updateUser(request, context, context.parameters.require("name")) }
-        api.delete("/users/{name}") { request, context in try await deleteUser(request, context, context.parameters.require("name")) }
-        api.get("/projects") { request, context in try await listProjects(request, context) }
-        api.post("/projects") { request, context in try await createProject(request, context) }
-        api.get("/projects/{name}") { request, context in try await getProject(request, context, context.parameters.require("name")) }
-        api.patch("/projects/{name}") { request, context in try await updateProject(request, context, context.parameters.require("name")) }
-        api.delete("/projects/{name}") { request, context in try await deleteProject(request, context, context.parameters.require("name")) }
-        api.get("/projects/{name}/members") { request, context in try await listMembers(request, context, context.parameters.require("name")) }
-        api.post("/projects/{name}/members") { request, context in
-            try await setMember(request, context, project: context.parameters.require("name"), user: nil)
-        }
-        api.put("/projects/{name}/members/{user}") { request, context in
-            try await setMember(request, context, project: context.parameters.require("name"), user: context.parameters.require("user"))
-        }
+    /// Registers every `/api/v1` route, and returns what each declared it needs.
+    @discardableResult
+    public func addRoutes(to router: Router<BerthRequestContext>) -> [DeclaredRoute] {
+        let prefix = "/api/v1"
+        let group = router.group(RouterPath(prefix)).add(middleware: ChangeAuditMiddleware(events: events))
+        let api = ManagementRoutes(group, prefix: prefix, api: self)
+        api.on("/openapi.json", .get, requires: .anyone) { _, _ in OpenAPIDocument.response() }
+        addUserRoutes(to: api)
+        addProjectRoutes(to: api)
         addRobotRoutes(to: api)
         addPolicyRoutes(to: api)
         addRetentionRoutes(to: api)
         addMaintenanceRoutes(to: api)
         addEventRoutes(to: api)
-        api.delete("/projects/{name}/members/{user}") { request, context in
-            try await removeMember(request, context, project: context.parameters.require("name"), user: context.parameters.require("user"))
-        }
-    }
-
-    // MARK: Authentication
-
-    /// The signed-in user; 401 with a Basic challenge otherwise.
-    func signedIn(_ request: Request, _ context: BerthRequestContext) async throws -> Identity {
-        if let header = request.headers[.authorization], header.hasPrefix("Basic "),
-           let identity = try await authorizer.signIn(basic: header, source: context.source)
-        {
-            return identity
-        }
-        throw BasicChallenge()
-    }
-
-    func requireAdmin(_ request: Request, _ context: BerthRequestContext) async throws -> Identity {
-        let identity = try await signedIn(request, context)
-        guard identity.isAdmin else { throw RegistryError(.denied, "only system administrators may do this") }
-        return identity
-    }
-
-    /// Admins and the project's ProjectAdmins manage a project.
-    /// Admins, or members holding `role` or a higher one.
-    func requireRole(_ request: Request, _ context: BerthRequestContext, _ project: String, atLeast role: Role) async throws -> Identity {
-        let identity = try await signedIn(request, context)
-        guard try await accounts.project(named: project) != nil else { throw Self.projectUnknown(project) }
-        if identity.isAdmin { return identity }
-        guard case .user(let name, _) = identity, let held = try await accounts.role(of: name, in: project),
-              Permissions.includes(held, role)
-        else { throw RegistryError(.denied, "this needs the \(role.rawValue) role in \(project) or higher") }
-        return identity
-    }
-
-    func requireProjectAdmin(_ request: Request, _ context: BerthRequestContext, _ project: String) async throws -> Identity {
-        try await requireRole(request, context, project, atLeast: .projectAdmin)
+        return api.declared
     }
 
     // MARK: Bodies
@@ -177,18 +130,5 @@ public struct ManagementAPI: Sendable {
         guard (try? RepositoryName(parsing: name)) != nil, !name.contains("/"), name.count <= 64 else {
             throw RegistryError(.nameInvalid, "\(what) names are lowercase letters and digits, separated by '.', '_' or '-'")
         }
-    }
-}
-
-/// Rendered as 401 with `WWW-Authenticate: Basic`.
-struct BasicChallenge: Error, HTTPResponseError {
-    var status: HTTPResponse.Status { .unauthorized }
-
-    func response(from request: Request, context: some RequestContext) throws -> Response {
-        let body = #"{"errors":[{"code":"UNAUTHORIZED","message":"sign in with Basic credentials"}]}"#
-        return Response(
-            status: .unauthorized,
-            headers: [.contentType: "application/json", .wwwAuthenticate: "Basic realm=\"berth\""],
-            body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 }

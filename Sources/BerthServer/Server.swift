@@ -72,7 +72,9 @@ public final class Server: Sendable {
             AuditLog(store: metadata, metrics: metrics),
             webhooks,
         ]
-        relay = EventRelay(store: metadata, leases: metadata, consumers: consumers + extensions.consumers, metrics: metrics, logger: logger)
+        relay = EventRelay(
+            store: metadata, leases: metadata, consumers: consumers + extensions.consumers,
+            node: ProcessInfo.processInfo.hostName + ":" + root, metrics: metrics, logger: logger)
         maintenance = Maintenance(
             collector: GarbageCollector(blobs: blobs, store: metadata, logger: logger), runs: metadata, leases: metadata, registry: registry,
             retention: metadata, metrics: metrics, contentRemoved: { cache?.forgetAll() })
@@ -114,6 +116,9 @@ public final class Server: Sendable {
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: AccessLogMiddleware())
         router.add(middleware: ErrorMiddleware())
+        // Who the caller is, resolved once for every route after it (with
+        // `auth: none` nobody is asked, and every route is open).
+        if let authorizer { router.add(middleware: AuthenticationMiddleware(authenticator: authorizer.authenticator)) }
         // The database answers a `SELECT 1` within 2 s (result kept 1 s), or 503 with the reason.
         let health = DatabaseHealth(metadata.database, logger: logger)
         router.get("/healthz") { _, _ in
@@ -129,10 +134,7 @@ public final class Server: Sendable {
         MetricsEndpoint(metrics: metrics, jobs: maintenance.metrics, registry: registry).addRoutes(to: router)
         if let authorizer {
             TokenEndpoint(authorizer: authorizer).addRoutes(to: router)
-            ManagementAPI(
-                authorizer: authorizer, store: metadata, maintenance: maintenance, quotas: quotas,
-                webhooks: webhooks, events: events, defaultCollection: configuration.collection, usersCreateProjects: configuration.usersCreateProjects)
-                .addRoutes(to: router)
+            managementAPI(authorizer).addRoutes(to: router)
         }
         return router
     }

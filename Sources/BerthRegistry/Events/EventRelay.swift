@@ -20,8 +20,10 @@ public final class EventRelay: Sendable {
     let consumers: [any EventConsumer]
     let metrics: JobMetrics
     let logger: Logger
-    /// This node, as lease holder.
-    let node = UUID().uuidString.lowercased()
+    /// This node, as lease holder: the same across restarts (host and data
+    /// folder), so that a node killed and started again takes its consumers
+    /// back at once instead of waiting for its old leases to expire.
+    let node: String
     static let batchSize = 500
     /// Batches per consumer per turn: a backlog does not hold up the others.
     static let batchesPerTurn = 20
@@ -44,8 +46,12 @@ public final class EventRelay: Sendable {
     private let progress: Mutex<[String: Progress]>
     private let lastLook = Mutex<(writes: Int, at: Date)>((-1, .distantPast))
 
-    public init(store: any EventOutboxStore, leases: any JobLeaseStore, consumers: [any EventConsumer], metrics: JobMetrics, logger: Logger) {
+    public init(
+        store: any EventOutboxStore, leases: any JobLeaseStore, consumers: [any EventConsumer], node: String, metrics: JobMetrics,
+        logger: Logger
+    ) {
         precondition(Set(consumers.map(\.name)).count == consumers.count, "event consumers need distinct names")
+        self.node = node
         self.store = store
         self.leases = leases
         self.consumers = consumers

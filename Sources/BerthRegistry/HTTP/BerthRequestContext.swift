@@ -1,10 +1,10 @@
+import BerthAuth
 import Hummingbird
 import Logging
 import NIOCore
 
 /// Per-request state: Hummingbird's core storage (logger with request id,
-/// parameters) and the caller's address. Identity and granted scopes join
-/// it when access control arrives.
+/// parameters), the caller's address, and who the caller is.
 public struct BerthRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The socket's peer: the client, or the proxy in front of Berth.
@@ -16,6 +16,14 @@ public struct BerthRequestContext: RequestContext {
     /// Whether the socket peer is one of `trusted_proxies`, whose
     /// `X-Forwarded-*` headers may be believed.
     public internal(set) var forwardedFromTrustedProxy = false
+    /// Who sent the request, as `AuthenticationMiddleware` resolved it;
+    /// anonymous where it does not run (`auth: none`).
+    public internal(set) var authentication = Authentication.anonymous
+
+    /// The verified identity of the caller; anonymous without one.
+    public var identity: Identity {
+        if case .authenticated(let caller) = authentication { caller.identity } else { .anonymous }
+    }
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

@@ -34,7 +34,7 @@ extension DistributionAPI {
             var readable: [String] = []
             for name in page.items {
                 guard let repository = try? RepositoryName(parsing: name) else { continue }
-                if authorizer.tokenGrantsPull(repository, caller: caller) {
+                if authorizer.decisions.tokenGrantsPull(repository, caller: caller) {
                     readable.append(name)
                     continue
                 }
@@ -43,7 +43,7 @@ extension DistributionAPI {
                 if let known = byProject[project] {
                     allowed = known
                 } else {
-                    allowed = try await authorizer.access.actions(of: caller.identity, on: repository).contains(.pull)
+                    allowed = try await authorizer.decisions.access.actions(of: caller.identity, on: repository).contains(.pull)
                     byProject[project] = allowed
                 }
                 if allowed { readable.append(name) }

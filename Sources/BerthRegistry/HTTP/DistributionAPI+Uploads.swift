@@ -31,7 +31,7 @@ extension DistributionAPI {
     /// A mount needs pull on its source; without it, a normal upload.
     private func mayPull(_ source: RepositoryName, caller: Caller?) async throws -> Bool {
         guard let authorizer, let caller else { return true }
-        return try await authorizer.mayPull(source, caller: caller)
+        return try await authorizer.decisions.mayPull(source, caller: caller)
     }
 
     /// `GET /v2/<name>/blobs/uploads/<id>`: 204 with the bytes received.

@@ -36,7 +36,11 @@ public struct DistributionAPI: Sendable {
         guard let route = V2Route(path: request.uri.path) else {
             throw RegistryError(.unsupported, "no such endpoint", status: 404)
         }
-        let caller = try await authorize(route, request, context)
+        let caller = try caller(request, context)
+        guard let access = route.access(for: request.method) else {
+            throw RegistryError(.unsupported, "method \(request.method) is not supported here")
+        }
+        try await authorize(access, caller: caller, request, context)
         let actor = Actor(caller?.identity ?? .anonymous, source: context.source)
         do {
             return try await dispatch(route, request, caller: caller, actor: actor)
@@ -79,32 +83,37 @@ public struct DistributionAPI: Sendable {
         case (.referrers(let name, let digest), .get):
             return try await referrers(request, repository: RepositoryName(parsing: name), digest: Digest(parsing: digest))
         default:
+            // `V2Route.access(for:)` let through a pair this switch lacks.
             throw RegistryError(.unsupported, "method \(request.method) is not supported here")
         }
     }
 
-    /// Authenticates the caller and checks the one action the route needs.
-    private func authorize(_ route: V2Route, _ request: Request, _ context: BerthRequestContext) async throws -> Caller? {
+    /// The caller as `/v2` sees it; nil when authentication is off
+    /// (`auth: none`), where everyone may do everything. Credentials that
+    /// did not verify are challenged on every route.
+    private func caller(_ request: Request, _ context: BerthRequestContext) throws -> Caller? {
         guard let authorizer else { return nil }
-        let caller = try await authorizer.authenticate(request, source: context.source)
-        let needed: (name: String, action: Action)?
-        switch (route, request.method) {
-        case (.base, _):
-            // Clients probe /v2/ to learn how to authenticate.
-            if caller.identity == .anonymous && request.headers[.authorization] == nil {
-                throw authorizer.challenge(request, scope: nil, message: nil)
-            }
-            needed = nil
-        case (.catalog, _): needed = nil
-        case (.manifest(let name, _), .delete), (.blob(let name, _), .delete): needed = (name, .delete)
-        case (.manifest(let name, _), .put), (.uploads(let name), _), (.upload(let name, _), _): needed = (name, .push)
-        case (.tags(let name), _), (.manifest(let name, _), _), (.blob(let name, _), _), (.referrers(let name, _), _):
-            needed = (name, .pull)
+        switch context.authentication {
+        case .anonymous: return .anonymous
+        case .authenticated(let caller): return caller
+        case .failed(.refused(let error)): throw error
+        case .failed(.unsupportedScheme):
+            throw authorizer.challenges.bearer(request, scope: nil, message: "unsupported Authorization scheme")
+        case .failed(.invalid(let reason, _)): throw authorizer.challenges.bearer(request, scope: nil, message: reason)
         }
-        if let (name, action) = needed {
+    }
+
+    /// Checks what the route declares it needs; refusals of a permission are audited.
+    private func authorize(_ access: V2Access, caller: Caller?, _ request: Request, _ context: BerthRequestContext) async throws {
+        guard let authorizer, let caller else { return }
+        switch access {
+        case .anyone: return
+        case .probe:
+            if context.authentication == .anonymous { throw authorizer.challenges.bearer(request, scope: nil, message: nil) }
+        case .repository(let name, let action):
             let repository = try RepositoryName(parsing: name)
             do {
-                try await authorizer.require(action, on: repository, caller: caller, request: request)
+                try await authorizer.decisions.require(action, on: repository, caller: caller, request: request)
             } catch let error as RegistryError where error.code == .denied {
                 events.record(RegistryEvent(
                     .accessDenied, actor: Actor(caller.identity, source: context.source), repository: repository, result: "failure",
@@ -112,7 +121,6 @@ public struct DistributionAPI: Sendable {
                 throw error
             }
         }
-        return caller
     }
 
     /// A reference to read: a string that cannot be a tag names no

@@ -1,5 +1,4 @@
 import BerthMetadata
-import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -7,9 +6,10 @@ import NIOCore
 import NIOHTTP1
 import OCI
 
-/// Renders every failure as the spec's JSON error body with the right
-/// status, including requests no route matched, and logs what the client
-/// cannot fix (5xx) with the request id.
+/// Renders every failure with the right status, in the error body of the
+/// surface it happened on (the spec's JSON on `/v2`, the management API's
+/// on `/api/v1`), including requests no route matched, and logs what the
+/// client cannot fix (5xx) with the request id.
 public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     public init() {}
 
@@ -82,7 +82,7 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 RegistryError(.unsupported, error.body ?? "request not supported", status: Int(error.status.code)),
                 request: request)
         case let error as any HTTPResponseError:
-            // Errors that render themselves (such as the API's Basic challenge).
+            // Errors that render themselves.
             if let response = try? error.response(from: request, context: context) { return response }
             return render(RegistryError(.unknown), request: request)
         default:
@@ -92,16 +92,9 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     static func render(_ error: RegistryError, request: Request) -> Response {
-        let status = HTTPResponse.Status(code: error.status)
         guard request.method != .head else {
-            return Response(status: status, headers: [.contentLength: "0"])
+            return Response(status: HTTPResponse.Status(code: error.status), headers: [.contentLength: "0"])
         }
-        var entry: [String: Any] = ["code": error.code.rawValue, "message": error.message]
-        if let detail = error.detail { entry["detail"] = detail }
-        let json = (try? JSONSerialization.data(withJSONObject: ["errors": [entry]], options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
-        return Response(
-            status: status,
-            headers: [.contentType: "application/json", .contentLength: "\(json.count)"],
-            body: .init(byteBuffer: ByteBuffer(bytes: json)))
+        return Surface(path: request.uri.path).errorRenderer.render(error)
     }
 }

@@ -19,12 +19,8 @@ public struct TokenEndpoint: Sendable {
     public func addRoutes(to router: Router<BerthRequestContext>) {
         router.get("/service/token") { request, context in
             let query = request.uri.queryParameters
-            var identity = Identity.anonymous
-            if let (name, password) = Authorizer.basic(request.headers[.authorization] ?? "") {
-                identity = try await verified(name: name, password: password, source: context.source)
-            }
             return try await issue(
-                identity, service: query["service"].map(String.init), scopes: query[values: "scope"].map(String.init),
+                try Self.requester(context), service: query["service"].map(String.init), scopes: query[values: "scope"].map(String.init),
                 offline: query["offline_token"] == "true")
         }
         router.post("/service/token") { request, context in
@@ -38,7 +34,10 @@ public struct TokenEndpoint: Sendable {
                 }
                 identity = try await verified(name: user, password: password, source: context.source)
             case "refresh_token":
-                identity = try await refreshed(form["refresh_token"]?.first ?? "")
+                guard let refreshed = try await authenticator.identity(refreshToken: form["refresh_token"]?.first ?? "") else {
+                    throw RegistryError(.unauthorized, "invalid refresh token")
+                }
+                identity = refreshed
             default:
                 throw RegistryError(.unsupported, "grant_type must be password or refresh_token", status: 400)
             }
@@ -49,30 +48,26 @@ public struct TokenEndpoint: Sendable {
         }
     }
 
+    private var authenticator: Authenticator { authorizer.authenticator }
+
+    /// Who asks, by the Basic credentials of the request (the only kind read
+    /// here): anonymous without them. Wrong ones are refused without a
+    /// challenge, since this is where challenges lead.
+    static func requester(_ context: BerthRequestContext) throws -> Identity {
+        switch context.authentication {
+        case .anonymous, .failed(.unsupportedScheme): return .anonymous
+        case .authenticated(let caller): return caller.identity
+        case .failed(.invalid): throw RegistryError(.unauthorized, "invalid username or password")
+        case .failed(.refused(let error)): throw error
+        }
+    }
+
+    /// The identity of the OAuth2 form's user name and password.
     private func verified(name: String, password: String, source: String) async throws -> Identity {
-        guard let identity = try await authorizer.verifyPassword(name: name, password: password, source: source) else {
+        guard let identity = try await authenticator.verifyPassword(name: name, password: password, source: source) else {
             throw RegistryError(.unauthorized, "invalid username or password")
         }
         return identity
-    }
-
-    /// The identity a refresh token was issued to, if it is still valid, the
-    /// account still usable, and its password or secret unchanged since.
-    private func refreshed(_ token: String) async throws -> Identity {
-        let invalid = RegistryError(.unauthorized, "invalid refresh token")
-        guard let claims = try? authorizer.refreshTokens.verify(token), !claims.sub.isEmpty else { throw invalid }
-        guard let (identity, generation) = try await credential(of: claims.sub), claims.gen == generation else { throw invalid }
-        return identity
-    }
-
-    /// A usable account's identity and credential generation.
-    private func credential(of name: String) async throws -> (Identity, String)? {
-        if name.hasPrefix(Robot.prefix) {
-            guard let robot = try await authorizer.accounts.robot(named: name), robot.isUsable() else { return nil }
-            return (.robot(name: robot.name), TokenService.generation(ofCredentialHash: robot.secretHash))
-        }
-        guard let user = try await authorizer.accounts.user(named: name), !user.isDisabled else { return nil }
-        return (.user(name: user.name, isAdmin: user.isAdmin), TokenService.generation(ofCredentialHash: user.passwordHash))
     }
 
     private struct TokenResponse: Encodable {
@@ -86,23 +81,23 @@ public struct TokenEndpoint: Sendable {
     /// A token for `identity`; with `offline`, also a long-lived refresh token
     /// (for signed-in callers) that the OAuth2 form exchanges for new ones.
     func issue(_ identity: Identity, service: String?, scopes: [String], offline: Bool) async throws -> Response {
-        if let service, service != authorizer.tokens.service {
+        if let service, service != authenticator.tokens.service {
             throw RegistryError(.denied, "unknown service '\(service.prefix(100))'", status: 400)
         }
         var entries: [AccessEntry] = []
         for scope in scopes.prefix(32) {
             guard let (repository, requested) = Self.parseScope(scope) else { continue }
-            let granted = try await authorizer.grant(requested, to: identity, on: repository)
+            let granted = try await authorizer.decisions.grant(requested, to: identity, on: repository)
             entries.append(AccessEntry(type: "repository", name: repository.value, actions: granted.sorted().map(\.rawValue)))
         }
         let now = Date()
-        let token = try authorizer.tokens.issue(subject: identity.name ?? "", access: entries, now: now)
+        let token = try authenticator.tokens.issue(subject: identity.name ?? "", access: entries, now: now)
         var refresh: String?
-        if offline, let name = identity.name, let (_, generation) = try await credential(of: name) {
-            refresh = try authorizer.refreshTokens.issue(subject: name, access: [], generation: generation, now: now)
+        if offline, let name = identity.name, let (_, generation) = try await authenticator.credential(of: name) {
+            refresh = try authenticator.refreshTokens.issue(subject: name, access: [], generation: generation, now: now)
         }
         let body = TokenResponse(
-            token: token, access_token: token, expires_in: Int(authorizer.tokens.lifetime),
+            token: token, access_token: token, expires_in: Int(authenticator.tokens.lifetime),
             issued_at: ISO8601DateFormatter().string(from: now), refresh_token: refresh)
         return Response(
             status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],

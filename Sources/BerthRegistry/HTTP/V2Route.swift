@@ -4,7 +4,7 @@ import Foundation
 /// path is read from its end, where the fixed words (`manifests`, `blobs`,
 /// `uploads`, `tags/list`, `referrers`) stand. Names and references are
 /// returned unvalidated: the handler answers a bad one with the spec's code.
-enum V2Route: Equatable {
+public enum V2Route: Equatable, Sendable {
     case base
     case catalog
     case tags(name: String)
@@ -14,7 +14,7 @@ enum V2Route: Equatable {
     case upload(name: String, id: String)
     case referrers(name: String, digest: String)
 
-    init?(path: String) {
+    public init?(path: String) {
         guard path.hasPrefix("/v2") else { return nil }
         let rest = path.dropFirst(3)
         if rest.isEmpty || rest == "/" {

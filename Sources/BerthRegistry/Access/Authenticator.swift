@@ -1,0 +1,135 @@
+import BerthAuth
+import BerthMetadata
+import Foundation
+import Logging
+import OCI
+
+/// Turns credentials into identities: passwords and robot secrets (bcrypt,
+/// throttled, failures audited), Basic headers (remembered briefly), access
+/// tokens and refresh tokens. The only place credentials are checked.
+public struct Authenticator: Sendable {
+    public let accounts: any AccountStore
+    public let tokens: TokenService
+    /// Long-lived tokens that only the token endpoint accepts (their
+    /// audience differs, so `/v2` never does).
+    public let refreshTokens: TokenService
+    public let passwords: PasswordHasher
+    let throttle: LoginThrottle
+    /// Basic credentials verified in the last 30 seconds, by a hash of the
+    /// header: bcrypt on every request of a client that sends Basic each
+    /// time (curl, scripts) would cost ~50 ms a request. Changes made
+    /// through the API clear it; those made with the CLI (another process)
+    /// apply once entries expire.
+    private let verifiedBasic = CredentialCache(lifetime: 30)
+    /// Failed sign-ins go to the audit log.
+    let events: any EventSink
+    let logger: Logger
+
+    public init(
+        accounts: any AccountStore, tokens: TokenService, passwords: PasswordHasher, throttle: LoginThrottle, events: any EventSink,
+        logger: Logger
+    ) {
+        self.accounts = accounts
+        self.tokens = tokens
+        self.refreshTokens = tokens.refreshing
+        self.passwords = passwords
+        self.throttle = throttle
+        self.events = events
+        self.logger = logger
+    }
+
+    /// The ways a request may carry credentials, in the order they are tried.
+    var resolvers: [any CredentialResolver] {
+        [BearerTokenResolver(authenticator: self), BasicResolver(authenticator: self)]
+    }
+
+    /// The subject of an access token, with the grants it carries.
+    func caller(bearer token: String) async throws -> Caller {
+        let claims = try tokens.verify(token)
+        let identity: Identity =
+            if claims.sub.isEmpty { .anonymous }
+            else if claims.sub.hasPrefix(Robot.prefix) { .robot(name: claims.sub) }
+            else { .user(name: claims.sub, isAdmin: try await accounts.user(named: claims.sub)?.isAdmin ?? false) }
+        return Caller(identity: identity, grants: claims.access)
+    }
+
+    /// The identity a `Basic` Authorization header signs in, or nil. With
+    /// `remembering`, kept for a short while, so that clients sending it on
+    /// every request (curl, scripts, the management API) pay bcrypt once.
+    public func signIn(basic header: String, source: String, remembering: Bool = true) async throws -> Identity? {
+        guard let (name, password) = Self.basic(header) else { return nil }
+        if remembering, let identity = verifiedBasic.identity(for: header) { return identity }
+        guard let identity = try await verifyPassword(name: name, password: password, source: source) else { return nil }
+        if remembering { verifiedBasic.remember(identity, for: header) }
+        return identity
+    }
+
+    /// The identity for a user name and password, or nil. The time taken
+    /// does not tell whether the user exists; repeated failures for a user
+    /// or from an address are slowed down (429) and logged, without the
+    /// password.
+    public func verifyPassword(name: String, password: String, source: String) async throws -> Identity? {
+        let wait = await throttle.delay(user: name, address: source)
+        guard wait == 0 else {
+            logger.warning("sign-in throttled", metadata: ["user": "\(name.prefix(64))", "source": "\(source)", "wait": "\(Int(wait.rounded(.up)))"])
+            recordFailure(name: name, source: source, detail: "throttled")
+            throw RegistryError(.tooManyRequests, "too many failed sign-ins: retry in \(Int(wait.rounded(.up))) s")
+        }
+        let identity: Identity?
+        if name.hasPrefix(Robot.prefix) {
+            let robot = try await accounts.robot(named: name)
+            let matches = await passwords.verifyOffPool(password, hash: robot?.secretHash ?? passwords.decoy)
+            identity = robot.flatMap { matches && $0.isUsable() ? .robot(name: $0.name) : nil }
+        } else {
+            let user = try await accounts.user(named: name)
+            let matches = await passwords.verifyOffPool(password, hash: user?.passwordHash ?? passwords.decoy)
+            identity = user.flatMap { matches && !$0.isDisabled ? .user(name: $0.name, isAdmin: $0.isAdmin) : nil }
+        }
+        guard let identity else {
+            await throttle.failed(user: name, address: source)
+            logger.notice("sign-in failed", metadata: ["user": "\(name.prefix(64))", "source": "\(source)"])
+            recordFailure(name: name, source: source, detail: "invalid username or password")
+            return nil
+        }
+        await throttle.succeeded(user: name, address: source)
+        return identity
+    }
+
+    private func recordFailure(name: String, source: String, detail: String) {
+        events.record(RegistryEvent(
+            .loginFailed, actor: Actor(name: String(name.prefix(64)), kind: "unverified", source: source), result: "failure", detail: detail))
+    }
+
+    /// The identity a refresh token was issued to, if it is still valid, the
+    /// account still usable, and its password or secret unchanged since.
+    func identity(refreshToken token: String) async throws -> Identity? {
+        guard let claims = try? refreshTokens.verify(token), !claims.sub.isEmpty,
+              let (identity, generation) = try await credential(of: claims.sub), claims.gen == generation
+        else { return nil }
+        return identity
+    }
+
+    /// A usable account's identity and credential generation (which a
+    /// refresh token names, so that a new password or secret voids it).
+    func credential(of name: String) async throws -> (Identity, String)? {
+        if name.hasPrefix(Robot.prefix) {
+            guard let robot = try await accounts.robot(named: name), robot.isUsable() else { return nil }
+            return (.robot(name: robot.name), TokenService.generation(ofCredentialHash: robot.secretHash))
+        }
+        guard let user = try await accounts.user(named: name), !user.isDisabled else { return nil }
+        return (.user(name: user.name, isAdmin: user.isAdmin), TokenService.generation(ofCredentialHash: user.passwordHash))
+    }
+
+    /// Forgets every remembered Basic sign-in (after accounts changed).
+    public func forgetVerifiedCredentials() {
+        verifiedBasic.clear()
+    }
+
+    /// The user name and password of a `Basic` Authorization header.
+    public static func basic(_ header: String) -> (String, String)? {
+        guard let data = Data(base64Encoded: String(header.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
+              let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":")
+        else { return nil }
+        return (String(text[..<colon]), String(text[text.index(after: colon)...]))
+    }
+}
