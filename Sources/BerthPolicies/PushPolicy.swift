@@ -2,7 +2,7 @@ import BerthMetadata
 import OCI
 
 /// A rule a push must pass before anything is committed. Policies are
-/// registered in order (`RegistryService(pushPolicies:)`, one line each);
+/// registered in order (`pushPolicies` in `Server.init`, one line each);
 /// the first to throw refuses the push, with a `RegistryError` (`DENIED`)
 /// that names the policy and its rule. Each requirement has a default that
 /// admits, so a policy implements only the moments it cares about.
@@ -48,10 +48,17 @@ public struct PushConditions: Sendable {
 }
 
 /// A rule a manifest must pass before it is served. Registered in order
-/// (`RegistryService(pullPolicies:)`); the first to throw refuses the pull
+/// (`pullPolicies` of `ContentService`); the first to throw refuses the pull
 /// with its error, which names the policy and its rule. A policy may depend
 /// on state computed elsewhere (a scan still running): it decides itself,
 /// by its own per-project setting, what to answer meanwhile.
 public protocol PullPolicy: Sendable {
     func admitPull(of manifest: StoredManifest, from repository: RepositoryName, reference: Reference) async throws
+}
+
+extension Array where Element == any PushPolicy {
+    /// Runs the chain, in order, on bytes about to enter `repository`.
+    public func admitBlob(into repository: RepositoryName, digest: Digest?, size: @Sendable () async throws -> Int64) async throws {
+        for policy in self { try await policy.admitBlob(into: repository, digest: digest, size: size) }
+    }
 }

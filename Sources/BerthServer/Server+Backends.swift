@@ -40,7 +40,7 @@ extension Server {
         let blobs = try await blobStore(configuration, root: root, threadPool: threadPool, logger: logger)
         let maintenance = Maintenance(
             collector: GarbageCollector(blobs: blobs, store: metadata, logger: logger), runs: metadata, leases: metadata,
-            registry: RegistryService(blobs: blobs, metadata: metadata, logger: logger), retention: metadata,
+            content: ContentService(blobs: blobs, metadata: metadata, logger: logger), retention: metadata,
             metrics: JobMetrics(), contentRemoved: {})
         let report: GarbageCollector.Report
         do {

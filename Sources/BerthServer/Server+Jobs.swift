@@ -9,14 +9,14 @@ extension Server {
     /// Reaping abandoned uploads, scheduled garbage collection, and
     /// noticing content another process (`berth gc`) removed.
     func backgroundJobs() -> [BackgroundJobs.Job] {
-        let (registry, maintenance, metadata, cache, configuration) = (registry, maintenance, metadata, cache, configuration)
+        let (uploads, maintenance, metadata, cache, configuration) = (uploads, maintenance, metadata, cache, configuration)
         let reap = Trigger(every: configuration.uploadReapInterval)
         let pruneAudit = Trigger(every: min(3600, configuration.auditRetention / 4))
         var jobs = [
             BackgroundJobs.Job(name: "reap uploads") { now in
                 // The first turn, at start, also settles what a crash left in the trash.
                 if reap.fire(at: now) != nil {
-                    _ = try await registry.reapUploads(olderThan: configuration.uploadMaxAge)
+                    _ = try await uploads.reapUploads(olderThan: configuration.uploadMaxAge)
                     _ = try await maintenance.collector.recoverTrash(now: now)
                 }
             },

@@ -18,7 +18,10 @@ import Synchronization
 /// services, built from a `Configuration`.
 public final class Server: Sendable {
     public let configuration: Configuration
-    let registry: RegistryService
+    /// Blobs, manifests, tags and referrers (where a pull-through cache
+    /// will stand in front of the local stores).
+    let content: any RegistryContent
+    let uploads: UploadService
     let metadata: SQLMetadataStore
     /// nil when nodes share the database: each node's cache would miss the others' writes.
     let cache: CachedMetadataStore?
@@ -55,11 +58,17 @@ public final class Server: Sendable {
         metadata = try await SQLMetadataStore(backend: backend)
         let cache = backend.flavor == .sqlite ? CachedMetadataStore(metadata, maxBytes: Int(clamping: configuration.cacheBytes)) : nil
         self.cache = cache
-        let content: any MetadataStore = cache ?? metadata
-        quotas = QuotaEnforcer(source: SQLAccountStore(backend: backend), usage: content)
-        registry = RegistryService(
-            blobs: blobs, metadata: content, limits: RegistryLimits(maxBlobSize: configuration.maxBlobSize),
-            pushPolicies: [TagImmutability(rules: metadata), quotas] + extensions.push, pullPolicies: extensions.pull, logger: logger)
+        let contentStore: any MetadataStore = cache ?? metadata
+        quotas = QuotaEnforcer(source: SQLAccountStore(backend: backend), usage: contentStore)
+        let limits = RegistryLimits(maxBlobSize: configuration.maxBlobSize)
+        // The push chain, in order (one line a policy); the pull chain is empty unless extended.
+        let pushPolicies: [any PushPolicy] = [
+            TagImmutability(rules: metadata),
+            quotas,
+        ] + extensions.push
+        content = ContentService(
+            blobs: blobs, metadata: contentStore, limits: limits, pushPolicies: pushPolicies, pullPolicies: extensions.pull, logger: logger)
+        uploads = UploadService(blobs: blobs, metadata: contentStore, limits: limits, pushPolicies: pushPolicies, logger: logger)
         let metrics = JobMetrics()
         webhooks = WebhookNotifier(
             store: metadata, retryBase: configuration.webhookRetryBase, maxAttempts: configuration.webhookMaxAttempts,
@@ -76,7 +85,7 @@ public final class Server: Sendable {
             store: metadata, leases: metadata, consumers: consumers + extensions.consumers,
             node: ProcessInfo.processInfo.hostName + ":" + root, metrics: metrics, logger: logger)
         maintenance = Maintenance(
-            collector: GarbageCollector(blobs: blobs, store: metadata, logger: logger), runs: metadata, leases: metadata, registry: registry,
+            collector: GarbageCollector(blobs: blobs, store: metadata, logger: logger), runs: metadata, leases: metadata, content: content,
             retention: metadata, metrics: metrics, contentRemoved: { cache?.forgetAll() })
         authorizer = configuration.auth == "token"
             ? try await Self.authorizer(configuration, backend: backend, root: root, events: events, logger: logger) : nil
@@ -130,8 +139,8 @@ public final class Server: Sendable {
                 status: status == .ok ? .ok : .serviceUnavailable, headers: [.contentType: "application/json", .cacheControl: "no-store"],
                 body: .init(byteBuffer: ByteBuffer(bytes: json)))
         }
-        DistributionAPI(registry: registry, authorizer: authorizer, events: events).addRoutes(to: router)
-        MetricsEndpoint(metrics: metrics, jobs: maintenance.metrics, registry: registry).addRoutes(to: router)
+        DistributionAPI(content: content, uploads: uploads, authorizer: authorizer, events: events).addRoutes(to: router)
+        MetricsEndpoint(metrics: metrics, jobs: maintenance.metrics, store: metadata).addRoutes(to: router)
         if let authorizer {
             TokenEndpoint(authorizer: authorizer).addRoutes(to: router)
             managementAPI(authorizer).addRoutes(to: router)

@@ -16,7 +16,7 @@ struct GarbageCollectionTests {
     /// Whether the store itself (a file, or an object in the bucket) still
     /// holds the bytes, whatever the index says.
     func blobStored(_ registry: TestRegistry, _ digest: Digest) async throws -> Bool {
-        try await registry.server.registry.blobs.size(of: digest) != nil
+        try await registry.server.uploads.blobs.size(of: digest) != nil
     }
 
     @Test func removesOnlyWhatNothingNeeds() async throws {

@@ -7,7 +7,7 @@ import Synchronization
 /// sign-ins, API calls) on their way to the outbox: buffered, then written
 /// in batches by `flush` (every 200 ms), so a pull never waits for a
 /// database write. A change's events do not pass here: they are committed
-/// with the change (`RegistryService`). A full buffer drops the oldest
+/// with the change (`ContentService`). A full buffer drops the oldest
 /// entries and says so in the log rather than growing without bound.
 public final class EventOutbox: EventSink {
     let store: any EventOutboxStore

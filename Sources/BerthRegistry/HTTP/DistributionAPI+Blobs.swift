@@ -8,7 +8,7 @@ import OCI
 extension DistributionAPI {
     /// `GET`/`HEAD /v2/<name>/blobs/<digest>`, with single `Range` requests.
     func getBlob(_ request: Request, repository: RepositoryName, digest: Digest) async throws -> Response {
-        let blob = try await registry.readableBlob(repository, digest)
+        let blob = try await content.readableBlob(repository, digest)
         let size = blob.size
         var headers: HTTPFields = [
             .contentType: "application/octet-stream",
@@ -26,11 +26,11 @@ extension DistributionAPI {
         }
         let status: HTTPResponse.Status = range == nil ? .ok : .partialContent
         guard request.method == .get else { return Response(status: status, headers: headers) }
-        if range == nil, let url = registry.downloadURL(blob) {
+        if range == nil, let url = content.downloadURL(blob) {
             return Self.empty(.temporaryRedirect, [.location: url, .dockerContentDigest: digest.description])
         }
 
-        let chunks = try await registry.read(blob, range: range)
+        let chunks = try await content.read(blob, range: range)
         return Response(
             status: status, headers: headers,
             body: ResponseBody(contentLength: Int(length)) { writer in
@@ -43,7 +43,7 @@ extension DistributionAPI {
 
     /// `DELETE /v2/<name>/blobs/<digest>`: 202.
     func deleteBlob(repository: RepositoryName, digest: Digest, actor: Actor) async throws -> Response {
-        try await registry.deleteBlob(repository, digest, by: actor)
+        try await content.deleteBlob(repository, digest, by: actor)
         return Self.empty(.accepted)
     }
 }

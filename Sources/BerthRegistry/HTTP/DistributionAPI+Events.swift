@@ -4,7 +4,7 @@ import BerthPolicies
 import OCI
 
 /// The events `/v2` refusals record, for the audit log and webhooks (a
-/// change records its own, with the change: see `RegistryService`).
+/// change records its own, with the change: see `ContentService`).
 extension DistributionAPI {
     /// A push or delete refused by a rule (immutability, quota) or a permission.
     func recordRefusal(_ error: RegistryError, route: V2Route, method: HTTPRequest.Method, actor: Actor) {

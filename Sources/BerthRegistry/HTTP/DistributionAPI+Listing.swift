@@ -16,7 +16,7 @@ extension DistributionAPI {
     /// to the next page when there is one.
     func tags(_ request: Request, repository: RepositoryName) async throws -> Response {
         let (limit, last) = try Self.pagination(request)
-        let page = try await registry.tags(repository, after: last, limit: limit)
+        let page = try await content.tags(repository, after: last, limit: limit)
         return Self.listing(page, key: "tags", name: repository.value, path: "/v2/\(repository)/tags/list")
     }
 
@@ -25,7 +25,7 @@ extension DistributionAPI {
     /// listed (a page may then hold fewer than `n`; `Link` still follows on).
     func catalog(_ request: Request, caller: Caller?) async throws -> Response {
         let (limit, last) = try Self.pagination(request)
-        var page = try await registry.catalog(after: last, limit: limit)
+        var page = try await content.catalog(after: last, limit: limit)
         if let authorizer, let caller {
             // Whether one may pull is decided per project (visibility, role,
             // robot permissions), so a page of 10,000 names costs a lookup
@@ -79,7 +79,7 @@ extension DistributionAPI {
         let query = request.uri.queryParameters
         let artifactType = query["artifactType"].map(String.init)
         let (limit, last) = try Self.pagination(request)
-        let page = try await registry.referrers(repository, digest, artifactType: artifactType, after: last, limit: limit)
+        let page = try await content.referrers(repository, digest, artifactType: artifactType, after: last, limit: limit)
         var headers: HTTPFields = [.contentType: MediaType.ociIndex]
         if artifactType != nil {
             headers[.ociFiltersApplied] = "artifactType"

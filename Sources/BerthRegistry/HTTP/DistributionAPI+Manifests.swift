@@ -8,7 +8,7 @@ extension DistributionAPI {
     /// `GET`/`HEAD /v2/<name>/manifests/<reference>`: the stored bytes under
     /// their stored media type.
     func getManifest(_ request: Request, repository: RepositoryName, reference: Reference, actor: Actor) async throws -> Response {
-        let manifest = try await registry.manifest(repository, reference)
+        let manifest = try await content.manifest(repository, reference)
         try Self.negotiate(manifest, accept: request.headers[values: .accept])
         if request.method == .get {
             events.record(RegistryEvent(.artifactPulled, actor: actor, repository: repository, digest: manifest.digest, tag: reference.tag))
@@ -35,7 +35,7 @@ extension DistributionAPI {
             throw RegistryError(.sizeInvalid, "manifest exceeds \(Manifest.maxSize) bytes", status: 413)
         }
         let bytes = body.readBytes(length: body.readableBytes) ?? []
-        let push = try await registry.putManifest(
+        let push = try await content.putManifest(
             repository, reference, bytes: bytes, contentType: request.headers[.contentType], by: actor)
         let manifest = push.manifest
         var headers: HTTPFields = [
@@ -50,8 +50,8 @@ extension DistributionAPI {
 
     /// `DELETE /v2/<name>/manifests/<reference>`: 202.
     func deleteManifest(repository: RepositoryName, reference: Reference, actor: Actor) async throws -> Response {
-        try await registry.deleteManifest(
-            repository, reference, recording: [RegistryService.deletionEvent(of: reference, in: repository, by: actor)])
+        try await content.deleteManifest(
+            repository, reference, recording: [ContentService.deletionEvent(of: reference, in: repository, by: actor)])
         return Self.empty(.accepted)
     }
 

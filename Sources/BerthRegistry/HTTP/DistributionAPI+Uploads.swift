@@ -15,16 +15,16 @@ extension DistributionAPI {
             // back to a normal upload.
             if let digest = Digest.parse(mount), let source = try? RepositoryName(parsing: from),
                try await mayPull(source, caller: caller),
-               try await registry.mountBlob(repository, digest, from: source)
+               try await content.mountBlob(repository, digest, from: source)
             {
                 return Self.blobCreated(repository, digest)
             }
         } else if let digestParameter = query["digest"].map(String.init) {
             let digest = try Digest(parsing: digestParameter)
-            _ = try await registry.uploadMonolithic(repository, digest: digest, length: try declaredLength(request), body: request.body)
+            _ = try await uploads.uploadMonolithic(repository, digest: digest, length: try declaredLength(request), body: request.body)
             return Self.blobCreated(repository, digest)
         }
-        let id = try await registry.startUpload(repository)
+        let id = try await uploads.startUpload(repository)
         return Self.uploadAccepted(repository, id: id, size: 0)
     }
 
@@ -36,7 +36,7 @@ extension DistributionAPI {
 
     /// `GET /v2/<name>/blobs/uploads/<id>`: 204 with the bytes received.
     func uploadStatus(repository: RepositoryName, id: String) async throws -> Response {
-        let size = try await registry.uploadOffset(repository, id)
+        let size = try await uploads.uploadOffset(repository, id)
         var response = Self.uploadAccepted(repository, id: id, size: size)
         response.status = .noContent
         return response
@@ -46,7 +46,7 @@ extension DistributionAPI {
     /// start where the upload ends when `Content-Range` says where it starts.
     func patchUpload(_ request: Request, repository: RepositoryName, id: String) async throws -> Response {
         let offset = try chunkOffset(request, id: id)
-        let size = try await registry.appendUpload(repository, id, offset: offset, length: try declaredLength(request), body: request.body)
+        let size = try await uploads.appendUpload(repository, id, offset: offset, length: try declaredLength(request), body: request.body)
         return Self.uploadAccepted(repository, id: id, size: size)
     }
 
@@ -58,14 +58,14 @@ extension DistributionAPI {
         }
         let digest = try Digest(parsing: String(digestParameter))
         let offset = try chunkOffset(request, id: id)
-        _ = try await registry.completeUpload(
+        _ = try await uploads.completeUpload(
             repository, id, digest: digest, offset: offset, length: try declaredLength(request), body: request.body)
         return Self.blobCreated(repository, digest)
     }
 
     /// `DELETE /v2/<name>/blobs/uploads/<id>`: 204.
     func cancelUpload(repository: RepositoryName, id: String) async throws -> Response {
-        try await registry.cancelUpload(repository, id)
+        try await uploads.cancelUpload(repository, id)
         return Self.empty(.noContent)
     }
 
@@ -73,7 +73,7 @@ extension DistributionAPI {
     /// whose length disagrees with `Content-Length`, is refused with 416.
     private func chunkOffset(_ request: Request, id: String) throws -> Int64? {
         guard let header = request.headers[.contentRange] else { return nil }
-        guard let range = try RangeHeader.chunkRange(header, limit: registry.limits.maxBlobSize) else {
+        guard let range = try RangeHeader.chunkRange(header, limit: uploads.limits.maxBlobSize) else {
             throw UploadOutOfOrder(id: id, size: nil)
         }
         if let length = try declaredLength(request), length != range.count {
@@ -84,7 +84,7 @@ extension DistributionAPI {
 
     /// `Content-Length`, checked against the largest blob accepted.
     func declaredLength(_ request: Request) throws -> Int64? {
-        try HeaderNumbers.contentLength(request, limit: registry.limits.maxBlobSize)
+        try HeaderNumbers.contentLength(request, limit: uploads.limits.maxBlobSize)
     }
 
     static func blobCreated(_ repository: RepositoryName, _ digest: Digest) -> Response {

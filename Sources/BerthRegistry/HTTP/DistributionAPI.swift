@@ -7,16 +7,20 @@ import OCI
 
 /// The `/v2` Distribution API: parses the route, validates names, digests
 /// and references, and answers with the spec's status codes and headers.
-/// The rules themselves live in `RegistryService`.
+/// The rules themselves live in the content and upload services.
 public struct DistributionAPI: Sendable {
-    let registry: RegistryService
+    /// Blobs, manifests, tags and referrers: this node's stores, or a
+    /// decorator in front of them.
+    let content: any RegistryContent
+    let uploads: UploadService
     /// nil when authentication is off (`auth: none`).
     let authorizer: Authorizer?
-    /// Audit log and webhooks.
+    /// Events that change nothing (pulls, refusals), for the outbox.
     let events: any EventSink
 
-    public init(registry: RegistryService, authorizer: Authorizer?, events: any EventSink) {
-        self.registry = registry
+    public init(content: any RegistryContent, uploads: UploadService, authorizer: Authorizer?, events: any EventSink) {
+        self.content = content
+        self.uploads = uploads
         self.authorizer = authorizer
         self.events = events
     }

@@ -58,14 +58,14 @@ extension Maintenance {
             for artifact in policy.artifactsToDelete(artifacts, project: project) {
                 let repository = try RepositoryName(parsing: artifact.repository)
                 var outcome = dryRun ? "would_delete" : "deleted"
-                if try await registry.deletionRefusal(repository, .digest(artifact.digest)) != nil {
+                if try await content.deletionRefusal(repository, .digest(artifact.digest)) != nil {
                     outcome = "kept_immutable"
                 } else if !dryRun {
                     do {
                         let event = RegistryEvent(
                             .retentionDeleted, actor: .system, repository: repository, digest: artifact.digest,
                             detail: artifact.tags.isEmpty ? "untagged" : "tags " + artifact.tags.joined(separator: ","))
-                        try await registry.deleteManifest(repository, .digest(artifact.digest), recording: [event])
+                        try await content.deleteManifest(repository, .digest(artifact.digest), recording: [event])
                     } catch let error as RegistryError where error.code == .denied {
                         outcome = "kept_immutable"  // a rule added meanwhile
                     } catch let error as RegistryError where error.code == .manifestUnknown {

@@ -14,7 +14,7 @@ public final class Maintenance: Sendable {
     let node = UUID().uuidString.lowercased()
     /// A lease lasts this long unless renewed (every third of it while the job runs).
     static let leaseDuration: TimeInterval = 60
-    let registry: RegistryService
+    let content: any RegistryContent
     let retention: any RetentionStore
     public let metrics: JobMetrics
     /// Called after content was removed, so caches drop what they remember.
@@ -24,13 +24,13 @@ public final class Maintenance: Sendable {
     static let runsKept = 50
 
     public init(
-        collector: GarbageCollector, runs: any JobRunStore, leases: any JobLeaseStore, registry: RegistryService,
+        collector: GarbageCollector, runs: any JobRunStore, leases: any JobLeaseStore, content: any RegistryContent,
         retention: any RetentionStore, metrics: JobMetrics, contentRemoved: @escaping @Sendable () -> Void
     ) {
         self.collector = collector
         self.runs = runs
         self.leases = leases
-        self.registry = registry
+        self.content = content
         self.retention = retention
         self.metrics = metrics
         self.contentRemoved = contentRemoved

@@ -7,17 +7,17 @@ import NIOCore
 public struct MetricsEndpoint: Sendable {
     let metrics: RequestMetrics
     let jobs: JobMetrics
-    let registry: RegistryService
+    let store: any MetadataStore
 
-    public init(metrics: RequestMetrics, jobs: JobMetrics, registry: RegistryService) {
+    public init(metrics: RequestMetrics, jobs: JobMetrics, store: any MetadataStore) {
         self.metrics = metrics
         self.jobs = jobs
-        self.registry = registry
+        self.store = store
     }
 
     public func addRoutes(to router: Router<BerthRequestContext>) {
         router.get("/metrics") { _, _ in
-            let stored = try await registry.metadata.storedBytes()
+            let stored = try await store.storedBytes()
             let text = metrics.render() + """
                 # HELP berth_storage_bytes Bytes of blobs stored, each counted once.
                 # TYPE berth_storage_bytes gauge

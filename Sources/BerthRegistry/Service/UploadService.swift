@@ -8,8 +8,30 @@ import OCI
 import Synchronization
 
 /// Blob uploads: sessions that survive restarts, append in order, and make a
-/// blob visible only once its digest matched.
-extension RegistryService {
+/// blob visible only once its digest matched. Bytes of known size pass the
+/// push chain (quotas) before they are read.
+public final class UploadService: Sendable {
+    let blobs: any BlobStore
+    let metadata: any MetadataStore
+    public let limits: RegistryLimits
+    let pushPolicies: [any PushPolicy]
+    /// Which repository each upload this process started belongs to, so
+    /// that PATCH and PUT skip a database read; the database stays the
+    /// truth for uploads begun before a restart (or on another node).
+    let uploadOwners = Mutex<[String: String]>([:])
+    let logger: Logger
+
+    public init(
+        blobs: any BlobStore, metadata: any MetadataStore, limits: RegistryLimits = .init(), pushPolicies: [any PushPolicy] = [],
+        logger: Logger
+    ) {
+        self.blobs = blobs
+        self.metadata = metadata
+        self.limits = limits
+        self.pushPolicies = pushPolicies
+        self.logger = logger
+    }
+
     /// Opens an upload session for `repository` and returns its id;
     /// `digest` when the client named it already (a monolithic push).
     public func startUpload(_ repository: RepositoryName, digest: Digest? = nil) async throws -> String {
@@ -75,7 +97,7 @@ extension RegistryService {
     public func uploadMonolithic<Body: AsyncSequence & Sendable>(
         _ repository: RepositoryName, digest: Digest, length: Int64? = nil, body: Body
     ) async throws -> Int64 where Body.Element == ByteBuffer {
-        if let length { try await admitBlob(into: repository, digest: digest, size: { length }) }
+        if let length { try await pushPolicies.admitBlob(into: repository, digest: digest, size: { length }) }
         let id = try await startUpload(repository, digest: digest)
         do {
             return try await completeUpload(repository, id, digest: digest, offset: 0, body: body, announced: true)
@@ -136,7 +158,7 @@ extension RegistryService {
     private func admitUpload(_ repository: RepositoryName, _ id: String, digest: Digest?, length: Int64?) async throws {
         guard !pushPolicies.isEmpty, let length else { return }
         do {
-            try await admitBlob(into: repository, digest: digest, size: { [blobs] in
+            try await pushPolicies.admitBlob(into: repository, digest: digest, size: { [blobs] in
                 let (sum, overflow) = (try await blobs.uploadedSize(id: id) ?? 0).addingReportingOverflow(length)
                 return overflow ? .max : sum
             })

@@ -23,10 +23,10 @@ public struct RegistryLimits: Sendable {
     }
 }
 
-/// The registry's operations, independent of HTTP: what may be pushed,
-/// pulled and deleted, with every rule of the distribution spec enforced.
-/// HTTP handlers call this façade, never the stores directly.
-public final class RegistryService: Sendable {
+/// The registry's content in this node's stores, independent of HTTP:
+/// what may be pulled, pushed and deleted, with every rule of the
+/// distribution spec enforced and the policy chains run.
+public final class ContentService: RegistryContent {
     let blobs: any BlobStore
     let metadata: any MetadataStore
     public let limits: RegistryLimits
@@ -34,10 +34,6 @@ public final class RegistryService: Sendable {
     let pushPolicies: [any PushPolicy]
     /// What every manifest served must pass, in order.
     let pullPolicies: [any PullPolicy]
-    /// Which repository each upload this process started belongs to, so
-    /// that PATCH and PUT skip a database read; the database stays the
-    /// truth for uploads begun before a restart (or, later, on another node).
-    let uploadOwners = Mutex<[String: String]>([:])
     let logger: Logger
 
     public init(
@@ -52,21 +48,7 @@ public final class RegistryService: Sendable {
         self.logger = logger
     }
 
-    // MARK: Policies
-
-    /// Runs the push chain on bytes about to enter `repository`.
-    func admitBlob(into repository: RepositoryName, digest: Digest?, size: @Sendable () async throws -> Int64) async throws {
-        for policy in pushPolicies { try await policy.admitBlob(into: repository, digest: digest, size: size) }
-    }
-
     // MARK: Blobs
-
-    /// A blob a repository may read. Only `readableBlob` makes one, so
-    /// holding one proves the access check was made (once per request).
-    public struct ReadableBlob: Sendable {
-        public let digest: Digest
-        public let size: Int64
-    }
 
     /// The blob `digest` if `repository` may read it; `BLOB_UNKNOWN` otherwise.
     public func readableBlob(_ repository: RepositoryName, _ digest: Digest) async throws -> ReadableBlob {
@@ -108,7 +90,7 @@ public final class RegistryService: Sendable {
     /// upload. False when `source` has no such blob.
     public func mountBlob(_ repository: RepositoryName, _ digest: Digest, from source: RepositoryName) async throws -> Bool {
         guard let size = try await metadata.linkedBlobSize(source, digest) else { return false }
-        try await admitBlob(into: repository, digest: digest, size: { size })
+        try await pushPolicies.admitBlob(into: repository, digest: digest, size: { size })
         try await metadata.linkBlob(repository, digest, size: size, completing: nil)
         // Linked first, checked second: garbage collection either saw the
         // link and kept the bytes, or removed them before this check.
@@ -128,16 +110,6 @@ public final class RegistryService: Sendable {
         }
         for policy in pullPolicies { try await policy.admitPull(of: manifest, from: repository, reference: reference) }
         return manifest
-    }
-
-    /// What a manifest push did.
-    public struct ManifestPush: Sendable {
-        public let manifest: Manifest
-        public let tag: Tag?
-        /// Where the tag pointed before, when it moved.
-        public let movedFrom: Digest?
-        /// The project's usage after the push, when it has a quota.
-        public let quota: QuotaUsage?
     }
 
     /// Validates and stores a manifest pushed as `reference` by `actor`;
@@ -226,34 +198,4 @@ public final class RegistryService: Sendable {
         let found = try await metadata.referrers(repository, subject: subject, artifactType: artifactType, after: last, limit: limit + 1)
         return (Array(found.prefix(limit)), found.count > limit)
     }
-}
-
-/// A page of a listing: `items` holds at most `limit` entries; `hasMore`
-/// tells whether the listing continues after the last one.
-public struct Page: Sendable {
-    public let items: [String]
-    public let hasMore: Bool
-    /// What the caller may see of `items` (all of them unless filtered).
-    public private(set) var shown: [String]
-
-    init(items: [String], limit: Int) {
-        self.items = Array(items.prefix(limit))
-        hasMore = items.count > limit
-        shown = self.items
-    }
-
-    /// Where the next page starts.
-    public var last: String? { items.last }
-
-    /// The same page showing only `visible`.
-    func showing(_ visible: [String]) -> Page {
-        var page = self
-        page.shown = visible
-        return page
-    }
-}
-
-/// A `Range` outside the blob: answered 416 with the blob's size.
-public struct RangeNotSatisfiable: Error {
-    public let size: Int64
 }

@@ -3,7 +3,7 @@ import BerthPolicies
 import OCI
 
 /// The events a change records, committed in the change's transaction.
-extension RegistryService {
+extension ContentService {
     /// A project warns once its usage reaches this share of its quota.
     static let quotaWarningShare = 0.8
 
