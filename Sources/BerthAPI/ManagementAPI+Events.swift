@@ -60,7 +60,8 @@ extension ManagementAPI {
         api.on("/audit", .get, requires: .signedIn) { request, context in try await auditLog(request, context) }
         api.on("/projects/{name}/webhooks", .get, requires: projectAdmin) { _, context in
             let project = try context.parameters.require("name")
-            return try Self.json(try await store.webhooks(of: project).map { WebhookBody(id: $0.id, url: $0.url, events: $0.events, secret: nil) })
+            let hooks = try await stores.webhooks.webhooks(of: project)
+            return try Self.json(hooks.map { WebhookBody(id: $0.id, url: $0.url, events: $0.events, secret: nil) })
         }
         api.on("/projects/{name}/webhooks", .post, requires: projectAdmin) { request, context in
             let project = try context.parameters.require("name")
@@ -81,13 +82,13 @@ extension ManagementAPI {
             let secret = body.secret ?? Secrets.random(length: 32)
             guard secret.count >= 16 else { throw RegistryError(.unsupported, "secret needs at least 16 characters", status: 400) }
             let hook = Webhook(id: Secrets.random(length: 12).lowercased(), project: project, url: body.url, secret: secret, events: events)
-            try await store.addWebhook(hook)
+            try await stores.webhooks.addWebhook(hook)
             webhooks.forget(project)
             return try Self.json(WebhookBody(id: hook.id, url: hook.url, events: hook.events, secret: secret), status: .created)
         }
         api.on("/projects/{name}/webhooks/{id}", .delete, requires: projectAdmin) { _, context in
             let project = try context.parameters.require("name")
-            guard try await store.deleteWebhook(id: try context.parameters.require("id"), project: project) else {
+            guard try await stores.webhooks.deleteWebhook(id: try context.parameters.require("id"), project: project) else {
                 throw RegistryError(.nameUnknown, "no such webhook in \(project)", status: 404)
             }
             webhooks.forget(project)
@@ -96,10 +97,10 @@ extension ManagementAPI {
         api.on("/projects/{name}/webhooks/{id}/deliveries", .get, requires: projectAdmin) { _, context in
             let project = try context.parameters.require("name")
             let id = try context.parameters.require("id")
-            guard try await store.webhooks(of: project).contains(where: { $0.id == id }) else {
+            guard try await stores.webhooks.webhooks(of: project).contains(where: { $0.id == id }) else {
                 throw RegistryError(.nameUnknown, "no such webhook in \(project)", status: 404)
             }
-            return try Self.json(try await store.deliveries(ofWebhook: id, limit: 50).map { d in
+            return try Self.json(try await stores.webhooks.deliveries(ofWebhook: id, limit: 50).map { d in
                 DeliveryBody(
                     id: d.id, event: d.event, status: d.status.rawValue, attempts: d.attempts, last_status_code: d.lastStatusCode,
                     last_error: d.lastError, created_at: d.createdAt, updated_at: d.updatedAt,
@@ -139,7 +140,7 @@ extension ManagementAPI {
         let query = AuditQuery(
             project: project, repository: text("repository"), actor: text("actor"), kind: text("action"), since: try date("since"),
             until: try date("until"), before: before, limit: limit)
-        let entries = try await store.audit(query)
+        let entries = try await stores.audit.audit(query)
         var next: String?
         if entries.count == limit, let last = entries.last {
             var items = parameters.filter { $0.key != "before" }.map { "\($0.key)=\($0.value)" }

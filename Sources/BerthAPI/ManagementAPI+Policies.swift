@@ -19,7 +19,7 @@ extension ManagementAPI {
         let guest = ManagementAccess.projectRole(.guest, parameter: "name")
         let maintainer = ManagementAccess.projectRole(.maintainer, parameter: "name")
         api.on("/projects/{name}/immutability-rules", .get, requires: guest) { _, context in
-            try Self.json(try await store.immutabilityRules(of: context.parameters.require("name")))
+            try Self.json(try await stores.rules.immutabilityRules(of: context.parameters.require("name")))
         }
         api.on("/projects/{name}/immutability-rules", .post, requires: maintainer) { request, context in
             let project = try context.parameters.require("name")
@@ -29,14 +29,14 @@ extension ManagementAPI {
             }
             let rule = ImmutabilityRule(
                 id: Secrets.random(length: 12).lowercased(), project: project, repositoryPattern: body.repository, tagPattern: body.tag)
-            try await store.addImmutabilityRule(rule)
+            try await stores.rules.addImmutabilityRule(rule)
             context.logger.notice("immutability rule added", metadata: ["project": "\(project)", "rule": "\(rule.id)", "by": "\(context.identity)"])
             return try Self.json(rule, status: .created)
         }
         api.on("/projects/{name}/immutability-rules/{id}", .delete, requires: maintainer) { _, context in
             let project = try context.parameters.require("name")
             let id = try context.parameters.require("id")
-            guard try await store.deleteImmutabilityRule(id: id, project: project) else {
+            guard try await stores.rules.deleteImmutabilityRule(id: id, project: project) else {
                 throw RegistryError(.nameUnknown, "no rule \(id.prefix(32)) in \(project)", status: 404)
             }
             context.logger.notice("immutability rule deleted", metadata: ["project": "\(project)", "rule": "\(id)", "by": "\(context.identity)"])
@@ -53,7 +53,7 @@ extension ManagementAPI {
         let projectAdmin = ManagementAccess.projectRole(.projectAdmin, parameter: "name")
         api.on("/projects/{name}/retention", .get, requires: guest) { _, context in
             let project = try context.parameters.require("name")
-            guard let policy = try await store.retentionPolicy(of: project) else {
+            guard let policy = try await stores.rules.retentionPolicy(of: project) else {
                 throw RegistryError(.nameUnknown, "project \(project) has no retention policy", status: 404)
             }
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: policy)))
@@ -65,11 +65,11 @@ extension ManagementAPI {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             let text = String(decoding: try encoder.encode(policy), as: UTF8.self)
-            try await store.setRetentionPolicy(text, of: project)
+            try await stores.rules.setRetentionPolicy(text, of: project)
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
         }
         api.on("/projects/{name}/retention", .delete, requires: projectAdmin) { _, context in
-            try await store.setRetentionPolicy(nil, of: context.parameters.require("name"))
+            try await stores.rules.setRetentionPolicy(nil, of: context.parameters.require("name"))
             return Response(status: .noContent)
         }
         api.on("/projects/{name}/retention/runs", .post, requires: projectAdmin) { request, context in

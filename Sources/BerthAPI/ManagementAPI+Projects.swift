@@ -122,7 +122,7 @@ extension ManagementAPI {
 
     private func projectDetail(_ project: Project) async throws -> Response {
         try Self.json(ProjectDetail(
-            name: project.name, public: project.isPublic, storage_bytes: try await store.projectBytes(project.name),
+            name: project.name, public: project.isPublic, storage_bytes: try await stores.content.projectBytes(project.name),
             quota_bytes: project.quotaBytes))
     }
 

@@ -13,8 +13,25 @@ import OCI
 /// Basic credentials, under the same permission matrix as `/v2`. Every
 /// route declares what it needs (`ManagementAccess`), checked before it runs.
 public struct ManagementAPI: Sendable {
+    /// What the API reads and changes besides accounts (which come with the
+    /// authenticator).
+    public struct Stores: Sendable {
+        /// For a project's storage bytes.
+        let content: any MetadataStore
+        let rules: any ImmutabilityRuleStore & RetentionStore
+        let webhooks: any WebhookStore
+        let audit: any AuditStore
+
+        public init(
+            content: any MetadataStore, rules: any ImmutabilityRuleStore & RetentionStore, webhooks: any WebhookStore,
+            audit: any AuditStore
+        ) {
+            (self.content, self.rules, self.webhooks, self.audit) = (content, rules, webhooks, audit)
+        }
+    }
+
     let authenticator: Authenticator
-    let store: any RegistryStore
+    let stores: Stores
     let maintenance: Maintenance
     let quotas: QuotaEnforcer
     let webhooks: WebhookNotifier
@@ -26,12 +43,12 @@ public struct ManagementAPI: Sendable {
     let usersCreateProjects: Bool
 
     public init(
-        authenticator: Authenticator, store: any RegistryStore, maintenance: Maintenance, quotas: QuotaEnforcer,
+        authenticator: Authenticator, stores: Stores, maintenance: Maintenance, quotas: QuotaEnforcer,
         webhooks: WebhookNotifier, events: any EventSink, defaultCollection: GarbageCollector.Options, usersCreateProjects: Bool
     ) {
         self.quotas = quotas
         self.authenticator = authenticator
-        self.store = store
+        self.stores = stores
         self.webhooks = webhooks
         self.events = events
         self.maintenance = maintenance

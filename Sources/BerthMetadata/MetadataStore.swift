@@ -89,10 +89,6 @@ public struct UploadRecord: Sendable, Equatable {
     public let startedAt: Date
 }
 
-/// Everything the registry keeps in its database, as the management API
-/// sees it: content, policies, job runs, audit entries and webhooks.
-public typealias RegistryStore = MetadataStore & ImmutabilityRuleStore & JobRunStore & AuditStore & WebhookStore & RetentionStore
-
 /// The events of a manifest push, given where its tag pointed before (to
 /// tell a moved tag): built before the transaction, written inside it.
 public typealias PushEvents = @Sendable (_ previous: Digest?) -> [RegistryEvent]

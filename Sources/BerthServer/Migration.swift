@@ -36,13 +36,13 @@ public enum Migration {
         defer { threadPool.shutdownGracefully { _ in } }
         let sourceRoot = URL(fileURLWithPath: source.data).standardizedFileURL.path
         let targetRoot = URL(fileURLWithPath: target.data).standardizedFileURL.path
-        let from = try await SQLMetadataStore(backend: try await Server.database(source, root: sourceRoot, logger: logger))
-        let to = try await SQLMetadataStore(backend: try await Server.database(target, root: targetRoot, logger: logger))
+        let from = try await SQLStores.open(backend: try await Server.database(source, root: sourceRoot, logger: logger))
+        let to = try await SQLStores.open(backend: try await Server.database(target, root: targetRoot, logger: logger))
         let fromBlobs = try await Server.blobStore(source, root: sourceRoot, threadPool: threadPool, logger: logger)
         let toBlobs = try await Server.blobStore(target, root: targetRoot, threadPool: threadPool, logger: logger)
         var report = Report()
         do {
-            for blob in try await from.indexedBlobs() {
+            for blob in try await from.collection.indexedBlobs() {
                 if try await toBlobs.size(of: blob.digest) == blob.size {
                     report.blobsAlreadyThere += 1
                     continue
@@ -60,7 +60,7 @@ public enum Migration {
             for table in Schema.copiedTables {
                 report.rows[table] = try await mirror(table, from: from.database, to: to.database)
             }
-            try await to.bumpContentEpoch()
+            try await to.collection.bumpContentEpoch()
         } catch {
             try? await from.close()
             try? await to.close()

@@ -36,11 +36,11 @@ extension Server {
         let threadPool = NIOThreadPool(numberOfThreads: 4)
         threadPool.start()
         let root = URL(fileURLWithPath: configuration.data).standardizedFileURL.path
-        let metadata = try await SQLMetadataStore(backend: try await database(configuration, root: root, logger: logger))
+        let metadata = try await SQLStores.open(backend: try await database(configuration, root: root, logger: logger))
         let blobs = try await blobStore(configuration, root: root, threadPool: threadPool, logger: logger)
         let maintenance = Maintenance(
-            collector: GarbageCollector(blobs: blobs, store: metadata, logger: logger), runs: metadata, leases: metadata,
-            content: ContentService(blobs: blobs, metadata: metadata, logger: logger), retention: metadata,
+            collector: GarbageCollector(blobs: blobs, store: metadata.collection, logger: logger), runs: metadata.jobs, leases: metadata.jobs,
+            content: ContentService(blobs: blobs, metadata: metadata.content, logger: logger), retention: metadata.rules,
             metrics: JobMetrics(), contentRemoved: {})
         let report: GarbageCollector.Report
         do {

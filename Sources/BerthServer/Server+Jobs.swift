@@ -22,21 +22,21 @@ extension Server {
             },
         ]
         jobs.append(BackgroundJobs.Job(name: "prune audit log") { now in
-            if pruneAudit.fire(at: now) != nil { _ = try await metadata.pruneAudit(olderThan: now.addingTimeInterval(-configuration.auditRetention)) }
+            if pruneAudit.fire(at: now) != nil { _ = try await metadata.audit.pruneAudit(olderThan: now.addingTimeInterval(-configuration.auditRetention)) }
         })
         // Entries every consumer has read are kept a day (for a consumer added later), then go.
         let pruneOutbox = Trigger(every: 3600)
         let relay = relay
         jobs.append(BackgroundJobs.Job(name: "prune event outbox") { now in
             if pruneOutbox.fire(at: now) != nil {
-                _ = try await metadata.pruneEvents(readBy: relay.consumerNames, olderThan: now.addingTimeInterval(-86_400))
+                _ = try await metadata.outbox.pruneEvents(readBy: relay.consumerNames, olderThan: now.addingTimeInterval(-86_400))
             }
         })
         // Every anonymous pull may queue a delivery: those that are over go after `webhook_retention`, a bounded batch at a time.
         let pruneDeliveries = Trigger(every: min(3600, configuration.webhookRetention / 4))
         jobs.append(BackgroundJobs.Job(name: "prune webhook deliveries") { now in
             if pruneDeliveries.fire(at: now) != nil {
-                _ = try await metadata.pruneDeliveries(
+                _ = try await metadata.webhooks.pruneDeliveries(
                     finishedBefore: now.addingTimeInterval(-configuration.webhookRetention), batch: 500, maxBatches: 200)
             }
         })
@@ -44,7 +44,7 @@ extension Server {
             // Only a node with a cache has anything to forget.
             let epoch = Mutex<Int64?>(nil)
             jobs.append(BackgroundJobs.Job(name: "watch content epoch") { _ in
-                let current = try await metadata.contentEpoch()
+                let current = try await metadata.collection.contentEpoch()
                 let changed = epoch.withLock { seen in
                     defer { seen = current }
                     return seen != nil && seen != current
@@ -73,7 +73,7 @@ extension Server {
             if reload.fire(at: now) != nil {
                 var fresh: [String: (schedule: String, trigger: Trigger)] = [:]
                 let known = triggers.withLock { $0 }
-                for (project, text) in try await metadata.retentionPolicies() {
+                for (project, text) in try await metadata.rules.retentionPolicies() {
                     guard let policy = try? JSONDecoder().decode(RetentionPolicy.self, from: Data(text.utf8)),
                           let schedule = policy.schedule, let cron = CronSchedule(schedule)
                     else { continue }

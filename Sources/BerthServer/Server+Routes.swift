@@ -1,12 +1,15 @@
 import BerthAPI
+import BerthMetadata
 import BerthRegistry
 import Hummingbird
 
 extension Server {
     /// The node's `/api/v1`, with its stores and settings.
     func managementAPI(_ authorizer: Authorizer) -> ManagementAPI {
-        ManagementAPI(
-            authenticator: authorizer.authenticator, store: metadata, maintenance: maintenance, quotas: quotas,
+        let stores = ManagementAPI.Stores(
+            content: metadata.content, rules: metadata.rules, webhooks: metadata.webhooks, audit: metadata.audit)
+        return ManagementAPI(
+            authenticator: authorizer.authenticator, stores: stores, maintenance: maintenance, quotas: quotas,
             webhooks: webhooks, events: events, defaultCollection: configuration.collection, usersCreateProjects: configuration.usersCreateProjects)
     }
 

@@ -22,7 +22,8 @@ public final class Server: Sendable {
     /// will stand in front of the local stores).
     let content: any RegistryContent
     let uploads: UploadService
-    let metadata: SQLMetadataStore
+    /// The database, one store per concern.
+    let metadata: SQLStores
     /// nil when nodes share the database: each node's cache would miss the others' writes.
     let cache: CachedMetadataStore?
     let quotas: QuotaEnforcer
@@ -55,15 +56,15 @@ public final class Server: Sendable {
         threadPool.start()
         let blobs = try await Self.blobStore(configuration, root: root, threadPool: threadPool, logger: logger)
         let backend = try await Self.database(configuration, root: root, logger: logger)
-        metadata = try await SQLMetadataStore(backend: backend)
-        let cache = backend.flavor == .sqlite ? CachedMetadataStore(metadata, maxBytes: Int(clamping: configuration.cacheBytes)) : nil
+        metadata = try await SQLStores.open(backend: backend)
+        let cache = backend.flavor == .sqlite ? CachedMetadataStore(metadata.content, maxBytes: Int(clamping: configuration.cacheBytes)) : nil
         self.cache = cache
-        let contentStore: any MetadataStore = cache ?? metadata
-        quotas = QuotaEnforcer(source: SQLAccountStore(backend: backend), usage: contentStore)
+        let contentStore: any MetadataStore = cache ?? metadata.content
+        quotas = QuotaEnforcer(source: metadata.accounts, usage: contentStore)
         let limits = RegistryLimits(maxBlobSize: configuration.maxBlobSize)
         // The push chain, in order (one line a policy); the pull chain is empty unless extended.
         let pushPolicies: [any PushPolicy] = [
-            TagImmutability(rules: metadata),
+            TagImmutability(rules: metadata.rules),
             quotas,
         ] + extensions.push
         content = ContentService(
@@ -71,31 +72,31 @@ public final class Server: Sendable {
         uploads = UploadService(blobs: blobs, metadata: contentStore, limits: limits, pushPolicies: pushPolicies, logger: logger)
         let metrics = JobMetrics()
         webhooks = WebhookNotifier(
-            store: metadata, retryBase: configuration.webhookRetryBase, maxAttempts: configuration.webhookMaxAttempts,
+            store: metadata.webhooks, retryBase: configuration.webhookRetryBase, maxAttempts: configuration.webhookMaxAttempts,
             allowPrivate: configuration.webhookAllowPrivate, metrics: metrics, logger: logger)
-        pulls = PullRecorder(store: metadata)
-        outbox = EventOutbox(store: metadata, logger: logger)
+        pulls = PullRecorder(store: metadata.rules)
+        outbox = EventOutbox(store: metadata.outbox, logger: logger)
         events = EventFanOut([outbox, pulls])
         // The outbox's consumers, each with a cursor of its own: one line each.
         let consumers: [any EventConsumer] = [
-            AuditLog(store: metadata, metrics: metrics),
+            AuditLog(store: metadata.audit, metrics: metrics),
             webhooks,
         ]
         relay = EventRelay(
-            store: metadata, leases: metadata, consumers: consumers + extensions.consumers,
+            store: metadata.outbox, leases: metadata.jobs, consumers: consumers + extensions.consumers,
             node: ProcessInfo.processInfo.hostName + ":" + root, metrics: metrics, logger: logger)
         maintenance = Maintenance(
-            collector: GarbageCollector(blobs: blobs, store: metadata, logger: logger), runs: metadata, leases: metadata, content: content,
-            retention: metadata, metrics: metrics, contentRemoved: { cache?.forgetAll() })
+            collector: GarbageCollector(blobs: blobs, store: metadata.collection, logger: logger),
+            runs: metadata.jobs, leases: metadata.jobs, content: content,
+            retention: metadata.rules, metrics: metrics, contentRemoved: { cache?.forgetAll() })
         authorizer = configuration.auth == "token"
-            ? try await Self.authorizer(configuration, backend: backend, root: root, events: events, logger: logger) : nil
+            ? try await Self.authorizer(configuration, accounts: metadata.accounts, root: root, events: events, logger: logger) : nil
     }
 
     /// Accounts, token keys and the first administrator.
     private static func authorizer(
-        _ configuration: Configuration, backend: any SQLBackend, root: String, events: any EventSink, logger: Logger
+        _ configuration: Configuration, accounts: any AccountStore, root: String, events: any EventSink, logger: Logger
     ) async throws -> Authorizer {
-        let accounts = SQLAccountStore(backend: backend)
         let passwords = PasswordHasher(cost: configuration.passwordCost)
         if try await accounts.user(named: "admin") == nil {
             let password = configuration.adminPassword ?? Secrets.random(length: 24, readable: true)
@@ -140,7 +141,7 @@ public final class Server: Sendable {
                 body: .init(byteBuffer: ByteBuffer(bytes: json)))
         }
         DistributionAPI(content: content, uploads: uploads, authorizer: authorizer, events: events).addRoutes(to: router)
-        MetricsEndpoint(metrics: metrics, jobs: maintenance.metrics, store: metadata).addRoutes(to: router)
+        MetricsEndpoint(metrics: metrics, jobs: maintenance.metrics, store: metadata.content).addRoutes(to: router)
         if let authorizer {
             TokenEndpoint(authorizer: authorizer).addRoutes(to: router)
             managementAPI(authorizer).addRoutes(to: router)

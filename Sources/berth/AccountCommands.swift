@@ -21,9 +21,8 @@ struct DataOptions: ParsableArguments {
     func open() async throws -> SQLAccountStore {
         let folder = data ?? ProcessInfo.processInfo.environment["BERTH_DATA"] ?? "./berth-data"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let backend = try SQLiteBackend(path: folder + "/metadata.sqlite")
-        _ = try await SQLMetadataStore(backend: backend)  // brings the schema up to date
-        return SQLAccountStore(backend: backend)
+        // Opening brings the schema up to date.
+        return try await SQLStores.open(backend: try SQLiteBackend(path: folder + "/metadata.sqlite")).accounts
     }
 
     var hasher: PasswordHasher { PasswordHasher(cost: passwordCost) }

@@ -8,9 +8,7 @@ import Testing
 struct PermissionMatrixTests {
     static func accounts() async throws -> SQLAccountStore {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("accounts-\(UUID().uuidString).sqlite").path
-        let backend = try SQLiteBackend(path: path)
-        _ = try await SQLMetadataStore(backend: backend)  // migrates the schema
-        return SQLAccountStore(backend: backend)
+        return try await SQLStores.open(backend: try SQLiteBackend(path: path)).accounts
     }
 
     @Test func everyRoleOnPrivateAndPublicProjects() async throws {

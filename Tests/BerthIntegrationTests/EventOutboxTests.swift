@@ -42,16 +42,12 @@ struct EventOutboxTests {
             requests.contains { $0.body.contains(digest.description) && $0.body.contains("artifact.pushed") }
         }
         #expect(received.filter { $0.body.contains(digest.description) }.count >= 1)
-        // Delivered once: one queued delivery for the one event, however the kill fell.
-        var deliveries: [[String: Any]] = []
-        for _ in 0..<100 {
-            let listed = try await second.request(.GET, "/api/v1/projects/team/webhooks/\(hook)/deliveries", headers: [admin])
-            deliveries = (try JSONSerialization.jsonObject(with: Data(listed.body)) as? [[String: Any]]) ?? []
-            if deliveries.first?["status"] as? String == "delivered" { break }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        // Queued once: one delivery for the one event, however the kill fell. (If
+        // the first node had sent it already, it died holding the delivery's
+        // claim, and the row stays pending until the claim lapses.)
+        let listed = try await second.request(.GET, "/api/v1/projects/team/webhooks/\(hook)/deliveries", headers: [admin])
+        let deliveries = (try JSONSerialization.jsonObject(with: Data(listed.body)) as? [[String: Any]]) ?? []
         #expect(deliveries.count == 1, "\(deliveries)")
-        #expect(deliveries.first?["status"] as? String == "delivered")
         // The audit log has the push too, written from the same outbox entry.
         var audited = false
         for _ in 0..<100 where !audited {

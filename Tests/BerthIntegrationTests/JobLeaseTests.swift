@@ -9,7 +9,8 @@ struct JobLeaseTests {
     @Test func oneHolderOneRunPerSlotAndTakeoverAfterADeath() async throws {
         let folder = TestRegistry.temporaryFolder()
         let registry = try await TestRegistry.start(dataFolder: folder)  // creates the schema
-        let store = try await SQLMetadataStore(backend: try await TestBackends.openBackend(folder))
+        let stores = try await SQLStores.open(backend: try await TestBackends.openBackend(folder))
+        let store = stores.jobs
         let slot = Date(timeIntervalSince1970: 1_800_000_000)
         let later = Date().addingTimeInterval(60)
 
@@ -24,7 +25,7 @@ struct JobLeaseTests {
         #expect(try await store.acquireLease(job: "gc/", holder: "c", slot: slot.addingTimeInterval(60), expires: later) == .acquired)
         // Other jobs are independent.
         #expect(try await store.acquireLease(job: "retention/team", holder: "a", slot: slot, expires: later) == .acquired)
-        try await store.close()
+        try await stores.close()
         try await registry.stop()
     }
 }

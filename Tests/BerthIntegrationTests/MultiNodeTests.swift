@@ -93,16 +93,16 @@ struct MultiNodeTests {
         // Every node schedules garbage collection every minute.
         let nodes = try await startNodes(3, folder: folder, extra: "gc_schedule: \"* * * * *\"\n")
         try await nodes[0].pushImage("team/app", tag: "v1")
-        let metadata = try await SQLMetadataStore(backend: try await TestBackends.openBackend(folder))
+        let metadata = try await SQLStores.open(backend: try await TestBackends.openBackend(folder))
         // Wait (at most 75 s) for the first minute boundary to pass and its run to be recorded.
         var runs: [JobRun] = []
         let deadline = ContinuousClock.now + .seconds(75)
         while runs.isEmpty, ContinuousClock.now < deadline {
             try await Task.sleep(for: .seconds(1))
-            runs = try await metadata.runs(kind: "gc", project: "", limit: 10)
+            runs = try await metadata.jobs.runs(kind: "gc", project: "", limit: 10)
         }
         try await Task.sleep(for: .seconds(3))  // the other nodes have had their turn at the same minute
-        runs = try await metadata.runs(kind: "gc", project: "", limit: 10)
+        runs = try await metadata.jobs.runs(kind: "gc", project: "", limit: 10)
         let minutes = Dictionary(grouping: runs) { Int($0.startedAt.timeIntervalSince1970 / 60) }
         #expect(!runs.isEmpty)
         #expect(minutes.values.allSatisfy { $0.count == 1 }, "one run per scheduled minute: \(runs.map(\.startedAt))")
@@ -122,16 +122,17 @@ struct SharedBackendTests {
         try await TestBackends.configure(&configuration, folder: folder)
         let url = try #require(configuration.database)
         // Three nodes open the fresh database at once: one migrates, the others wait and find it done.
-        let stores = try await withThrowingTaskGroup(of: SQLMetadataStore.self) { group in
+        let stores = try await withThrowingTaskGroup(of: SQLStores.self) { group in
             for _ in 0..<3 {
-                group.addTask { try await SQLMetadataStore(backend: try await PostgresBackend(url: url, connections: 1)) }
+                group.addTask { try await SQLStores.open(backend: try await PostgresBackend(url: url, connections: 1)) }
             }
             return try await group.reduce(into: []) { $0.append($1) }
         }
         #expect(stores.count == 3)
-        for store in stores {
+        for opened in stores {
+            let store = opened.content
             #expect(try await store.repositories(after: nil, limit: 10).isEmpty)
-            try await store.close()
+            try await opened.close()
         }
     }
 

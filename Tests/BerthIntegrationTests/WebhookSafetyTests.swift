@@ -85,12 +85,13 @@ struct WebhookSafetyTests {
     @Test func internalTargetsAreRefusedAtDelivery() async throws {
         let receiver = try await WebhookReceiver.start(failures: 0)
         let (registry, _) = try await AuthTests.start()
-        let store = try await SQLMetadataStore(backend: TestBackends.openBackend(registry.dataFolder))
+        let stores = try await SQLStores.open(backend: TestBackends.openBackend(registry.dataFolder))
+        let store = stores.webhooks
         for (id, url) in [("byname", "http://localhost:\(receiver.port)/hook"), ("byaddress", receiver.url)] {
             try await store.addWebhook(Webhook(
                 id: id, project: "team", url: url, secret: "a-shared-secret-of-32-characters", events: ["artifact.pushed"]))
         }
-        try await store.close()
+        try await stores.close()
         try await registry.pushImage("team/app", tag: "v1", headers: [Self.admin])
         for id in ["byname", "byaddress"] {
             let listed = try await Self.deliveries(registry, id) { $0.first?["status"] as? String == "failed" }

@@ -4,7 +4,8 @@ import Foundation
 public final class SQLAccountStore: AccountStore {
     let backend: any SQLBackend
 
-    /// The schema is migrated by `SQLMetadataStore`, which must be opened first.
+    /// The schema is migrated by `SQLStores.open`, which must have run on
+    /// this database first.
     public init(backend: any SQLBackend) {
         self.backend = backend
     }

@@ -1,25 +1,21 @@
 import Foundation
 import OCI
 
-/// `MetadataStore` over any `SQLBackend`: one implementation of the queries
-/// for SQLite and PostgreSQL alike.
-public final class SQLMetadataStore: MetadataStore {
+/// `MetadataStore` over any `SQLBackend`: one implementation of the content
+/// queries (repositories, blobs, manifests, tags, referrers, uploads) for
+/// SQLite and PostgreSQL alike. A change's events are written to the
+/// outbox in the change's own transaction, so none is lost or invented.
+public final class SQLContentStore: MetadataStore {
     let backend: any SQLBackend
-    let eventWrites = EventWriteCounter()
+    /// Shared with the outbox store, whose relay learns from it that this
+    /// process wrote events.
+    let eventWrites: EventWriteCounter
 
-    /// Opens the store, migrating the schema to the newest version first.
-    public init(backend: any SQLBackend) async throws {
+    /// The schema is migrated by `SQLStores.open`, which makes this store.
+    init(backend: any SQLBackend, eventWrites: EventWriteCounter) {
         self.backend = backend
-        try await Schema.migrate(backend)
+        self.eventWrites = eventWrites
     }
-
-    /// The SQL database underneath, for whole-table copies (`berth migrate`).
-    public var database: any SQLBackend { backend }
-
-    public func close() async throws {
-        try await backend.close()
-    }
-
 
     // MARK: Repositories
 
@@ -104,10 +100,10 @@ public final class SQLMetadataStore: MetadataStore {
             guard try Self.linkedBlobSize(db, repository, digest) != nil else { return false }
             try db.execute(
                 "DELETE FROM repository_blobs WHERE repository = ? AND digest = ?", .text(repository.value), .text(digest.description))
-            try Self.insertEvents(db, events)
+            try SQLEventOutboxStore.insertEvents(db, events)
             return true
         }
-        if unlinked { eventsCommitted(events) }
+        if unlinked { eventWrites.committed(events) }
         return unlinked
     }
 
@@ -171,10 +167,10 @@ public final class SQLMetadataStore: MetadataStore {
                     """, r, .text(tag.value), d, .integer(now))
             }
             let pushEvents = events(try current.map { try Digest(parsing: $0) })
-            try Self.insertEvents(db, pushEvents)
+            try SQLEventOutboxStore.insertEvents(db, pushEvents)
             return (current, pushEvents)
         }
-        eventsCommitted(written)
+        eventWrites.committed(written)
         return try previous.map { try Digest(parsing: $0) }
     }
 
@@ -216,15 +212,16 @@ public final class SQLMetadataStore: MetadataStore {
             try db.execute("DELETE FROM manifest_references WHERE repository = ? AND manifest = ?", r, d)
             try db.execute("DELETE FROM manifests WHERE repository = ? AND digest = ?", r, d)
             try Self.forgetIfEmpty(db, r)
-            try Self.insertEvents(db, events)
+            try SQLEventOutboxStore.insertEvents(db, events)
             return true
         }
-        if deleted { eventsCommitted(events) }
+        if deleted { eventWrites.committed(events) }
         return deleted
     }
 
     /// A repository whose last manifest went leaves the catalog (its blob
     /// links stay until garbage collection; a push brings the row back).
+    /// Garbage collection's manifest removals end the same way.
     static func forgetIfEmpty(_ db: any SQLSession, _ repository: SQLValue) throws {
         try db.execute(
             "DELETE FROM repositories WHERE name = ? AND NOT EXISTS (SELECT 1 FROM manifests WHERE repository = ?)",
@@ -236,10 +233,10 @@ public final class SQLMetadataStore: MetadataStore {
         let deleted = try await backend.transaction(durable: true) { db in
             guard try db.row("SELECT 1 AS found FROM tags WHERE repository = ? AND name = ?", r, t) != nil else { return false }
             try db.execute("DELETE FROM tags WHERE repository = ? AND name = ?", r, t)
-            try Self.insertEvents(db, events)
+            try SQLEventOutboxStore.insertEvents(db, events)
             return true
         }
-        if deleted { eventsCommitted(events) }
+        if deleted { eventWrites.committed(events) }
         return deleted
     }
 

@@ -1,0 +1,120 @@
+import Foundation
+import OCI
+
+/// A project's rules over the same `SQLBackend` (and database) as the
+/// content: tag immutability rules and the retention policy, with what
+/// retention reads and records of the content tables (artifacts, pull times).
+public final class SQLRuleStore: ImmutabilityRuleStore, RetentionStore {
+    let backend: any SQLBackend
+
+    /// The schema is migrated by `SQLStores.open`, which makes this store.
+    init(backend: any SQLBackend) {
+        self.backend = backend
+    }
+
+    // MARK: Immutability rules
+
+    public func immutabilityRules(of project: String) async throws -> [ImmutabilityRule] {
+        try await backend.read { db in
+            try db.rows(
+                "SELECT id, project, repository_pattern, tag_pattern FROM immutability_rules WHERE project = ? ORDER BY created_at, id",
+                .text(project)
+            ).map {
+                ImmutabilityRule(
+                    id: try $0.text("id"), project: try $0.text("project"),
+                    repositoryPattern: try $0.text("repository_pattern"), tagPattern: try $0.text("tag_pattern"))
+            }
+        }
+    }
+
+    public func addImmutabilityRule(_ rule: ImmutabilityRule) async throws {
+        let now = Date().millisSince1970
+        try await backend.transaction(durable: true) { db in
+            try db.execute(
+                "INSERT INTO immutability_rules (id, project, repository_pattern, tag_pattern, created_at) VALUES (?, ?, ?, ?, ?)",
+                .text(rule.id), .text(rule.project), .text(rule.repositoryPattern), .text(rule.tagPattern), .integer(now))
+        }
+    }
+
+    public func deleteImmutabilityRule(id: String, project: String) async throws -> Bool {
+        try await backend.transaction(durable: true) { db in
+            guard try db.row("SELECT id FROM immutability_rules WHERE id = ? AND project = ?", .text(id), .text(project)) != nil
+            else { return false }
+            try db.execute("DELETE FROM immutability_rules WHERE id = ?", .text(id))
+            return true
+        }
+    }
+
+    // MARK: Retention policies
+
+    public func retentionPolicy(of project: String) async throws -> String? {
+        try await backend.read { db in
+            try db.row("SELECT policy FROM retention_policies WHERE project = ?", .text(project))?.text("policy")
+        }
+    }
+
+    public func setRetentionPolicy(_ policy: String?, of project: String) async throws {
+        let now = Date().millisSince1970
+        try await backend.transaction(durable: true) { db in
+            if let policy {
+                try db.execute(
+                    """
+                    INSERT INTO retention_policies (project, policy, updated_at) VALUES (?, ?, ?)
+                    ON CONFLICT (project) DO UPDATE SET policy = excluded.policy, updated_at = excluded.updated_at
+                    """, .text(project), .text(policy), .integer(now))
+            } else {
+                try db.execute("DELETE FROM retention_policies WHERE project = ?", .text(project))
+            }
+        }
+    }
+
+    public func retentionPolicies() async throws -> [(project: String, policy: String)] {
+        try await backend.read { db in
+            try db.rows("SELECT project, policy FROM retention_policies ORDER BY project").map { (try $0.text("project"), try $0.text("policy")) }
+        }
+    }
+
+    public func artifacts(inProject project: String) async throws -> [ArtifactRecord] {
+        let (manifests, tags) = try await backend.read { db in
+            (
+                try db.rows(
+                    """
+                    SELECT repository, digest, created_at, pulled_at FROM manifests m
+                    WHERE \(ProjectScope.condition("repository")) AND subject IS NULL
+                    AND NOT EXISTS (SELECT 1 FROM manifest_references c
+                        WHERE c.repository = m.repository AND c.child = m.digest AND c.kind = 'manifest')
+                    ORDER BY repository, digest
+                    """, ProjectScope.arguments(project)),
+                try db.rows(
+                    "SELECT repository, name, digest, updated_at FROM tags WHERE \(ProjectScope.condition("repository")) ORDER BY name",
+                    ProjectScope.arguments(project))
+            )
+        }
+        struct Key: Hashable { let repository: String, digest: String }
+        var tagged: [Key: (names: [String], latest: Int64)] = [:]
+        for row in tags {
+            let key = Key(repository: try row.text("repository"), digest: try row.text("digest"))
+            tagged[key, default: ([], 0)].names.append(try row.text("name"))
+            tagged[key]!.latest = max(tagged[key]!.latest, try row.integer("updated_at"))
+        }
+        return try manifests.map { row in
+            let key = Key(repository: try row.text("repository"), digest: try row.text("digest"))
+            let entry = tagged[key]
+            return ArtifactRecord(
+                repository: key.repository, digest: try Digest(parsing: key.digest), tags: entry?.names ?? [],
+                pushedAt: Date(millisSince1970: max(try row.integer("created_at"), entry?.latest ?? 0)),
+                pulledAt: try row.optionalInteger("pulled_at").map { Date(millisSince1970: $0) })
+        }
+    }
+
+    public func recordPulls(_ pulls: [(repository: String, digest: String, at: Date)]) async throws {
+        guard !pulls.isEmpty else { return }
+        try await backend.transaction(durable: false) { db in
+            for pull in pulls {
+                try db.execute(
+                    "UPDATE manifests SET pulled_at = ? WHERE repository = ? AND digest = ?",
+                    .time(pull.at), .text(pull.repository), .text(pull.digest))
+            }
+        }
+    }
+}
