@@ -105,11 +105,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // /api/v1: users, projects, members.
+        // The application services of /api/v1 and the web UI: permission checks, validation, audit of changes.
+        .target(
+            name: "BerthManagement",
+            dependencies: [
+                "OCI", "BerthMetadata", "BerthAuth", "BerthRegistry", "BerthPolicies",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // /api/v1: the management services over JSON, and the OpenAPI document.
         .target(
             name: "BerthAPI",
             dependencies: [
-                "OCI", "BerthMetadata", "BerthAuth", "BerthRegistry", "BerthPolicies",
+                "OCI", "BerthMetadata", "BerthRegistry", "BerthPolicies", "BerthManagement",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -121,7 +130,7 @@ let package = Package(
         .target(
             name: "BerthServer",
             dependencies: [
-                "OCI", "BerthStorage", "BerthS3", "BerthMetadata", "BerthAuth", "BerthPolicies", "BerthRegistry", "BerthAPI",
+                "OCI", "BerthStorage", "BerthS3", "BerthMetadata", "BerthAuth", "BerthPolicies", "BerthRegistry", "BerthManagement", "BerthAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

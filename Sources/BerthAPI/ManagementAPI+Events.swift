@@ -1,12 +1,11 @@
-import BerthAuth
+import BerthManagement
 import BerthMetadata
 import BerthRegistry
 import Foundation
 import Hummingbird
 import OCI
 
-/// The audit log (administrators; ProjectAdmins for their project) and a
-/// project's webhooks with their recent deliveries (ProjectAdmins).
+/// The audit log and a project's webhooks with their recent deliveries.
 extension ManagementAPI {
     private struct EntryBody: Encodable {
         let id: String
@@ -21,6 +20,11 @@ extension ManagementAPI {
         let tag: String?
         let result: String
         let detail: String?
+
+        init(_ e: RegistryEvent) {
+            (id, time, action, actor, actor_kind, source) = (e.id, e.time, e.kind.rawValue, e.actor, e.actorKind, e.source)
+            (project, repository, digest, tag, result, detail) = (e.project, e.repository, e.digest, e.tag, e.result, e.detail)
+        }
     }
 
     private struct AuditPage: Encodable {
@@ -53,72 +57,44 @@ extension ManagementAPI {
         let created_at: Date
         let updated_at: Date
         let next_attempt_at: Date?
+
+        init(_ d: WebhookDelivery) {
+            (id, event, status, attempts, last_status_code, last_error) =
+                (d.id, d.event, d.status.rawValue, d.attempts, d.lastStatusCode, d.lastError)
+            (created_at, updated_at, next_attempt_at) = (d.createdAt, d.updatedAt, d.status == .pending ? d.nextAttemptAt : nil)
+        }
     }
 
     func addEventRoutes(to api: ManagementRoutes) {
+        let webhooks = services.webhooks
         let projectAdmin = ManagementAccess.projectRole(.projectAdmin, parameter: "name")
         api.on("/audit", .get, requires: .signedIn) { request, context in try await auditLog(request, context) }
         api.on("/projects/{name}/webhooks", .get, requires: projectAdmin) { _, context in
-            let project = try context.parameters.require("name")
-            let hooks = try await stores.webhooks.webhooks(of: project)
+            let hooks = try await webhooks.webhooks(of: context.parameters.require("name"), by: context.requester)
             return try Self.json(hooks.map { WebhookBody(id: $0.id, url: $0.url, events: $0.events, secret: nil) })
         }
         api.on("/projects/{name}/webhooks", .post, requires: projectAdmin) { request, context in
-            let project = try context.parameters.require("name")
             let body = try await Self.decode(NewWebhook.self, request, context)
-            guard let url = URL(string: body.url), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
-                throw RegistryError(.unsupported, "url must be an http or https URL", status: 400)
-            }
-            // Internal addresses, named or resolved to, are refused (each delivery checks again:
-            // a host that does not resolve now, or resolves elsewhere later, is judged then).
-            if case .refused(let reason) = await webhooks.targets.check(body.url) {
-                throw RegistryError(.unsupported, reason, status: 400)
-            }
-            let known = RegistryEvent.Kind.notifiable.map(\.rawValue)
-            let events = body.events ?? known
-            guard !events.isEmpty, let unknown = Optional(events.filter { !known.contains($0) }), unknown.isEmpty else {
-                throw RegistryError(.unsupported, "events are some of: \(known.joined(separator: ", "))", status: 400)
-            }
-            let secret = body.secret ?? Secrets.random(length: 32)
-            guard secret.count >= 16 else { throw RegistryError(.unsupported, "secret needs at least 16 characters", status: 400) }
-            let hook = Webhook(id: Secrets.random(length: 12).lowercased(), project: project, url: body.url, secret: secret, events: events)
-            try await stores.webhooks.addWebhook(hook)
-            webhooks.forget(project)
-            return try Self.json(WebhookBody(id: hook.id, url: hook.url, events: hook.events, secret: secret), status: .created)
+            let hook = try await webhooks.add(
+                WebhookService.NewWebhook(url: body.url, events: body.events, secret: body.secret), to: context.parameters.require("name"),
+                by: context.requester)
+            return try Self.json(WebhookBody(id: hook.id, url: hook.url, events: hook.events, secret: hook.secret), status: .created)
         }
         api.on("/projects/{name}/webhooks/{id}", .delete, requires: projectAdmin) { _, context in
-            let project = try context.parameters.require("name")
-            guard try await stores.webhooks.deleteWebhook(id: try context.parameters.require("id"), project: project) else {
-                throw RegistryError(.nameUnknown, "no such webhook in \(project)", status: 404)
-            }
-            webhooks.forget(project)
+            try await webhooks.delete(context.parameters.require("id"), from: context.parameters.require("name"), by: context.requester)
             return Response(status: .noContent)
         }
         api.on("/projects/{name}/webhooks/{id}/deliveries", .get, requires: projectAdmin) { _, context in
-            let project = try context.parameters.require("name")
-            let id = try context.parameters.require("id")
-            guard try await stores.webhooks.webhooks(of: project).contains(where: { $0.id == id }) else {
-                throw RegistryError(.nameUnknown, "no such webhook in \(project)", status: 404)
-            }
-            return try Self.json(try await stores.webhooks.deliveries(ofWebhook: id, limit: 50).map { d in
-                DeliveryBody(
-                    id: d.id, event: d.event, status: d.status.rawValue, attempts: d.attempts, last_status_code: d.lastStatusCode,
-                    last_error: d.lastError, created_at: d.createdAt, updated_at: d.updatedAt,
-                    next_attempt_at: d.status == .pending ? d.nextAttemptAt : nil)
-            })
+            let deliveries = try await webhooks.deliveries(
+                ofWebhook: context.parameters.require("id"), in: context.parameters.require("name"), by: context.requester)
+            return try Self.json(deliveries.map(DeliveryBody.init))
         }
     }
 
-    /// `GET /audit?project=&repository=&actor=&action=&since=&until=&limit=&before=`, newest first:
-    /// the whole log for administrators, a project's for its ProjectAdmins.
+    /// `GET /audit?project=&repository=&actor=&action=&since=&until=&limit=&before=`, newest first.
     private func auditLog(_ request: Request, _ context: BerthRequestContext) async throws -> Response {
         let parameters = request.uri.queryParameters
         let text = { (name: String) in parameters[Substring(name)].map(String.init) }
-        let project = text("project")
-        if !context.identity.isAdmin {
-            guard let project else { throw RegistryError(.denied, "only administrators read the whole audit log; name a project") }
-            _ = try await requireRole(context, project, atLeast: .projectAdmin)
-        }
         let dates = ISO8601DateFormatter()
         func date(_ name: String) throws -> Date? {
             guard let value = text(name) else { return nil }
@@ -138,20 +114,15 @@ extension ManagementAPI {
             return cursor
         }
         let query = AuditQuery(
-            project: project, repository: text("repository"), actor: text("actor"), kind: text("action"), since: try date("since"),
+            project: text("project"), repository: text("repository"), actor: text("actor"), kind: text("action"), since: try date("since"),
             until: try date("until"), before: before, limit: limit)
-        let entries = try await stores.audit.audit(query)
+        let entries = try await services.audit.entries(query, by: context.requester)
         var next: String?
         if entries.count == limit, let last = entries.last {
             var items = parameters.filter { $0.key != "before" }.map { "\($0.key)=\($0.value)" }
             items.append("before=\(last.cursor)")
             next = "/api/v1/audit?" + items.joined(separator: "&")
         }
-        return try Self.json(AuditPage(entries: entries.map { entry in
-            let e = entry.event
-            return EntryBody(
-                id: e.id, time: e.time, action: e.kind.rawValue, actor: e.actor, actor_kind: e.actorKind, source: e.source,
-                project: e.project, repository: e.repository, digest: e.digest, tag: e.tag, result: e.result, detail: e.detail)
-        }, next: next))
+        return try Self.json(AuditPage(entries: entries.map { EntryBody($0.event) }, next: next))
     }
 }

@@ -1,69 +1,31 @@
-import BerthAuth
+import BerthManagement
 import BerthMetadata
-import BerthPolicies
 import BerthRegistry
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Logging
 import NIOCore
 import OCI
 
-/// `/api/v1`: users, projects and members as JSON, authenticated with
-/// Basic credentials, under the same permission matrix as `/v2`. Every
-/// route declares what it needs (`ManagementAccess`), checked before it runs.
+/// `/api/v1`: the management services as JSON, authenticated with Basic
+/// credentials. Every route declares what it needs (`ManagementAccess`),
+/// checked before it runs; handlers only parse, call one service, and render.
 public struct ManagementAPI: Sendable {
-    /// What the API reads and changes besides accounts (which come with the
-    /// authenticator).
-    public struct Stores: Sendable {
-        /// For a project's storage bytes.
-        let content: any MetadataStore
-        let rules: any ImmutabilityRuleStore & RetentionStore
-        let webhooks: any WebhookStore
-        let audit: any AuditStore
-
-        public init(
-            content: any MetadataStore, rules: any ImmutabilityRuleStore & RetentionStore, webhooks: any WebhookStore,
-            audit: any AuditStore
-        ) {
-            (self.content, self.rules, self.webhooks, self.audit) = (content, rules, webhooks, audit)
-        }
-    }
-
-    let authenticator: Authenticator
-    let stores: Stores
-    let maintenance: Maintenance
-    let quotas: QuotaEnforcer
-    let webhooks: WebhookNotifier
-    /// Changes made through the API go to the audit log.
+    let services: ManagementServices
+    /// Refusals go to the audit log (the services record the changes).
     let events: any EventSink
-    /// What `POST /gc` does unless the request says otherwise.
-    let defaultCollection: GarbageCollector.Options
-    /// Whether any signed-in user may create projects (else admins only).
-    let usersCreateProjects: Bool
 
-    public init(
-        authenticator: Authenticator, stores: Stores, maintenance: Maintenance, quotas: QuotaEnforcer,
-        webhooks: WebhookNotifier, events: any EventSink, defaultCollection: GarbageCollector.Options, usersCreateProjects: Bool
-    ) {
-        self.quotas = quotas
-        self.authenticator = authenticator
-        self.stores = stores
-        self.webhooks = webhooks
+    public init(services: ManagementServices, events: any EventSink) {
+        self.services = services
         self.events = events
-        self.maintenance = maintenance
-        self.defaultCollection = defaultCollection
-        self.usersCreateProjects = usersCreateProjects
     }
-
-    var accounts: any AccountStore { authenticator.accounts }
 
     /// Registers every `/api/v1` route, and returns what each declared it needs.
     @discardableResult
     public func addRoutes(to router: Router<BerthRequestContext>) -> [DeclaredRoute] {
         let prefix = "/api/v1"
-        let group = router.group(RouterPath(prefix)).add(middleware: ChangeAuditMiddleware(events: events))
-        let api = ManagementRoutes(group, prefix: prefix, api: self)
+        let group = router.group(RouterPath(prefix)).add(middleware: RefusalAuditMiddleware(events: events))
+        let api = ManagementRoutes(group, prefix: prefix, permissions: services.permissions)
         api.on("/openapi.json", .get, requires: .anyone) { _, _ in OpenAPIDocument.response() }
         addUserRoutes(to: api)
         addProjectRoutes(to: api)
@@ -133,19 +95,5 @@ public struct ManagementAPI: Sendable {
 
     static func userBody(_ user: User) -> UserBody {
         UserBody(name: user.name, email: user.email, admin: user.isAdmin, disabled: user.isDisabled)
-    }
-
-    static func userUnknown(_ name: String) -> RegistryError {
-        RegistryError(.nameUnknown, "no user \(name.prefix(64))", status: 404)
-    }
-
-    static func projectUnknown(_ name: String) -> RegistryError {
-        RegistryError(.nameUnknown, "no project \(name.prefix(64))", status: 404)
-    }
-
-    static func validName(_ name: String, what: String) throws {
-        guard (try? RepositoryName(parsing: name)) != nil, !name.contains("/"), name.count <= 64 else {
-            throw RegistryError(.nameInvalid, "\(what) names are lowercase letters and digits, separated by '.', '_' or '-'")
-        }
     }
 }

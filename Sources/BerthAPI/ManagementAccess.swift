@@ -1,13 +1,14 @@
-import BerthAuth
+import BerthManagement
 import BerthMetadata
 import BerthRegistry
 import HTTPTypes
 import Hummingbird
-import OCI
 
 /// What a `/api/v1` route needs of its caller, declared where the route is
-/// registered and checked before its handler runs. Handlers may narrow it
-/// further (a user reads only themself; project listings are filtered).
+/// registered and checked before its handler runs. The service the handler
+/// calls checks its operation again with the same `ManagementPermissions`,
+/// and may narrow it further (a user reads only themself; project
+/// listings are filtered).
 public enum ManagementAccess: Sendable, Equatable {
     /// No sign-in needed (the OpenAPI document).
     case anyone
@@ -18,6 +19,16 @@ public enum ManagementAccess: Sendable, Equatable {
     /// Administrators, or members of the project the path parameter names
     /// holding the role or a higher one.
     case projectRole(Role, parameter: String)
+
+    /// The requirement for a request, with the project its path names.
+    func requirement(_ parameter: (String) throws -> String) rethrows -> Requirement {
+        switch self {
+        case .anyone: .anyone
+        case .signedIn: .signedIn
+        case .admin: .admin
+        case .projectRole(let role, let name): .projectRole(role, in: try parameter(name))
+        }
+    }
 }
 
 /// A registered `/api/v1` route and what it declared it needs.
@@ -35,64 +46,32 @@ final class ManagementRoutes {
 
     private let group: RouterGroup<BerthRequestContext>
     private let prefix: String
-    private let api: ManagementAPI
+    private let permissions: ManagementPermissions
     private(set) var declared: [DeclaredRoute] = []
 
-    init(_ group: RouterGroup<BerthRequestContext>, prefix: String, api: ManagementAPI) {
+    init(_ group: RouterGroup<BerthRequestContext>, prefix: String, permissions: ManagementPermissions) {
         self.group = group
         self.prefix = prefix
-        self.api = api
+        self.permissions = permissions
     }
 
+    /// A caller not signed in is answered with a Basic challenge, whether
+    /// the declaration or the service found it.
     func on(_ path: String, _ method: HTTPRequest.Method, requires access: ManagementAccess, use handler: @escaping Handler) {
-        let api = api
+        let permissions = permissions
         group.on(RouterPath(path), method: method) { request, context in
-            try await api.check(access, context)
-            return try await handler(request, context)
+            do {
+                try await permissions.check(access.requirement { try context.parameters.require($0) }, context.requester)
+                return try await handler(request, context)
+            } catch is SignInRequired {
+                throw AuthenticationChallenge.basic
+            }
         }
         declared.append(DeclaredRoute(method: method, path: RouterPath(prefix + path).description, access: access))
     }
 }
 
-extension ManagementAPI {
-    /// Enforces `access` as `/api/v1` always answered: 401 with a Basic
-    /// challenge when not signed in, then 404 for an unknown project, then
-    /// 403 `DENIED` when the permission is missing.
-    func check(_ access: ManagementAccess, _ context: BerthRequestContext) async throws {
-        switch access {
-        case .anyone: return
-        case .signedIn: _ = try signedIn(context)
-        case .admin: _ = try requireAdmin(context)
-        case .projectRole(let role, let parameter):
-            _ = try await requireRole(context, try context.parameters.require(parameter), atLeast: role)
-        }
-    }
-
-    /// The signed-in caller (Basic credentials: the only kind this surface
-    /// reads); a Basic challenge otherwise.
-    func signedIn(_ context: BerthRequestContext) throws -> Identity {
-        switch context.authentication {
-        case .authenticated(let caller): return caller.identity
-        case .failed(.refused(let error)): throw error
-        case .anonymous, .failed: throw AuthenticationChallenge.basic
-        }
-    }
-
-    func requireAdmin(_ context: BerthRequestContext) throws -> Identity {
-        let identity = try signedIn(context)
-        guard identity.isAdmin else { throw RegistryError(.denied, "only system administrators may do this") }
-        return identity
-    }
-
-    /// Admins, or members holding `role` or a higher one; an unknown
-    /// project is 404 before any 403.
-    func requireRole(_ context: BerthRequestContext, _ project: String, atLeast role: Role) async throws -> Identity {
-        let identity = try signedIn(context)
-        guard try await accounts.project(named: project) != nil else { throw Self.projectUnknown(project) }
-        if identity.isAdmin { return identity }
-        guard case .user(let name, _) = identity, let held = try await accounts.role(of: name, in: project),
-              Permissions.includes(held, role)
-        else { throw RegistryError(.denied, "this needs the \(role.rawValue) role in \(project) or higher") }
-        return identity
-    }
+extension BerthRequestContext {
+    /// The caller, as the management services take it.
+    var requester: Requester { Requester(authentication: authentication, source: source, logger: logger) }
 }

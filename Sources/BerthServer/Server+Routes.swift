@@ -1,16 +1,24 @@
 import BerthAPI
+import BerthManagement
 import BerthMetadata
 import BerthRegistry
 import Hummingbird
 
 extension Server {
-    /// The node's `/api/v1`, with its stores and settings.
-    func managementAPI(_ authorizer: Authorizer) -> ManagementAPI {
-        let stores = ManagementAPI.Stores(
+    /// The node's management services, over its stores and settings: what
+    /// `/api/v1` (and later the web UI) calls.
+    func managementServices(_ authorizer: Authorizer) -> ManagementServices {
+        let stores = ManagementServices.Stores(
             content: metadata.content, rules: metadata.rules, webhooks: metadata.webhooks, audit: metadata.audit)
-        return ManagementAPI(
-            authenticator: authorizer.authenticator, stores: stores, maintenance: maintenance, quotas: quotas,
-            webhooks: webhooks, events: events, defaultCollection: configuration.collection, usersCreateProjects: configuration.usersCreateProjects)
+        return ManagementServices(
+            authenticator: authorizer.authenticator, stores: stores, maintenance: maintenance, quotas: quotas, webhooks: webhooks,
+            events: events,
+            settings: .init(defaultCollection: configuration.collection, usersCreateProjects: configuration.usersCreateProjects))
+    }
+
+    /// The node's `/api/v1`.
+    func managementAPI(_ authorizer: Authorizer) -> ManagementAPI {
+        ManagementAPI(services: managementServices(authorizer), events: events)
     }
 
     /// What each `/api/v1` route declares it needs, from the same

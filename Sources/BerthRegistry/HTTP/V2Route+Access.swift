@@ -19,19 +19,24 @@ extension V2Route {
     /// switch covers every route, and a method missing here is refused
     /// before any handler is reached.
     public func access(for method: HTTPRequest.Method) -> V2Access? {
-        let reads: Set<HTTPRequest.Method> = [.get, .head]
+        // Runs on every request: a switch, not a set built each time.
+        let read = method == .get || method == .head
         switch self {
-        case .base: return reads.contains(method) ? .probe : nil
+        case .base: return read ? .probe : nil
         case .catalog: return method == .get ? .anyone : nil
         case .tags(let name), .referrers(let name, _): return method == .get ? .repository(name, .pull) : nil
         case .manifest(let name, _):
-            if reads.contains(method) { return .repository(name, .pull) }
+            if read { return .repository(name, .pull) }
             return method == .put ? .repository(name, .push) : method == .delete ? .repository(name, .delete) : nil
         case .blob(let name, _):
-            if reads.contains(method) { return .repository(name, .pull) }
+            if read { return .repository(name, .pull) }
             return method == .delete ? .repository(name, .delete) : nil
         case .uploads(let name): return method == .post ? .repository(name, .push) : nil
-        case .upload(let name, _): return [.get, .patch, .put, .delete].contains(method) ? .repository(name, .push) : nil
+        case .upload(let name, _):
+            switch method {
+            case .get, .patch, .put, .delete: return .repository(name, .push)
+            default: return nil
+            }
         }
     }
 }

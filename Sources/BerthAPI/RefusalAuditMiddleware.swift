@@ -1,13 +1,13 @@
-import BerthAuth
 import BerthMetadata
 import BerthRegistry
 import Hummingbird
 import OCI
 
-/// Records every change made through `/api/v1` (any request other than a
-/// GET) in the audit log: who, from where, what, and whether it was
-/// allowed. One place, so routes added later are audited too.
-struct ChangeAuditMiddleware: RouterMiddleware {
+/// Records every change refused through `/api/v1` (any request other than
+/// a GET answered 401 or 403) in the audit log as `access.denied`: who,
+/// from where, what. One place, so routes added later are audited too;
+/// the services record the changes they make (`settings.changed`).
+struct RefusalAuditMiddleware: RouterMiddleware {
     let events: any EventSink
 
     func handle(
@@ -15,11 +15,9 @@ struct ChangeAuditMiddleware: RouterMiddleware {
     ) async throws -> Response {
         guard request.method != .get, request.method != .head else { return try await next(request, context) }
         do {
-            let response = try await next(request, context)
-            record(request, context, status: Int(response.status.code))
-            return response
+            return try await next(request, context)
         } catch let error as RegistryError {
-            record(request, context, status: error.status)
+            if error.status == 401 || error.status == 403 { record(request, context, status: error.status) }
             throw error
         } catch let challenge as AuthenticationChallenge {
             record(request, context, status: 401)
@@ -28,15 +26,11 @@ struct ChangeAuditMiddleware: RouterMiddleware {
     }
 
     private func record(_ request: Request, _ context: BerthRequestContext, status: Int) {
-        let succeeded = (200..<300).contains(status)
-        guard succeeded || status == 401 || status == 403 else { return }
         let path = request.uri.path
         let parts = path.split(separator: "/")
         let project = parts.count >= 4 && parts[2] == "projects" ? String(parts[3]) : nil
         events.record(RegistryEvent(
-            succeeded ? .settingsChanged : .accessDenied,
-            actor: Self.actor(context),
-            project: project, result: succeeded ? "success" : "failure", detail: "\(request.method) \(path) → \(status)"))
+            .accessDenied, actor: Self.actor(context), project: project, result: "failure", detail: "\(request.method) \(path) → \(status)"))
     }
 
     /// The verified caller; for credentials that failed, the name they claimed.

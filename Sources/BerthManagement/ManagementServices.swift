@@ -1,0 +1,67 @@
+import BerthMetadata
+import BerthPolicies
+import BerthRegistry
+
+/// Every management service, built once over the node's stores and
+/// shared by the surfaces that manage the registry (`/api/v1`, the web
+/// UI), so both are held to the same permissions and audit their changes
+/// the same way.
+public struct ManagementServices: Sendable {
+    /// What the services read and change besides accounts (which come with
+    /// the authenticator).
+    public struct Stores: Sendable {
+        /// For a project's storage bytes.
+        let content: any MetadataStore
+        let rules: any ImmutabilityRuleStore & RetentionStore
+        let webhooks: any WebhookStore
+        let audit: any AuditStore
+
+        public init(
+            content: any MetadataStore, rules: any ImmutabilityRuleStore & RetentionStore, webhooks: any WebhookStore,
+            audit: any AuditStore
+        ) {
+            (self.content, self.rules, self.webhooks, self.audit) = (content, rules, webhooks, audit)
+        }
+    }
+
+    /// How this registry is set up to be managed.
+    public struct Settings: Sendable {
+        /// What a garbage collection does unless asked otherwise.
+        let defaultCollection: GarbageCollector.Options
+        /// Whether any signed-in user may create projects (else admins only).
+        let usersCreateProjects: Bool
+
+        public init(defaultCollection: GarbageCollector.Options, usersCreateProjects: Bool) {
+            self.defaultCollection = defaultCollection
+            self.usersCreateProjects = usersCreateProjects
+        }
+    }
+
+    public let permissions: ManagementPermissions
+    public let users: UserService
+    public let projects: ProjectService
+    public let robots: RobotService
+    public let policies: PolicyService
+    public let webhooks: WebhookService
+    public let audit: AuditService
+    public let maintenance: MaintenanceService
+
+    /// `events` receives the audit entries of the changes made.
+    public init(
+        authenticator: Authenticator, stores: Stores, maintenance: Maintenance, quotas: QuotaEnforcer, webhooks: WebhookNotifier,
+        events: any EventSink, settings: Settings
+    ) {
+        let permissions = ManagementPermissions(accounts: authenticator.accounts, usersCreateProjects: settings.usersCreateProjects)
+        let changes = ChangeAudit(events: events)
+        self.permissions = permissions
+        users = UserService(authenticator: authenticator, permissions: permissions, audit: changes)
+        projects = ProjectService(
+            authenticator: authenticator, content: stores.content, quotas: quotas, webhooks: webhooks, permissions: permissions, audit: changes)
+        robots = RobotService(authenticator: authenticator, permissions: permissions, audit: changes)
+        policies = PolicyService(rules: stores.rules, permissions: permissions, audit: changes)
+        self.webhooks = WebhookService(store: stores.webhooks, notifier: webhooks, permissions: permissions, audit: changes)
+        audit = AuditService(store: stores.audit, permissions: permissions)
+        self.maintenance = MaintenanceService(
+            maintenance: maintenance, defaultCollection: settings.defaultCollection, permissions: permissions, audit: changes)
+    }
+}
