@@ -23,13 +23,14 @@ start_postgres() {
   runuser -u postgres -- "$bin/initdb" -D "$folder/data" -U berth --pwfile "$folder/password" \
     --auth-local trust --auth-host scram-sha-256 -E UTF8 --no-sync >"$folder/initdb.log" \
     || { cat "$folder/initdb.log" >&2; return 1; }
-  # Each test registry keeps a few connections and the suite runs many at
+  # Each test registry keeps a few connections (the pool, the health check,
+  # the pull cache's notifications) and the suite runs many at
   # once; durability is not what the tests measure.
   cat >>"$folder/data/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
 port = 55432
 unix_socket_directories = '$folder'
-max_connections = 500
+max_connections = 1000
 fsync = off
 synchronous_commit = off
 full_page_writes = off

@@ -8,10 +8,16 @@ import Synchronization
 /// decorator updates or drops what it changes, so on a single node the
 /// cache is never stale.
 ///
-/// Several nodes sharing one database each see only their own writes; they
-/// must not use this decorator until invalidation crosses nodes.
+/// Nodes sharing one database also drop what the others change, told by
+/// the database (`changed`, from PostgreSQL notifications): such a cache
+/// answers from memory only while those notifications reach it, and
+/// starts empty each time they do again (`following`), since it cannot
+/// know what it missed meanwhile.
 public final class CachedMetadataStore: MetadataStore {
     private let base: any MetadataStore
+    /// Whether answers may come from memory: always on a database of its
+    /// own; on a shared one while other nodes' changes reach this node.
+    private let trusted: Atomic<Bool>
     private let blobSizes: CacheMap<RepositoryDigest, Int64>
     private let manifests: CacheMap<RepositoryDigest, StoredManifest>
     private let tags: CacheMap<RepositoryTag, Digest>
@@ -30,8 +36,11 @@ public final class CachedMetadataStore: MetadataStore {
     /// manifests' bytes (manifests are up to 4 MiB each: a count alone would
     /// allow 200 GB); a map that fills up is emptied, which is cheap and
     /// keeps memory flat.
-    public init(_ base: any MetadataStore, maxEntries: Int = 50_000, maxBytes: Int = 64 << 20) {
+    /// `shared`: other nodes write to the same database, and the cache
+    /// stays unused until `following()`.
+    public init(_ base: any MetadataStore, maxEntries: Int = 50_000, maxBytes: Int = 64 << 20, shared: Bool = false) {
         self.base = base
+        trusted = Atomic(!shared)
         blobSizes = CacheMap(maxEntries: maxEntries)
         manifests = CacheMap(maxEntries: maxEntries, maxBytes: maxBytes) { $0.content.count }
         tags = CacheMap(maxEntries: maxEntries)
@@ -48,9 +57,36 @@ public final class CachedMetadataStore: MetadataStore {
         tags.forget { _ in true }
     }
 
+    /// Drops what another node's change (or this node's) made wrong.
+    public func changed(_ change: ContentChange) {
+        switch change {
+        case .tag(let repository, let name): tags.forget(RepositoryTag(repository: repository, tag: name))
+        case .manifest(let repository, let digest): manifests.forget(RepositoryDigest(repository: repository, digest: digest))
+        case .blobLink(let repository, let digest): blobSizes.forget(RepositoryDigest(repository: repository, digest: digest))
+        case .unknown: forgetAll()
+        }
+    }
+
+    /// Other nodes' changes reach this node (again): the cache starts over.
+    public func following() {
+        forgetAll()
+        trusted.store(true, ordering: .releasing)
+    }
+
+    /// Other nodes' changes no longer reach this node: answers come from
+    /// the database until `following()`.
+    public func lostTrack() {
+        trusted.store(false, ordering: .releasing)
+        forgetAll()
+    }
+
+    /// Whether answers come from memory now (false while a shared database's changes do not reach this node).
+    public var isTrusted: Bool { trusted.load(ordering: .acquiring) }
+
     // MARK: Cached reads
 
     public func linkedBlobSize(_ repository: RepositoryName, _ digest: Digest) async throws -> Int64? {
+        guard isTrusted else { return try await base.linkedBlobSize(repository, digest) }
         let key = RepositoryDigest(repository: repository.value, digest: digest)
         if let size = blobSizes[key] { return size }
         let generation = blobSizes.generation
@@ -60,6 +96,7 @@ public final class CachedMetadataStore: MetadataStore {
     }
 
     public func manifest(_ repository: RepositoryName, _ reference: Reference) async throws -> StoredManifest? {
+        guard isTrusted else { return try await base.manifest(repository, reference) }
         let digest: Digest
         switch reference {
         case .digest(let d):

@@ -12,7 +12,9 @@ import Synchronization
 /// connections as threads), so `?` statements keep their simple shape.
 /// Writes run SERIALIZABLE, retried on serialization failures, so the
 /// re-checks the stores make inside a transaction hold across nodes too;
-/// non-durable commits turn `synchronous_commit` off for that transaction.
+/// the content's hot writes run READ COMMITTED and take the locks they
+/// need (see `TransactionIsolation`), retried on deadlocks. Non-durable
+/// commits turn `synchronous_commit` off for that transaction.
 ///
 /// A connection the server closed (restart, failover, `pg_terminate_backend`)
 /// is dropped and replaced when an operation next needs one; an operation
@@ -72,11 +74,14 @@ public final class PostgresBackend: SQLBackend {
         try await withConnection { connection in try body(PostgresSession(connection: connection, logger: self.logger)) }
     }
 
-    public func transaction<T: Sendable>(durable: Bool, _ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
-        try await withConnection { connection in
+    public func transaction<T: Sendable>(
+        durable: Bool, isolation: TransactionIsolation, _ body: @escaping @Sendable (any SQLSession) throws -> T
+    ) async throws -> T {
+        let begin = isolation == .serializable ? "BEGIN ISOLATION LEVEL SERIALIZABLE" : "BEGIN ISOLATION LEVEL READ COMMITTED"
+        return try await withConnection { connection in
             let session = PostgresSession(connection: connection, logger: self.logger)
             for attempt in 1...Self.retries {
-                try session.execute("BEGIN ISOLATION LEVEL SERIALIZABLE", [])
+                try session.execute(begin, [])
                 if !durable { try session.execute("SET LOCAL synchronous_commit = off", []) }
                 let result: T
                 do {
@@ -401,6 +406,38 @@ public final class PostgresBackend: SQLBackend {
         threads.shutdownGracefully { _ in }
     }
 
+    /// What `follow` reports.
+    public enum Notice: Sendable {
+        /// The connection listens (after a start or a reconnection): notifications from now on will arrive.
+        case listening
+        case notified(payload: String)
+        /// The connection went; it is opened again a second later.
+        case lost(reason: String)
+    }
+
+    /// Follows the notifications on `channel` from a connection of its own
+    /// (not the pool's), until the calling task is cancelled.
+    public func follow(channel: String, _ report: @escaping @Sendable (Notice) -> Void) async {
+        while !Task.isCancelled {
+            do {
+                let connection = try await PostgresConnection.connect(configuration: configuration, id: -1, logger: logger)
+                do {
+                    try await connection.listen(on: channel) { notifications in
+                        report(.listening)
+                        for try await notification in notifications { report(.notified(payload: notification.payload)) }
+                    }
+                    if !Task.isCancelled { report(.lost(reason: "the notifications ended")) }
+                } catch {
+                    if !Task.isCancelled { report(.lost(reason: Self.describe(error))) }
+                }
+                try? await connection.close()
+            } catch {
+                report(.lost(reason: Self.describe(error)))
+            }
+            try? await Task.sleep(for: Self.reconnectHoldOff)
+        }
+    }
+
     /// Creates database `name` on the server of `url` unless it exists (for tests and first starts).
     public static func createDatabase(_ name: String, at url: String) async throws {
         var configuration = try configuration(url)
@@ -431,6 +468,13 @@ struct PostgresSession: SQLSession {
 
     func execute(_ sql: String, _ arguments: [SQLValue]) throws {
         _ = try connection.query(Self.query(sql, arguments), logger: logger).wait()
+    }
+
+    /// One statement for all of them, taken left to right.
+    func lock(_ locks: [SQLLock]) throws {
+        guard !locks.isEmpty else { return }
+        let calls = locks.map { "pg_advisory_xact_lock\($0.shared ? "_shared" : "")(hashtextextended(?, 0))" }
+        try execute("SELECT " + calls.joined(separator: ", "), locks.map { .text($0.name) })
     }
 
     func rows(_ sql: String, _ arguments: [SQLValue]) throws -> [SQLRow] {

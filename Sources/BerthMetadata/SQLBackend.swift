@@ -13,7 +13,9 @@ public protocol SQLBackend: Sendable {
     /// returns; a non-durable one (for state a client can recreate, such as
     /// upload sessions) may be lost by a power failure, never by a crash of
     /// the process, and is made durable by the next durable commit.
-    func transaction<T: Sendable>(durable: Bool, _ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T
+    func transaction<T: Sendable>(
+        durable: Bool, isolation: TransactionIsolation, _ body: @escaping @Sendable (any SQLSession) throws -> T
+    ) async throws -> T
     /// Runs `body` in one durable transaction that no other process runs
     /// at the same time and that sees what the previous one committed
     /// (schema migrations when several nodes start together).
@@ -21,10 +23,45 @@ public protocol SQLBackend: Sendable {
     func close() async throws
 }
 
+extension SQLBackend {
+    /// A serializable transaction.
+    public func transaction<T: Sendable>(durable: Bool, _ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
+        try await transaction(durable: durable, isolation: .serializable, body)
+    }
+}
+
+/// How a transaction is kept apart from concurrent ones. It matters on
+/// PostgreSQL only: SQLite runs one writer at a time, which is both.
+public enum TransactionIsolation: Sendable {
+    /// As if it ran alone, so the re-checks its body makes hold across
+    /// nodes without locks (SERIALIZABLE, run again after a conflict).
+    case serializable
+    /// Each statement sees what was committed when it started, and the body
+    /// takes the locks its re-checks need (`SQLSession.lock`, the row locks
+    /// of `SQLFlavor`). For the content's hot writes: under SERIALIZABLE,
+    /// concurrent pushes to one repository met on the same index pages and
+    /// spent their time in conflict retries.
+    case readCommitted
+}
+
 /// Statements with `?` placeholders, run synchronously on a database thread.
 public protocol SQLSession {
     func execute(_ sql: String, _ arguments: [SQLValue]) throws
     func rows(_ sql: String, _ arguments: [SQLValue]) throws -> [SQLRow]
+    /// Takes `locks`, in order, until the transaction ends (waiting for
+    /// conflicting holders). A no-op on SQLite, whose writers run one at a time.
+    func lock(_ locks: [SQLLock]) throws
+}
+
+/// A named lock held until the end of a transaction: shared holders run
+/// side by side, an exclusive one alone. Names are hashed to 64 bits; a
+/// collision only makes two unrelated writers wait for each other.
+public struct SQLLock: Sendable, Equatable {
+    public let name: String
+    public let shared: Bool
+
+    public static func shared(_ name: String) -> SQLLock { SQLLock(name: name, shared: true) }
+    public static func exclusive(_ name: String) -> SQLLock { SQLLock(name: name, shared: false) }
 }
 
 extension SQLSession {
@@ -114,4 +151,12 @@ public enum SQLFlavor: Sendable {
     var bytes: String { self == .postgres ? "BYTEA" : "BLOB" }
     /// An integer key the database numbers itself, in insertion order.
     var serialKey: String { self == .postgres ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT" }
+    /// Appended to a SELECT in a read-committed transaction: the rows read
+    /// cannot be deleted (or their key changed) until it ends; other
+    /// readers and updates of other columns go on. SQLite needs no row locks.
+    var forKeyShare: String { self == .postgres ? " FOR KEY SHARE" : "" }
+    /// The same for the rows of one table of a join.
+    func forKeyShare(of table: String) -> String { self == .postgres ? " FOR KEY SHARE OF \(table)" : "" }
+    /// Appended to a SELECT: the rows read are this transaction's alone until it ends.
+    var forUpdate: String { self == .postgres ? " FOR UPDATE" : "" }
 }

@@ -5,6 +5,10 @@ import OCI
 /// queries (repositories, blobs, manifests, tags, referrers, uploads) for
 /// SQLite and PostgreSQL alike. A change's events are written to the
 /// outbox in the change's own transaction, so none is lost or invented.
+///
+/// Writes run read-committed (on PostgreSQL) under `ContentLocks`: every
+/// check a write makes is either under a lock that keeps conflicting
+/// writers out until it commits, or a locking read of the rows it checks.
 public final class SQLContentStore: MetadataStore {
     let backend: any SQLBackend
     /// Shared with the outbox store, whose relay learns from it that this
@@ -79,7 +83,10 @@ public final class SQLContentStore: MetadataStore {
 
     public func linkBlob(_ repository: RepositoryName, _ digest: Digest, size: Int64, completing upload: String?) async throws {
         let now = Date().millisSince1970
-        try await backend.transaction(durable: true) { db in
+        // No lock against a concurrent delete of the repository's last
+        // manifest: at worst the repository leaves the catalog holding only
+        // blob links, as it does after any such delete.
+        try await backend.transaction(durable: true, isolation: .readCommitted) { db in
             if let upload {
                 try db.execute("DELETE FROM uploads WHERE id = ?", .text(upload))
             }
@@ -96,10 +103,12 @@ public final class SQLContentStore: MetadataStore {
     }
 
     public func unlinkBlob(_ repository: RepositoryName, _ digest: Digest, events: [RegistryEvent]) async throws -> Bool {
-        let unlinked = try await backend.transaction(durable: true) { db in
-            guard try Self.linkedBlobSize(db, repository, digest) != nil else { return false }
-            try db.execute(
-                "DELETE FROM repository_blobs WHERE repository = ? AND digest = ?", .text(repository.value), .text(digest.description))
+        let unlinked = try await backend.transaction(durable: true, isolation: .readCommitted) { db in
+            // The delete itself says whether the link was there: of two at once, one unlinks.
+            let deleted = try db.rows(
+                "DELETE FROM repository_blobs WHERE repository = ? AND digest = ? RETURNING digest",
+                [.text(repository.value), .text(digest.description)])
+            guard !deleted.isEmpty else { return false }
             try SQLEventOutboxStore.insertEvents(db, events)
             return true
         }
@@ -138,26 +147,32 @@ public final class SQLContentStore: MetadataStore {
         let now = Date().millisSince1970
         let annotations = try manifest.annotations.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
         let (r, d) = (SQLValue.text(repository.value), SQLValue.text(manifest.digest.description))
-        let (previous, written) = try await backend.transaction(durable: true) { db -> (String?, [RegistryEvent]) in
+        let flavor = backend.flavor
+        let (previous, written) = try await backend.transaction(durable: true, isolation: .readCommitted) { db -> (String?, [RegistryEvent]) in
+            try db.lock(ContentLocks.tagWrite(repository, tag))
+            // Read under the tag's lock: what the previous push of this tag committed.
             let current = try tag.flatMap { try db.row("SELECT digest FROM tags WHERE repository = ? AND name = ?", r, .text($0.value)) }
                 .map { try $0.text("digest") }
             if let refusingMove, let current, current != manifest.digest.description {
                 throw refusingMove
             }
-            try Self.checkReferences(db, repository, manifest)
+            try Self.checkReferences(db, repository, manifest, flavor)
             try Self.ensureRepository(db, repository, now: now)
-            try db.execute(
+            let inserted = try db.rows(
                 """
                 INSERT INTO manifests (repository, digest, media_type, size, content, artifact_type, subject, annotations, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING digest
                 """,
-                r, d, .text(manifest.mediaType), .integer(Int64(manifest.bytes.count)), .bytes(manifest.bytes),
-                .text(manifest.artifactType), .text(manifest.subject?.digest.description), .text(annotations), .integer(now))
-            let references = manifest.requiredBlobs.map { ($0.digest, "blob") } + manifest.manifests.map { ($0.digest, "manifest") }
-            for (child, kind) in references {
+                [r, d, .text(manifest.mediaType), .integer(Int64(manifest.bytes.count)), .bytes(manifest.bytes),
+                 .text(manifest.artifactType), .text(manifest.subject?.digest.description), .text(annotations), .integer(now)])
+            // A manifest already stored has its references already.
+            let references = inserted.isEmpty ? []
+                : manifest.requiredBlobs.map { ($0.digest, "blob") } + manifest.manifests.map { ($0.digest, "manifest") }
+            for batch in references.batches(of: Self.rowsPerStatement) {
                 try db.execute(
-                    "INSERT INTO manifest_references (repository, manifest, child, kind) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                    r, d, .text(child.description), .text(kind))
+                    "INSERT INTO manifest_references (repository, manifest, child, kind) VALUES "
+                        + Array(repeating: "(?, ?, ?, ?)", count: batch.count).joined(separator: ", ") + " ON CONFLICT DO NOTHING",
+                    batch.flatMap { [r, d, .text($0.0.description), .text($0.1)] })
             }
             if let tag {
                 try db.execute(
@@ -174,12 +189,33 @@ public final class SQLContentStore: MetadataStore {
         return try previous.map { try Digest(parsing: $0) }
     }
 
+    /// Rows a statement binds at most (a manifest may list thousands of descriptors).
+    static let rowsPerStatement = 200
+
     /// Every blob (with the size the manifest claims) and child manifest
     /// must already be in the repository, checked inside the transaction
-    /// that stores the manifest so no delete can slip in between.
-    private static func checkReferences(_ db: any SQLSession, _ repository: RepositoryName, _ manifest: Manifest) throws {
+    /// that stores the manifest so no delete can slip in between: the blob
+    /// rows are locked until it commits, and child manifests are held by
+    /// the repository's lock. One statement per batch of descriptors.
+    private static func checkReferences(_ db: any SQLSession, _ repository: RepositoryName, _ manifest: Manifest, _ flavor: SQLFlavor) throws {
+        let r = SQLValue.text(repository.value)
+        var sizes: [String: Int64] = [:]
+        for batch in Set(manifest.requiredBlobs.map(\.digest.description)).sorted().batches(of: rowsPerStatement) {
+            let rows = try db.rows(
+                """
+                SELECT b.digest AS digest, b.size AS size FROM repository_blobs l JOIN blobs b ON b.digest = l.digest
+                WHERE l.repository = ? AND l.digest IN (\(placeholders(batch.count)))
+                """ + flavor.forKeyShare(of: "b"), [r] + batch.map(SQLValue.text))
+            for row in rows { sizes[try row.text("digest")] = try row.integer("size") }
+        }
+        var present = Set<String>()
+        for batch in Set(manifest.manifests.map(\.digest.description)).sorted().batches(of: rowsPerStatement) {
+            let rows = try db.rows(
+                "SELECT digest FROM manifests WHERE repository = ? AND digest IN (\(placeholders(batch.count)))", [r] + batch.map(SQLValue.text))
+            for row in rows { present.insert(try row.text("digest")) }
+        }
         for blob in manifest.requiredBlobs {
-            guard let size = try linkedBlobSize(db, repository, blob.digest) else {
+            guard let size = sizes[blob.digest.description] else {
                 throw RegistryError(
                     .manifestBlobUnknown, "blob \(blob.digest) is not in repository \(repository)",
                     detail: ["digest": blob.digest.description])
@@ -191,10 +227,7 @@ public final class SQLContentStore: MetadataStore {
             }
         }
         for child in manifest.manifests {
-            let found = try db.row(
-                "SELECT 1 AS found FROM manifests WHERE repository = ? AND digest = ?",
-                .text(repository.value), .text(child.digest.description))
-            guard found != nil else {
+            guard present.contains(child.digest.description) else {
                 throw RegistryError(
                     .manifestBlobUnknown, "manifest \(child.digest) is not in repository \(repository)",
                     detail: ["digest": child.digest.description])
@@ -204,7 +237,8 @@ public final class SQLContentStore: MetadataStore {
 
     public func deleteManifest(_ repository: RepositoryName, _ digest: Digest, events: [RegistryEvent]) async throws -> Bool {
         let (r, d) = (SQLValue.text(repository.value), SQLValue.text(digest.description))
-        let deleted = try await backend.transaction(durable: true) { db in
+        let deleted = try await backend.transaction(durable: true, isolation: .readCommitted) { db in
+            try db.lock(ContentLocks.manifestRemoval(repository.value))
             guard try db.row("SELECT 1 AS found FROM manifests WHERE repository = ? AND digest = ?", r, d) != nil else {
                 return false
             }
@@ -221,7 +255,8 @@ public final class SQLContentStore: MetadataStore {
 
     /// A repository whose last manifest went leaves the catalog (its blob
     /// links stay until garbage collection; a push brings the row back).
-    /// Garbage collection's manifest removals end the same way.
+    /// Garbage collection's manifest removals end the same way. Run under
+    /// `ContentLocks.manifestRemoval`, so no push is adding a manifest.
     static func forgetIfEmpty(_ db: any SQLSession, _ repository: SQLValue) throws {
         try db.execute(
             "DELETE FROM repositories WHERE name = ? AND NOT EXISTS (SELECT 1 FROM manifests WHERE repository = ?)",
@@ -230,7 +265,8 @@ public final class SQLContentStore: MetadataStore {
 
     public func deleteTag(_ repository: RepositoryName, _ tag: Tag, events: [RegistryEvent]) async throws -> Bool {
         let (r, t) = (SQLValue.text(repository.value), SQLValue.text(tag.value))
-        let deleted = try await backend.transaction(durable: true) { db in
+        let deleted = try await backend.transaction(durable: true, isolation: .readCommitted) { db in
+            try db.lock(ContentLocks.tagWrite(repository, tag))
             guard try db.row("SELECT 1 AS found FROM tags WHERE repository = ? AND name = ?", r, t) != nil else { return false }
             try db.execute("DELETE FROM tags WHERE repository = ? AND name = ?", r, t)
             try SQLEventOutboxStore.insertEvents(db, events)
@@ -289,7 +325,7 @@ public final class SQLContentStore: MetadataStore {
 
     public func createUpload(id: String, repository: RepositoryName, at date: Date, digest: Digest?) async throws {
         // A lost session costs the client a restart of its upload: not worth an fsync.
-        try await backend.transaction(durable: false) { db in
+        try await backend.transaction(durable: false, isolation: .readCommitted) { db in
             try db.execute(
                 "INSERT INTO uploads (id, repository, created_at, digest) VALUES (?, ?, ?, ?)",
                 .text(id), .text(repository.value), .time(date), .text(digest?.description))
@@ -297,7 +333,7 @@ public final class SQLContentStore: MetadataStore {
     }
 
     public func announceCommit(upload id: String, digest: Digest) async throws {
-        try await backend.transaction(durable: false) { db in
+        try await backend.transaction(durable: false, isolation: .readCommitted) { db in
             try db.execute("UPDATE uploads SET digest = ? WHERE id = ?", .text(digest.description), .text(id))
         }
     }
@@ -309,7 +345,7 @@ public final class SQLContentStore: MetadataStore {
     }
 
     public func deleteUpload(id: String) async throws {
-        try await backend.transaction(durable: false) { db in
+        try await backend.transaction(durable: false, isolation: .readCommitted) { db in
             try db.execute("DELETE FROM uploads WHERE id = ?", .text(id))
         }
     }
@@ -325,5 +361,17 @@ public final class SQLContentStore: MetadataStore {
             id: try row.text("id"),
             repository: try row.text("repository"),
             startedAt: try row.time("created_at"))
+    }
+}
+
+/// `count` placeholders for an IN list.
+func placeholders(_ count: Int) -> String {
+    Array(repeating: "?", count: count).joined(separator: ", ")
+}
+
+extension Array {
+    /// Consecutive slices of at most `size` elements.
+    func batches(of size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
     }
 }

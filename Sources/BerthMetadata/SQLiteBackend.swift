@@ -23,7 +23,10 @@ public final class SQLiteBackend: SQLBackend {
         try await pool.read { db in try body(GRDBSession(db: db)) }
     }
 
-    public func transaction<T: Sendable>(durable: Bool, _ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
+    /// Every transaction is serializable: writers take turns.
+    public func transaction<T: Sendable>(
+        durable: Bool, isolation: TransactionIsolation, _ body: @escaping @Sendable (any SQLSession) throws -> T
+    ) async throws -> T {
         try await pool.writeWithoutTransaction { db in
             // In WAL mode NORMAL skips the fsync at commit; the next FULL
             // commit flushes the log, earlier commits included.
@@ -53,6 +56,9 @@ private struct GRDBSession: SQLSession {
     func execute(_ sql: String, _ arguments: [SQLValue]) throws {
         try db.cachedStatement(sql: sql).execute(arguments: Self.arguments(arguments))
     }
+
+    /// Writers take turns already.
+    func lock(_ locks: [SQLLock]) throws {}
 
     func rows(_ sql: String, _ arguments: [SQLValue]) throws -> [SQLRow] {
         let statement = try db.cachedStatement(sql: sql)

@@ -129,6 +129,8 @@ public enum Schema {
                 // Consumers may see an event twice (a crash before the cursor moved): its audit entry is written once.
                 "CREATE UNIQUE INDEX audit_events_by_id ON audit_events (id)",
             ],
+            // Nodes sharing a PostgreSQL database learn of each other's changes to what their pull caches hold.
+            f == .postgres ? ContentChange.triggers : [],
         ]
     }
 

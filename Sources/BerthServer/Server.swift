@@ -24,8 +24,9 @@ public final class Server: Sendable {
     let uploads: UploadService
     /// The database, one store per concern.
     let metadata: SQLStores
-    /// nil when nodes share the database: each node's cache would miss the others' writes.
-    let cache: CachedMetadataStore?
+    /// Manifests, tags and blob links on the pull path, remembered. On a
+    /// shared database it follows the other nodes' changes.
+    let cache: CachedMetadataStore
     let quotas: QuotaEnforcer
     public let maintenance: Maintenance
     let webhooks: WebhookNotifier
@@ -57,9 +58,10 @@ public final class Server: Sendable {
         let blobs = try await Self.blobStore(configuration, root: root, threadPool: threadPool, logger: logger)
         let backend = try await Self.database(configuration, root: root, logger: logger)
         metadata = try await SQLStores.open(backend: backend)
-        let cache = backend.flavor == .sqlite ? CachedMetadataStore(metadata.content, maxBytes: Int(clamping: configuration.cacheBytes)) : nil
+        let cache = CachedMetadataStore(
+            metadata.content, maxBytes: Int(clamping: configuration.cacheBytes), shared: backend.flavor == .postgres)
         self.cache = cache
-        let contentStore: any MetadataStore = cache ?? metadata.content
+        let contentStore: any MetadataStore = cache
         quotas = QuotaEnforcer(source: metadata.accounts, usage: contentStore)
         let limits = RegistryLimits(maxBlobSize: configuration.maxBlobSize)
         // The push chain, in order (one line a policy); the pull chain is empty unless extended.
@@ -88,7 +90,7 @@ public final class Server: Sendable {
         maintenance = Maintenance(
             collector: GarbageCollector(blobs: blobs, store: metadata.collection, logger: logger),
             runs: metadata.jobs, leases: metadata.jobs, content: content,
-            retention: metadata.rules, metrics: metrics, contentRemoved: { cache?.forgetAll() })
+            retention: metadata.rules, metrics: metrics, contentRemoved: { cache.forgetAll() })
         authorizer = configuration.auth == "token"
             ? try await Self.authorizer(configuration, accounts: metadata.accounts, root: root, events: events, logger: logger) : nil
     }
@@ -185,13 +187,19 @@ public final class Server: Sendable {
             router: router,
             server: .http1(configuration: http),
             configuration: .init(address: .hostname(host, port: port), serverName: "berth"),
-            services: [jobs, eventJobs],
+            services: [jobs, eventJobs] + cacheFollower(),
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port ?? port
                 logger.notice("berth is listening", metadata: ["address": "\(host):\(bound)"])
                 await onRunning(bound)
             },
             logger: logger)
+    }
+
+    /// On a shared PostgreSQL database, what keeps the pull cache true.
+    private func cacheFollower() -> [any Service] {
+        guard let database = metadata.database as? PostgresBackend else { return [] }
+        return [PullCacheFollower(database: database, cache: cache, logger: logger)]
     }
 
     /// Serves until SIGTERM or SIGINT, then finishes in-flight requests,

@@ -58,10 +58,11 @@ struct Serve: AsyncParsableCommand {
         let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
         let json = configuration.logFormat == "json"
         LoggingSystem.bootstrap { label in
-            var handler: any LogHandler = json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+            var handler = LineLogHandler(label: label, format: json ? .json : .text)
             handler.logLevel = level
             return handler
         }
+        defer { LineLogHandler.flush() }
         let logger = Logger(label: "berth")
         let server = try await Server(configuration: configuration, logger: logger)
         try await server.run()

@@ -31,7 +31,8 @@ struct ConcurrencyTests {
         let registry = try await TestRegistry.start()
         let config = Content.json(["os": "linux"])
         try await registry.pushBlob("team/app", config)
-        let layers = (0..<12).map { _ in Content.randomBytes(200) }
+        // Sixteen clients, as many as the PostgreSQL benchmark's.
+        let layers = (0..<16).map { _ in Content.randomBytes(200) }
         for layer in layers { try await registry.pushBlob("team/app", layer) }
         let manifests = layers.map { Content.imageManifest(config: config, layers: [$0]) }
         let statuses = try await withThrowingTaskGroup(of: Int.self) { group in

@@ -88,6 +88,58 @@ struct MultiNodeTests {
         }
     }
 
+    /// Node B caches what it serves; node A moves the tag and deletes the
+    /// old manifest; B must follow. Then B's notification connection is cut
+    /// (pg_terminate_backend) and A moves the tag again while B may not be
+    /// listening: B must not serve what it cached before. Each wait is
+    /// bounded (30 s) and its time printed; no timing is asserted.
+    @Test func eachNodesPullCacheFollowsTheOthersChanges() async throws {
+        let folder = TestRegistry.temporaryFolder()
+        let nodes = try await startNodes(2, folder: folder)
+        let (a, b) = (nodes[0], nodes[1])
+        let first = try await a.pushImage("team/app", tag: "v1")
+        let pulled = try await b.request(.GET, "/v2/team/app/manifests/v1")
+        #expect(pulled.body == first.manifest)
+        #expect(try await b.request(.GET, "/v2/team/app/manifests/\(first.digest)").status == 200)
+
+        func waitUntil(_ what: String, _ condition: () async throws -> Bool) async throws -> Bool {
+            let started = ContinuousClock.now
+            var asked = 0
+            while ContinuousClock.now < started + .seconds(30) {
+                asked += 1
+                if try await condition() {
+                    print("node B: \(what) after \(ContinuousClock.now - started), at request \(asked)")
+                    return true
+                }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            return false
+        }
+
+        let second = try await a.pushImage("team/app", tag: "v1")
+        #expect(try await waitUntil("the moved tag") { try await b.request(.GET, "/v2/team/app/manifests/v1").body == second.manifest })
+        #expect(try await a.request(.DELETE, "/v2/team/app/manifests/\(first.digest)").status == 202)
+        #expect(try await waitUntil("the deleted manifest gone") {
+            try await b.request(.GET, "/v2/team/app/manifests/\(first.digest)").status == 404
+        })
+
+        let database = try await TestBackends.openBackend(folder)
+        let cut = try await database.read { db in
+            try db.rows(
+                "SELECT pg_terminate_backend(pid) AS cut FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'", [])
+        }
+        #expect(cut.count == 2, "each node listens on a connection of its own")
+        let third = try await a.pushImage("team/app", tag: "v1")
+        #expect(try await waitUntil("the tag moved while its notifications were cut") {
+            try await b.request(.GET, "/v2/team/app/manifests/v1").body == third.manifest
+        })
+        try await database.close()
+        for node in nodes {
+            node.signal(SIGTERM)
+            _ = try await node.waitForExit()
+        }
+    }
+
     @Test func scheduledJobsRunOnceAcrossTheCluster() async throws {
         let folder = TestRegistry.temporaryFolder()
         // Every node schedules garbage collection every minute.

@@ -104,9 +104,11 @@ public final class SQLAccountStore: AccountStore {
     /// Everything a project owns goes with it, in one transaction, so a new
     /// project of the same name starts clean: no old robot keeps access, no
     /// old webhook fires, no old rule applies. Its blobs are left to garbage
-    /// collection, as after any delete.
+    /// collection, as after any delete. Read-committed under the project's
+    /// lock, which pushes hold shared: the emptiness check sees them all.
     public func deleteProject(named name: String) async throws -> Bool {
-        try await backend.transaction(durable: true) { db in
+        try await backend.transaction(durable: true, isolation: .readCommitted) { db in
+            try db.lock(ContentLocks.projectRemoval(name))
             guard try db.row("SELECT name FROM projects WHERE name = ?", .text(name)) != nil else { return false }
             let inScope = ProjectScope.arguments(name)
             for table in ["manifests", "tags"] {

@@ -47,7 +47,7 @@ public final class SQLEventOutboxStore: EventOutboxStore {
         guard !events.isEmpty else { return }
         // Not fsynced, as the audit log was: a power cut may lose the last
         // moment of pulls and refusals, a crash of the process does not.
-        try await backend.transaction(durable: false) { db in try Self.insertEvents(db, events) }
+        try await backend.transaction(durable: false, isolation: .readCommitted) { db in try Self.insertEvents(db, events) }
         eventWrites.committed(events)
     }
 

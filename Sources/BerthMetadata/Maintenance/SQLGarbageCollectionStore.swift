@@ -3,7 +3,10 @@ import OCI
 
 /// `GarbageCollectionStore` over the same `SQLBackend` (and database) as
 /// the content, whose tables it reads and prunes: each removal re-checks,
-/// in its own transaction, what the content store may have written since.
+/// in its own transaction, what the content store may have written since,
+/// after taking the lock that keeps pushes out of what it checks (see
+/// `ContentLocks`): read-committed statements that follow a lock see
+/// everything committed before it was granted.
 public final class SQLGarbageCollectionStore: GarbageCollectionStore {
     let backend: any SQLBackend
 
@@ -53,7 +56,8 @@ public final class SQLGarbageCollectionStore: GarbageCollectionStore {
 
     public func deleteGarbageManifest(_ node: ManifestNode, olderThan cutoff: Date, untaggedToo: Bool) async throws -> Bool {
         let (r, d) = (SQLValue.text(node.repository), SQLValue.text(node.digest.description))
-        return try await backend.transaction(durable: true) { db in
+        return try await backend.transaction(durable: true, isolation: .readCommitted) { db in
+            try db.lock(ContentLocks.manifestRemoval(node.repository))
             guard let row = try db.row(
                 """
                 SELECT subject FROM manifests m WHERE repository = ? AND digest = ? AND created_at < ?
@@ -76,10 +80,15 @@ public final class SQLGarbageCollectionStore: GarbageCollectionStore {
     }
 
     public func forgetUnreferencedBlobs(_ digests: [Digest], linkedBefore cutoff: Date) async throws -> [IndexedBlob] {
-        try await backend.transaction(durable: true) { db in
+        let flavor = backend.flavor
+        return try await backend.transaction(durable: true, isolation: .readCommitted) { db in
             var forgotten: [IndexedBlob] = []
-            for digest in digests {
+            // In digest order, as pushes lock blob rows: no two wait for each other.
+            for digest in digests.sorted(by: { $0.description < $1.description }) {
                 let d = SQLValue.text(digest.description)
+                // Waits for pushes holding the row (a manifest referencing the
+                // blob, a link of it); the check below then sees what they wrote.
+                if flavor == .postgres { try db.execute("SELECT digest FROM blobs WHERE digest = ?" + flavor.forUpdate, [d]) }
                 guard let row = try db.row(
                     """
                     SELECT digest, size, created_at FROM blobs b WHERE digest = ? AND created_at < ?

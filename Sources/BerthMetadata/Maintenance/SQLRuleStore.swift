@@ -109,7 +109,8 @@ public final class SQLRuleStore: ImmutabilityRuleStore, RetentionStore {
 
     public func recordPulls(_ pulls: [(repository: String, digest: String, at: Date)]) async throws {
         guard !pulls.isEmpty else { return }
-        try await backend.transaction(durable: false) { db in
+        // Each update stands alone: nothing to re-check.
+        try await backend.transaction(durable: false, isolation: .readCommitted) { db in
             for pull in pulls {
                 try db.execute(
                     "UPDATE manifests SET pulled_at = ? WHERE repository = ? AND digest = ?",
