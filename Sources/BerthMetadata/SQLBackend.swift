@@ -48,6 +48,10 @@ public enum TransactionIsolation: Sendable {
 public protocol SQLSession {
     func execute(_ sql: String, _ arguments: [SQLValue]) throws
     func rows(_ sql: String, _ arguments: [SQLValue]) throws -> [SQLRow]
+    /// Runs `sql` after the statements before it without waiting for its
+    /// answer; a failure is thrown by the next statement waited for (the
+    /// commit at the latest). On SQLite the same as `execute`.
+    func enqueue(_ sql: String, _ arguments: [SQLValue]) throws
     /// Takes `locks`, in order, until the transaction ends (waiting for
     /// conflicting holders). A no-op on SQLite, whose writers run one at a time.
     func lock(_ locks: [SQLLock]) throws
@@ -66,6 +70,7 @@ public struct SQLLock: Sendable, Equatable {
 
 extension SQLSession {
     func execute(_ sql: String, _ arguments: SQLValue...) throws { try execute(sql, arguments) }
+    func enqueue(_ sql: String, _ arguments: SQLValue...) throws { try enqueue(sql, arguments) }
     func rows(_ sql: String, _ arguments: SQLValue...) throws -> [SQLRow] { try rows(sql, arguments) }
     func row(_ sql: String, _ arguments: SQLValue...) throws -> SQLRow? { try rows(sql, arguments).first }
 }

@@ -62,7 +62,7 @@ public final class SQLContentStore: MetadataStore {
     }
 
     private static func ensureRepository(_ db: any SQLSession, _ repository: RepositoryName, now: Int64) throws {
-        try db.execute(
+        try db.enqueue(
             "INSERT INTO repositories (name, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING", .text(repository.value), .integer(now))
     }
 
@@ -88,15 +88,15 @@ public final class SQLContentStore: MetadataStore {
         // blob links, as it does after any such delete.
         try await backend.transaction(durable: true, isolation: .readCommitted) { db in
             if let upload {
-                try db.execute("DELETE FROM uploads WHERE id = ?", .text(upload))
+                try db.enqueue("DELETE FROM uploads WHERE id = ?", .text(upload))
             }
             try Self.ensureRepository(db, repository, now: now)
             // `created_at` is when the blob was last linked: garbage collection
             // spares blobs linked within its grace period, re-pushed ones included.
-            try db.execute(
+            try db.enqueue(
                 "INSERT INTO blobs (digest, size, created_at) VALUES (?, ?, ?) ON CONFLICT (digest) DO UPDATE SET created_at = excluded.created_at",
                 .text(digest.description), .integer(size), .integer(now))
-            try db.execute(
+            try db.enqueue(
                 "INSERT INTO repository_blobs (repository, digest, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                 .text(repository.value), .text(digest.description), .integer(now))
         }
@@ -158,24 +158,23 @@ public final class SQLContentStore: MetadataStore {
             }
             try Self.checkReferences(db, repository, manifest, flavor)
             try Self.ensureRepository(db, repository, now: now)
-            let inserted = try db.rows(
+            // The writes from here on are queued: nothing waits for their answers but the commit.
+            try db.enqueue(
                 """
                 INSERT INTO manifests (repository, digest, media_type, size, content, artifact_type, subject, annotations, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING digest
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
                 """,
-                [r, d, .text(manifest.mediaType), .integer(Int64(manifest.bytes.count)), .bytes(manifest.bytes),
-                 .text(manifest.artifactType), .text(manifest.subject?.digest.description), .text(annotations), .integer(now)])
-            // A manifest already stored has its references already.
-            let references = inserted.isEmpty ? []
-                : manifest.requiredBlobs.map { ($0.digest, "blob") } + manifest.manifests.map { ($0.digest, "manifest") }
+                r, d, .text(manifest.mediaType), .integer(Int64(manifest.bytes.count)), .bytes(manifest.bytes),
+                .text(manifest.artifactType), .text(manifest.subject?.digest.description), .text(annotations), .integer(now))
+            let references = manifest.requiredBlobs.map { ($0.digest, "blob") } + manifest.manifests.map { ($0.digest, "manifest") }
             for batch in references.batches(of: Self.rowsPerStatement) {
-                try db.execute(
+                try db.enqueue(
                     "INSERT INTO manifest_references (repository, manifest, child, kind) VALUES "
                         + Array(repeating: "(?, ?, ?, ?)", count: batch.count).joined(separator: ", ") + " ON CONFLICT DO NOTHING",
                     batch.flatMap { [r, d, .text($0.0.description), .text($0.1)] })
             }
             if let tag {
-                try db.execute(
+                try db.enqueue(
                     """
                     INSERT INTO tags (repository, name, digest, updated_at) VALUES (?, ?, ?, ?)
                     ON CONFLICT (repository, name) DO UPDATE SET digest = excluded.digest, updated_at = excluded.updated_at
@@ -326,7 +325,7 @@ public final class SQLContentStore: MetadataStore {
     public func createUpload(id: String, repository: RepositoryName, at date: Date, digest: Digest?) async throws {
         // A lost session costs the client a restart of its upload: not worth an fsync.
         try await backend.transaction(durable: false, isolation: .readCommitted) { db in
-            try db.execute(
+            try db.enqueue(
                 "INSERT INTO uploads (id, repository, created_at, digest) VALUES (?, ?, ?, ?)",
                 .text(id), .text(repository.value), .time(date), .text(digest?.description))
         }
@@ -334,7 +333,7 @@ public final class SQLContentStore: MetadataStore {
 
     public func announceCommit(upload id: String, digest: Digest) async throws {
         try await backend.transaction(durable: false, isolation: .readCommitted) { db in
-            try db.execute("UPDATE uploads SET digest = ? WHERE id = ?", .text(digest.description), .text(id))
+            try db.enqueue("UPDATE uploads SET digest = ? WHERE id = ?", .text(digest.description), .text(id))
         }
     }
 
@@ -346,7 +345,7 @@ public final class SQLContentStore: MetadataStore {
 
     public func deleteUpload(id: String) async throws {
         try await backend.transaction(durable: false, isolation: .readCommitted) { db in
-            try db.execute("DELETE FROM uploads WHERE id = ?", .text(id))
+            try db.enqueue("DELETE FROM uploads WHERE id = ?", .text(id))
         }
     }
 

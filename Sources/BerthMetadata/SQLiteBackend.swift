@@ -60,6 +60,8 @@ private struct GRDBSession: SQLSession {
     /// Writers take turns already.
     func lock(_ locks: [SQLLock]) throws {}
 
+    func enqueue(_ sql: String, _ arguments: [SQLValue]) throws { try execute(sql, arguments) }
+
     func rows(_ sql: String, _ arguments: [SQLValue]) throws -> [SQLRow] {
         let statement = try db.cachedStatement(sql: sql)
         let names = statement.columnNames

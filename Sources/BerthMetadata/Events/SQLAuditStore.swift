@@ -14,11 +14,12 @@ public final class SQLAuditStore: AuditStore {
         // Not fsynced: a power cut may lose the last second of entries, a crash of the process does not.
         // Many rows a statement: one round trip per 50 entries, not per entry.
         let rowsPerStatement = 50
-        try await backend.transaction(durable: false) { db in
+        // Entries are only added, each once (by id): nothing to re-check.
+        try await backend.transaction(durable: false, isolation: .readCommitted) { db in
             for start in stride(from: 0, to: events.count, by: rowsPerStatement) {
                 let batch = events[start..<min(start + rowsPerStatement, events.count)]
                 let values = Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: batch.count).joined(separator: ", ")
-                try db.execute(
+                try db.enqueue(
                     "INSERT INTO audit_events (id, at, kind, actor, actor_kind, source, project, repository, digest, tag, result, detail) VALUES "
                         + values + " ON CONFLICT (id) DO NOTHING",
                     batch.flatMap { e -> [SQLValue] in

@@ -37,7 +37,7 @@ public final class SQLEventOutboxStore: EventOutboxStore {
             let arguments = try batch.flatMap { event -> [SQLValue] in
                 [.text(event.id), .time(event.time), .text(String(decoding: try encoder.encode(event), as: UTF8.self))]
             }
-            try db.execute("INSERT INTO event_outbox (id, at, body) VALUES " + values, arguments)
+            try db.enqueue("INSERT INTO event_outbox (id, at, body) VALUES " + values, arguments)
         }
     }
 

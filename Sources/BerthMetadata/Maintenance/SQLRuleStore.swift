@@ -112,7 +112,7 @@ public final class SQLRuleStore: ImmutabilityRuleStore, RetentionStore {
         // Each update stands alone: nothing to re-check.
         try await backend.transaction(durable: false, isolation: .readCommitted) { db in
             for pull in pulls {
-                try db.execute(
+                try db.enqueue(
                     "UPDATE manifests SET pulled_at = ? WHERE repository = ? AND digest = ?",
                     .time(pull.at), .text(pull.repository), .text(pull.digest))
             }
