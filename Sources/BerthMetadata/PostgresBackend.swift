@@ -521,14 +521,17 @@ final class PostgresSession: SQLSession {
 
     /// `?` placeholders become `$1`, `$2`, … (no statement has a `?` in a literal).
     static func query(_ sql: String, _ arguments: [SQLValue]) -> PostgresQuery {
-        var text = ""
+        var text: [UInt8] = []
+        text.reserveCapacity(sql.utf8.count + 16)
         var index = 0
-        for character in sql {
-            if character == "?" {
+        // Byte by byte: '?' is ASCII, and never part of a multi-byte character.
+        for byte in sql.utf8 {
+            if byte == UInt8(ascii: "?") {
                 index += 1
-                text += "$\(index)"
+                text.append(UInt8(ascii: "$"))
+                text.append(contentsOf: String(index).utf8)
             } else {
-                text.append(character)
+                text.append(byte)
             }
         }
         var binds = PostgresBindings(capacity: arguments.count)
@@ -540,7 +543,7 @@ final class PostgresSession: SQLSession {
             case .null: binds.appendNull()
             }
         }
-        return PostgresQuery(unsafeSQL: text, binds: binds)
+        return PostgresQuery(unsafeSQL: String(decoding: text, as: UTF8.self), binds: binds)
     }
 
     static func value(_ cell: PostgresCell) throws -> SQLValue {

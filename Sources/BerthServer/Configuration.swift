@@ -63,6 +63,9 @@ public struct Configuration: Sendable, Equatable {
     /// unspecified addresses (off: a ProjectAdmin cannot make the registry
     /// call internal services).
     public var webhookAllowPrivate = false
+    /// Whether pulls are events (audit entries, webhook triggers). Off,
+    /// pulls are still counted for retention's "not pulled for" rules.
+    public var auditPulls = true
     /// Webhook deliveries delivered or given up longer ago than this are removed.
     public var webhookRetention: TimeInterval = 7 * 86400
     /// `postgres://user:password@host:port/database` to share metadata between
@@ -104,7 +107,7 @@ public struct Configuration: Sendable, Equatable {
         "listen", "data", "log_level", "log_format", "upload_max_age", "upload_reap_interval", "max_blob_size", "cache_bytes",
         "auth", "admin_password", "token_lifetime", "realm", "service", "password_cost", "project_creation",
         "auto_create_projects", "token_key", "gc_schedule", "gc_grace", "gc_delete_untagged", "audit_retention",
-        "webhook_retry_base", "webhook_max_attempts", "webhook_allow_private", "webhook_retention", "database", "database_connections", "storage", "s3_endpoint", "s3_bucket", "s3_region",
+        "webhook_retry_base", "webhook_max_attempts", "webhook_allow_private", "webhook_retention", "audit_pulls", "database", "database_connections", "storage", "s3_endpoint", "s3_bucket", "s3_region",
         "s3_path_style", "s3_prefix", "s3_part_size", "s3_redirect_downloads", "s3_access_key", "s3_secret_key",
         "trusted_proxies", "idle_timeout", "request_head_timeout", "max_connections_per_address",
     ]
@@ -165,6 +168,9 @@ public struct Configuration: Sendable, Equatable {
                 throw ConfigurationError("webhook_max_attempts must be 1 to 50")
             }
             webhookMaxAttempts = attempts
+        case "audit_pulls":
+            guard let flag = Bool(value) else { throw ConfigurationError("audit_pulls must be true or false") }
+            auditPulls = flag
         case "webhook_allow_private":
             guard let flag = Bool(value) else { throw ConfigurationError("webhook_allow_private must be true or false") }
             webhookAllowPrivate = flag

@@ -78,7 +78,7 @@ public final class Server: Sendable {
             allowPrivate: configuration.webhookAllowPrivate, metrics: metrics, logger: logger)
         pulls = PullRecorder(store: metadata.rules)
         outbox = EventOutbox(store: metadata.outbox, logger: logger)
-        events = EventFanOut([outbox, pulls])
+        events = EventFanOut([configuration.auditPulls ? outbox : PullsLeftOut(outbox), pulls])
         // The outbox's consumers, each with a cursor of its own: one line each.
         let consumers: [any EventConsumer] = [
             AuditLog(store: metadata.audit, metrics: metrics),

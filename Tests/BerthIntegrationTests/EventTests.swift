@@ -1,3 +1,4 @@
+@testable import BerthServer
 import BerthRegistry
 import Crypto
 import Foundation
@@ -67,6 +68,27 @@ struct EventTests {
         // Only administrators read everything; others need a project they administer.
         #expect(try await registry.request(.GET, "/api/v1/audit", headers: [dev]).status == 403)
         #expect(try await registry.request(.GET, "/api/v1/audit?project=team", headers: [AuthTests.basic("maint")]).status == 403)
+        try await registry.stop()
+    }
+
+    @Test func pullsCanBeLeftOutOfTheAudit() async throws {
+        let (registry, _) = try await AuthTests.start { $0.auditPulls = false }
+        let dev = AuthTests.basic("dev")
+        let (_, digest) = try await registry.pushImage("team/app", tag: "v1", headers: [dev])
+        #expect(try await registry.request(.GET, "/v2/team/app/manifests/v1", headers: [dev]).status == 200)
+        // A push after the pull: once its entry is in, the pull's would be too.
+        try await registry.pushImage("team/app", tag: "v2", headers: [dev])
+        let entries = try await audit(registry, "project=team&action=artifact.pushed", atLeast: 2)
+        #expect(entries.count == 2)
+        #expect(try await audit(registry, "project=team&action=artifact.pulled", atLeast: 0).isEmpty)
+        // Retention still learns when the artifact was pulled (written within a second).
+        var pulledAt: Date?
+        let deadline = ContinuousClock.now + .seconds(10)
+        while pulledAt == nil, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+            pulledAt = try await registry.server.metadata.rules.artifacts(inProject: "team").first { $0.digest == digest }?.pulledAt
+        }
+        #expect(pulledAt != nil)
         try await registry.stop()
     }
 

@@ -99,3 +99,14 @@ public struct EventFanOut: EventSink {
         for sink in sinks { sink.record(event) }
     }
 }
+
+/// Passes every event but pulls on to `sink` (`audit_pulls: false`).
+public struct PullsLeftOut: EventSink {
+    let sink: any EventSink
+
+    public init(_ sink: any EventSink) { self.sink = sink }
+
+    public func record(_ event: RegistryEvent) {
+        if event.kind != .artifactPulled { sink.record(event) }
+    }
+}
