@@ -255,7 +255,11 @@ def main():
     parser.add_argument("--small-blobs", type=int, default=2000)
     parser.add_argument("--tags", type=int, default=10000)
     parser.add_argument("--out", default=None)
+    parser.add_argument("--settings", choices=["quiet", "default"], default="quiet",
+                        help="quiet: every server logs errors only; default: each logs as installed (Berth's access log "
+                             "and pull audit on, the reference registry's and nginx's access logs on)")
     args = parser.parse_args()
+    quiet = args.settings == "quiet"
 
     work = tempfile.mkdtemp(prefix="berth-bench-")
     os.chmod(work, 0o755)  # nginx workers run as an unprivileged user
@@ -270,10 +274,12 @@ def main():
     port = free_port()
     # Both registries run without authentication: the same work per request.
     servers["berth"] = Server("berth", [args.berth, "serve", "--listen", f"127.0.0.1:{port}", "--data", f"{work}/berth",
-                                        "--log-level", "error", "--auth", "none"], f"http://127.0.0.1:{port}", work)
+                                        "--auth", "none"] + (["--log-level", "error"] if quiet else []),
+                              f"http://127.0.0.1:{port}", work)
     port = free_port()
     with open(f"{work}/registry.yml", "w") as f:
-        f.write(f"version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n"
+        f.write(f"version: 0.1\nlog:\n  level: {'error' if quiet else 'info'}\n  accesslog:\n    disabled: {'true' if quiet else 'false'}\n"
+                f"storage:\n  filesystem:\n"
                 f"    rootdirectory: {work}/registry\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n")
     servers["registry"] = Server("registry", ["docker-registry", "serve", f"{work}/registry.yml"], f"http://127.0.0.1:{port}", work)
     port = free_port()
@@ -281,7 +287,7 @@ def main():
     shutil.copy(big, f"{work}/nginx/www/big")
     with open(f"{work}/nginx.conf", "w") as f:
         f.write(f"worker_processes auto; pid {work}/nginx/nginx.pid; error_log {work}/nginx/error.log;\n"
-                f"events {{ worker_connections 1024; }}\nhttp {{ access_log off; sendfile on; keepalive_requests 1000000;\n"
+                f"events {{ worker_connections 1024; }}\nhttp {{ access_log {'off' if quiet else work + '/nginx/access.log'}; sendfile on; keepalive_requests 1000000;\n"
                 f"  client_body_temp_path {work}/nginx; proxy_temp_path {work}/nginx; fastcgi_temp_path {work}/nginx;\n"
                 f"  uwsgi_temp_path {work}/nginx; scgi_temp_path {work}/nginx;\n"
                 f"  server {{ listen 127.0.0.1:{port}; root {work}/nginx/www; }} }}\n")

@@ -16,10 +16,15 @@ python3 -c 'import requests' 2>/dev/null || pip install -q requests
 swift build -c release --product berth --scratch-path .build-release
 mkdir -p bench/out
 gcc -O2 -o bench/out/headload bench/headload.c
+# Every server logging errors only, then each at the settings it is installed with (access logs, pull audit).
 python3 bench/bench.py --berth .build-release/release/berth --headload bench/out/headload --out bench/out/results.md "$@"
+python3 bench/bench.py --berth .build-release/release/berth --headload bench/out/headload --settings default \
+  --out bench/out/results-default.md "$@"
 # Garbage collection of 10,000 manifests and 50,000 blobs, against the reference.
 python3 bench/gc.py --berth .build-release/release/berth --out bench/out/gc.md
 # S3 (moto's server) + PostgreSQL next to the embedded backends; one node vs two.
 . .ci/services.sh
 start_postgres
-python3 bench/cluster.py --berth .build-release/release/berth --out bench/out/cluster.md
+python3 bench/cluster.py --berth .build-release/release/berth --database "$BERTH_TEST_DATABASE" --out bench/out/cluster.md
+# The metadata backends side by side (a PostgreSQL cluster of its own, fsync on), statements per operation.
+python3 bench/postgres.py --berth .build-release/release/berth --headload bench/out/headload --out bench/out/postgres.md

@@ -487,6 +487,32 @@ final class PostgresSession: SQLSession {
         queued.append(connection.query(Self.query(sql, arguments), logger: logger))
     }
 
+    /// Arguments one statement may bind (the protocol allows 65,535).
+    static let maxArguments = 30_000
+
+    /// Each group of statements becomes `WITH s0 AS (…), s1 AS (…) last`:
+    /// one round trip instead of one each.
+    func enqueue(together statements: [SQLStatement]) throws {
+        var group: [SQLStatement] = []
+        var count = 0
+        for statement in statements {
+            if !group.isEmpty, count + statement.arguments.count > Self.maxArguments {
+                try enqueue(joined: group)
+                group.removeAll()
+                count = 0
+            }
+            group.append(statement)
+            count += statement.arguments.count
+        }
+        if !group.isEmpty { try enqueue(joined: group) }
+    }
+
+    private func enqueue(joined group: [SQLStatement]) throws {
+        let clauses = group.dropLast().enumerated().map { "s\($0.offset) AS (\($0.element.sql))" }
+        let sql = (clauses.isEmpty ? "" : "WITH " + clauses.joined(separator: ", ") + " ") + group.last!.sql
+        try enqueue(sql, group.flatMap(\.arguments))
+    }
+
     /// One statement for all of them, taken left to right, queued.
     func lock(_ locks: [SQLLock]) throws {
         guard !locks.isEmpty else { return }

@@ -52,9 +52,25 @@ public protocol SQLSession {
     /// answer; a failure is thrown by the next statement waited for (the
     /// commit at the latest). On SQLite the same as `execute`.
     func enqueue(_ sql: String, _ arguments: [SQLValue]) throws
+    /// Queues statements that read nothing the others write, as few
+    /// statements as the database allows: on PostgreSQL one (data-modifying
+    /// WITH clauses: one snapshot, no set order among them), on SQLite one
+    /// after the other.
+    func enqueue(together statements: [SQLStatement]) throws
     /// Takes `locks`, in order, until the transaction ends (waiting for
     /// conflicting holders). A no-op on SQLite, whose writers run one at a time.
     func lock(_ locks: [SQLLock]) throws
+}
+
+/// One statement and its arguments.
+public struct SQLStatement: Sendable {
+    public let sql: String
+    public let arguments: [SQLValue]
+
+    public init(_ sql: String, _ arguments: [SQLValue]) {
+        self.sql = sql
+        self.arguments = arguments
+    }
 }
 
 /// A named lock held until the end of a transaction: shared holders run

@@ -61,9 +61,8 @@ public final class SQLContentStore: MetadataStore {
         }
     }
 
-    private static func ensureRepository(_ db: any SQLSession, _ repository: RepositoryName, now: Int64) throws {
-        try db.enqueue(
-            "INSERT INTO repositories (name, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING", .text(repository.value), .integer(now))
+    private static func ensureRepository(_ repository: RepositoryName, now: Int64) -> SQLStatement {
+        SQLStatement("INSERT INTO repositories (name, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING", [.text(repository.value), .integer(now)])
     }
 
     // MARK: Blobs
@@ -87,18 +86,17 @@ public final class SQLContentStore: MetadataStore {
         // manifest: at worst the repository leaves the catalog holding only
         // blob links, as it does after any such delete.
         try await backend.transaction(durable: true, isolation: .readCommitted) { db in
-            if let upload {
-                try db.enqueue("DELETE FROM uploads WHERE id = ?", .text(upload))
-            }
-            try Self.ensureRepository(db, repository, now: now)
-            // `created_at` is when the blob was last linked: garbage collection
-            // spares blobs linked within its grace period, re-pushed ones included.
-            try db.enqueue(
-                "INSERT INTO blobs (digest, size, created_at) VALUES (?, ?, ?) ON CONFLICT (digest) DO UPDATE SET created_at = excluded.created_at",
-                .text(digest.description), .integer(size), .integer(now))
-            try db.enqueue(
-                "INSERT INTO repository_blobs (repository, digest, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                .text(repository.value), .text(digest.description), .integer(now))
+            try db.enqueue(together: (upload.map { [SQLStatement("DELETE FROM uploads WHERE id = ?", [.text($0)])] } ?? []) + [
+                Self.ensureRepository(repository, now: now),
+                // `created_at` is when the blob was last linked: garbage collection
+                // spares blobs linked within its grace period, re-pushed ones included.
+                SQLStatement(
+                    "INSERT INTO blobs (digest, size, created_at) VALUES (?, ?, ?) ON CONFLICT (digest) DO UPDATE SET created_at = excluded.created_at",
+                    [.text(digest.description), .integer(size), .integer(now)]),
+                SQLStatement(
+                    "INSERT INTO repository_blobs (repository, digest, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                    [.text(repository.value), .text(digest.description), .integer(now)]),
+            ])
         }
     }
 
@@ -157,31 +155,34 @@ public final class SQLContentStore: MetadataStore {
                 throw refusingMove
             }
             try Self.checkReferences(db, repository, manifest, flavor)
-            try Self.ensureRepository(db, repository, now: now)
-            // The writes from here on are queued: nothing waits for their answers but the commit.
-            try db.enqueue(
-                """
-                INSERT INTO manifests (repository, digest, media_type, size, content, artifact_type, subject, annotations, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
-                """,
-                r, d, .text(manifest.mediaType), .integer(Int64(manifest.bytes.count)), .bytes(manifest.bytes),
-                .text(manifest.artifactType), .text(manifest.subject?.digest.description), .text(annotations), .integer(now))
+            // The writes touch different tables and read none: one statement
+            // on PostgreSQL, queued (nothing waits for it but the commit).
+            var writes = [
+                Self.ensureRepository(repository, now: now),
+                SQLStatement(
+                    """
+                    INSERT INTO manifests (repository, digest, media_type, size, content, artifact_type, subject, annotations, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                    """,
+                    [r, d, .text(manifest.mediaType), .integer(Int64(manifest.bytes.count)), .bytes(manifest.bytes),
+                     .text(manifest.artifactType), .text(manifest.subject?.digest.description), .text(annotations), .integer(now)]),
+            ]
             let references = manifest.requiredBlobs.map { ($0.digest, "blob") } + manifest.manifests.map { ($0.digest, "manifest") }
             for batch in references.batches(of: Self.rowsPerStatement) {
-                try db.enqueue(
+                writes.append(SQLStatement(
                     "INSERT INTO manifest_references (repository, manifest, child, kind) VALUES "
                         + Array(repeating: "(?, ?, ?, ?)", count: batch.count).joined(separator: ", ") + " ON CONFLICT DO NOTHING",
-                    batch.flatMap { [r, d, .text($0.0.description), .text($0.1)] })
+                    batch.flatMap { [r, d, .text($0.0.description), .text($0.1)] }))
             }
             if let tag {
-                try db.enqueue(
+                writes.append(SQLStatement(
                     """
                     INSERT INTO tags (repository, name, digest, updated_at) VALUES (?, ?, ?, ?)
                     ON CONFLICT (repository, name) DO UPDATE SET digest = excluded.digest, updated_at = excluded.updated_at
-                    """, r, .text(tag.value), d, .integer(now))
+                    """, [r, .text(tag.value), d, .integer(now)]))
             }
             let pushEvents = events(try current.map { try Digest(parsing: $0) })
-            try SQLEventOutboxStore.insertEvents(db, pushEvents)
+            try db.enqueue(together: writes + SQLEventOutboxStore.insertions(pushEvents))
             return (current, pushEvents)
         }
         eventWrites.committed(written)

@@ -62,6 +62,10 @@ private struct GRDBSession: SQLSession {
 
     func enqueue(_ sql: String, _ arguments: [SQLValue]) throws { try execute(sql, arguments) }
 
+    func enqueue(together statements: [SQLStatement]) throws {
+        for statement in statements { try execute(statement.sql, statement.arguments) }
+    }
+
     func rows(_ sql: String, _ arguments: [SQLValue]) throws -> [SQLRow] {
         let statement = try db.cachedStatement(sql: sql)
         let names = statement.columnNames

@@ -28,16 +28,20 @@ public final class SQLEventOutboxStore: EventOutboxStore {
     /// Inserts `events` in the transaction of `db`, many rows a statement:
     /// for `appendEvents`, and for the content store's changes.
     static func insertEvents(_ db: any SQLSession, _ events: [RegistryEvent]) throws {
-        let rowsPerStatement = 50
+        try db.enqueue(together: try insertions(events))
+    }
+
+    /// The statements that insert `events`, many rows each (for a change
+    /// that joins them to its own writes).
+    static func insertions(_ events: [RegistryEvent]) throws -> [SQLStatement] {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .millisecondsSince1970
-        for start in stride(from: 0, to: events.count, by: rowsPerStatement) {
-            let batch = events[start..<min(start + rowsPerStatement, events.count)]
+        return try events.batches(of: 50).map { batch in
             let values = Array(repeating: "(?, ?, ?)", count: batch.count).joined(separator: ", ")
             let arguments = try batch.flatMap { event -> [SQLValue] in
                 [.text(event.id), .time(event.time), .text(String(decoding: try encoder.encode(event), as: UTF8.self))]
             }
-            try db.enqueue("INSERT INTO event_outbox (id, at, body) VALUES " + values, arguments)
+            return SQLStatement("INSERT INTO event_outbox (id, at, body) VALUES " + values, arguments)
         }
     }
 
