@@ -81,12 +81,27 @@ def put_manifests(base, repo, bodies_and_tags, clients):
     return seconds, statuses
 
 
+def settled(pg, database, timeout=60):
+    """Waits until every outbox consumer (audit log, webhooks) has read every event."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        behind = pg.psql(database, "SELECT (SELECT COALESCE(MAX(seq), 0) FROM event_outbox) - "
+                                   "(SELECT COALESCE(MIN(position), 0) FROM event_cursors)").strip()
+        if behind and int(behind) <= 0:
+            return
+        time.sleep(0.2)
+
+
 def statements(pg, database, work):
-    """(statements, round trips) that work() costs the database, from pg_stat_statements.
+    """The statements that work() costs the database, from pg_stat_statements, with the
+    background work it causes (its audit entries, the outbox cursors) once that is done.
     Every statement is one round trip for Berth (BEGIN and COMMIT included)."""
+    time.sleep(1)  # pull times and events of earlier work are flushed every 200 ms
+    settled(pg, database)
     pg.psql(database, "SELECT pg_stat_statements_reset()")
     work()
-    time.sleep(0.5)
+    time.sleep(1)
+    settled(pg, database)
     rows = pg.psql(database, f"""SELECT query, calls FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
                                   WHERE d.datname = '{database}' AND query NOT LIKE '%pg_stat_statements%'
                                   ORDER BY calls DESC""")

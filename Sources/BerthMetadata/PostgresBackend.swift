@@ -78,11 +78,19 @@ public final class PostgresBackend: SQLBackend {
         durable: Bool, isolation: TransactionIsolation, _ body: @escaping @Sendable (any SQLSession) throws -> T
     ) async throws -> T {
         let begin = isolation == .serializable ? "BEGIN ISOLATION LEVEL SERIALIZABLE" : "BEGIN ISOLATION LEVEL READ COMMITTED"
+        // Most such writes are one statement (an upload session, a batch of
+        // events): alone, it runs as its own transaction, in one round trip
+        // instead of four, and commits durably, which is more than was asked.
+        let mayRunAlone = !durable && isolation == .readCommitted
         return try await withConnection { connection in
             let session = PostgresSession(connection: connection, logger: self.logger)
             for attempt in 1...Self.retries {
-                try session.enqueue(begin, [])
-                if !durable { try session.enqueue("SET LOCAL synchronous_commit = off", []) }
+                if mayRunAlone {
+                    session.beginWithSecondStatement([begin, "SET LOCAL synchronous_commit = off"])
+                } else {
+                    try session.enqueue(begin, [])
+                    if !durable { try session.enqueue("SET LOCAL synchronous_commit = off", []) }
+                }
                 let result: T
                 do {
                     result = try body(session)
@@ -138,7 +146,10 @@ public final class PostgresBackend: SQLBackend {
     /// the operation must not run again (`DatabaseUnavailable` is never retried).
     private static func commit(_ session: PostgresSession) throws {
         do {
-            try session.execute("COMMIT", [])
+            if try session.finishAlone() { return }
+            // In a transaction that failed, COMMIT answers ROLLBACK without an error.
+            let tag = try session.commandTag("COMMIT")
+            guard tag == "COMMIT" else { throw DatabaseRefusedCommit(tag: tag) }
         } catch let error where isConnectionLoss(error, on: session.connection) {
             throw DatabaseUnavailable(
                 "the connection was lost during COMMIT (the transaction may or may not have been committed)", detail: describe(error))
@@ -421,11 +432,23 @@ public final class PostgresBackend: SQLBackend {
     public func follow(channel: String, _ report: @escaping @Sendable (Notice) -> Void) async {
         while !Task.isCancelled {
             do {
-                let connection = try await PostgresConnection.connect(configuration: configuration, id: -1, logger: logger)
+                var named = configuration
+                // So operators (and the tests) can tell it in pg_stat_activity.
+                named.options.additionalStartupParameters.append(("application_name", "berth listener"))
+                let connection = try await PostgresConnection.connect(configuration: named, id: -1, logger: logger)
                 do {
                     try await connection.listen(on: channel) { notifications in
                         report(.listening)
-                        for try await notification in notifications { report(.notified(payload: notification.payload)) }
+                        try await withThrowingTaskGroup(of: Void.self) { group in
+                            group.addTask {
+                                for try await notification in notifications { report(.notified(payload: notification.payload)) }
+                            }
+                            // An idle connection whose peer vanished (a NAT's timeout, a
+                            // failover) would never end: a query every few seconds must answer.
+                            group.addTask { try await Self.heartbeat(connection, logger: self.logger) }
+                            try await group.next()
+                            group.cancelAll()
+                        }
                     }
                     if !Task.isCancelled { report(.lost(reason: "the notifications ended")) }
                 } catch {
@@ -436,6 +459,30 @@ public final class PostgresBackend: SQLBackend {
                 report(.lost(reason: Self.describe(error)))
             }
             try? await Task.sleep(for: Self.reconnectHoldOff)
+        }
+    }
+
+    /// How often the listening connection is asked, and how long it has to answer.
+    static let heartbeatInterval: Duration = .seconds(5)
+    static let heartbeatTimeout: Duration = .seconds(10)
+
+    /// Returns (throwing) once `connection` fails to answer a query in time.
+    private static func heartbeat(_ connection: PostgresConnection, logger: Logger) async throws {
+        while true {
+            try await Task.sleep(for: heartbeatInterval)
+            let answered = try await withThrowingTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    _ = try await connection.query(PostgresQuery(unsafeSQL: "SELECT 1"), logger: logger)
+                    return true
+                }
+                group.addTask {
+                    try await Task.sleep(for: heartbeatTimeout)
+                    return false
+                }
+                defer { group.cancelAll() }
+                return try await group.next() ?? false
+            }
+            guard answered else { throw DatabaseUnavailable("the listening connection did not answer within \(heartbeatTimeout)") }
         }
     }
 
@@ -462,6 +509,12 @@ public final class PostgresBackend: SQLBackend {
     }
 }
 
+/// A COMMIT the database answered with ROLLBACK: the transaction had failed.
+struct DatabaseRefusedCommit: Error, CustomStringConvertible {
+    let tag: String
+    var description: String { "the database rolled the transaction back (COMMIT answered \(tag))" }
+}
+
 /// Statements on one connection, waited for on the calling (pool) thread.
 /// Statements whose answer is not needed (`enqueue`) are queued on the
 /// connection without waiting: the connection sends each as soon as the
@@ -473,6 +526,10 @@ final class PostgresSession: SQLSession {
     let logger: Logger
     /// Queued statements not yet checked, oldest first.
     private var queued: [EventLoopFuture<PostgresQueryResult>] = []
+    /// Statements that open the transaction, sent only if a second statement follows.
+    private var deferredBegin: [String] = []
+    /// The first statement while the transaction is not open yet.
+    private var held: SQLStatement?
 
     init(connection: PostgresConnection, logger: Logger) {
         self.connection = connection
@@ -483,8 +540,46 @@ final class PostgresSession: SQLSession {
         _ = try answer(sql, arguments)
     }
 
+    /// Runs a statement and returns its command tag (`COMMIT`, `INSERT 0 1`, …).
+    func commandTag(_ sql: String) throws -> String {
+        try answer(sql, []).metadata.command
+    }
+
     func enqueue(_ sql: String, _ arguments: [SQLValue]) throws {
+        if !deferredBegin.isEmpty {
+            guard held != nil else {
+                held = SQLStatement(sql, arguments)
+                return
+            }
+            openTransaction()
+        }
         queued.append(connection.query(Self.query(sql, arguments), logger: logger))
+    }
+
+    /// The transaction is opened by `begin` only if it has more than one
+    /// statement (or one whose answer is read); see `finishAlone`.
+    func beginWithSecondStatement(_ begin: [String]) {
+        deferredBegin = begin
+        held = nil
+    }
+
+    private func openTransaction() {
+        for sql in deferredBegin { queued.append(connection.query(Self.query(sql, []), logger: logger)) }
+        deferredBegin.removeAll()
+        if let held { queued.append(connection.query(Self.query(held.sql, held.arguments), logger: logger)) }
+        held = nil
+    }
+
+    /// At commit: true if the transaction was never opened, its one
+    /// statement (if any) now run and committed on its own.
+    func finishAlone() throws -> Bool {
+        guard !deferredBegin.isEmpty else { return false }
+        deferredBegin.removeAll()
+        if let statement = held {
+            held = nil
+            _ = try answer(statement.sql, statement.arguments)
+        }
+        return true
     }
 
     /// Arguments one statement may bind (the protocol allows 65,535).
@@ -532,12 +627,15 @@ final class PostgresSession: SQLSession {
     func forgetQueued() {
         for statement in queued { _ = try? statement.wait() }
         queued.removeAll()
+        deferredBegin.removeAll()
+        held = nil
     }
 
     /// Runs a statement after the queued ones and waits for it. A queued
     /// statement's failure comes first: it is the cause, and the statements
     /// after it only failed because the transaction had.
     private func answer(_ sql: String, _ arguments: [SQLValue]) throws -> PostgresQueryResult {
+        if !deferredBegin.isEmpty { openTransaction() }
         let result = Result { try connection.query(Self.query(sql, arguments), logger: logger).wait() }
         let earlier = queued
         queued.removeAll()

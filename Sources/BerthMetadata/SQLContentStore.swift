@@ -82,10 +82,10 @@ public final class SQLContentStore: MetadataStore {
 
     public func linkBlob(_ repository: RepositoryName, _ digest: Digest, size: Int64, completing upload: String?) async throws {
         let now = Date().millisSince1970
-        // No lock against a concurrent delete of the repository's last
-        // manifest: at worst the repository leaves the catalog holding only
-        // blob links, as it does after any such delete.
         try await backend.transaction(durable: true, isolation: .readCommitted) { db in
+            // Held shared, like a push's: a project deleted meanwhile waits,
+            // so no link outlives it (queued: no wait of its own).
+            try db.lock(ContentLocks.tagWrite(repository, nil))
             try db.enqueue(together: (upload.map { [SQLStatement("DELETE FROM uploads WHERE id = ?", [.text($0)])] } ?? []) + [
                 Self.ensureRepository(repository, now: now),
                 // `created_at` is when the blob was last linked: garbage collection

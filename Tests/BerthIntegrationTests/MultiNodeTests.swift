@@ -126,7 +126,8 @@ struct MultiNodeTests {
         let database = try await TestBackends.openBackend(folder)
         let cut = try await database.read { db in
             try db.rows(
-                "SELECT pg_terminate_backend(pid) AS cut FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'", [])
+                "SELECT pg_terminate_backend(pid) AS cut FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'berth listener'",
+                [])
         }
         #expect(cut.count == 2, "each node listens on a connection of its own")
         let third = try await a.pushImage("team/app", tag: "v1")

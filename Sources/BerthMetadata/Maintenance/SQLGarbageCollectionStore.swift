@@ -83,7 +83,8 @@ public final class SQLGarbageCollectionStore: GarbageCollectionStore {
         let flavor = backend.flavor
         return try await backend.transaction(durable: true, isolation: .readCommitted) { db in
             var forgotten: [IndexedBlob] = []
-            // In digest order, as pushes lock blob rows: no two wait for each other.
+            // In digest order (a push locks its blobs in the order its query
+            // meets them, so a deadlock stays possible: the batch is retried).
             for digest in digests.sorted(by: { $0.description < $1.description }) {
                 let d = SQLValue.text(digest.description)
                 // Waits for pushes holding the row (a manifest referencing the

@@ -111,7 +111,8 @@ public final class SQLRuleStore: ImmutabilityRuleStore, RetentionStore {
         guard !pulls.isEmpty else { return }
         // Each update stands alone: nothing to re-check.
         try await backend.transaction(durable: false, isolation: .readCommitted) { db in
-            for pull in pulls {
+            // In one order on every node: two nodes' batches cannot wait for each other.
+            for pull in pulls.sorted(by: { ($0.repository, $0.digest) < ($1.repository, $1.digest) }) {
                 try db.enqueue(
                     "UPDATE manifests SET pulled_at = ? WHERE repository = ? AND digest = ?",
                     .time(pull.at), .text(pull.repository), .text(pull.digest))
