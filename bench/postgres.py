@@ -47,6 +47,26 @@ class Postgres:
         return subprocess.run(["psql", f"{self.url}/{database}", "-qAtc", sql], check=True, capture_output=True,
                               text=True, env=dict(os.environ, PGPASSWORD="berth")).stdout
 
+    def cpu_seconds(self):
+        """User + system CPU of the postmaster and every process it started (backends, WAL writer, …)."""
+        with open(f"{self.folder}/data/postmaster.pid") as f:
+            root = int(f.readline())
+        tick, total = os.sysconf("SC_CLK_TCK"), 0
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                fields = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(entry) == root or int(fields[1]) == root:
+                # utime, stime, and the children's (backends that exited)
+                total += sum(int(v) for v in fields[11:15]) / tick
+        return total
+
+    def rollbacks(self, database):
+        return int(self.psql(database, f"SELECT xact_rollback FROM pg_stat_database WHERE datname = '{database}'").strip())
+
     def stop(self):
         subprocess.run(["runuser", "-u", "postgres", "--", f"{self.bin}/pg_ctl", "-D", f"{self.folder}/data", "-m", "fast",
                         "-w", "stop"], stdout=subprocess.DEVNULL)
@@ -136,7 +156,19 @@ def main():
         return Server(label, [args.berth, "serve", "--listen", f"127.0.0.1:{port}", "--data", f"{work}/{label}",
                               "--log-level", "error", "--auth", "none"] + config, f"http://127.0.0.1:{port}", work)
 
-    rows, counts = {}, {}
+    rows, counts, database_rows = {}, {}, []
+
+    def measured_both(server, label, work):
+        """work()'s result and Berth's CPU; on PostgreSQL also records the database's CPU and rollbacks."""
+        if label != "PostgreSQL":
+            return measured(server, work)
+        cpu, rolled = pg.cpu_seconds(), pg.rollbacks(database)
+        result, berth_cpu = measured(server, work)
+        time.sleep(1.2)  # backends publish their statistics at most once a second
+        database_costs.append((pg.cpu_seconds() - cpu, pg.rollbacks(database) - rolled))
+        return result, berth_cpu
+
+    database_costs = []
     servers = {"SQLite": start("sqlite", None), "PostgreSQL": start("postgres", f"{pg.url}/{database}")}
     for label, server in servers.items():
         base = server.url
@@ -149,22 +181,34 @@ def main():
         images = {repo: push_image(base, repo)[0] for repo in ("bench/manifests", "bench/tags", "bench/same")}
         config, layer_ref = references(images["bench/manifests"])
         unique = [(image_manifest(config, layer_ref, f"{i}"), f"m{i}") for i in range(args.count)]
-        (seconds, statuses), cpu = measured(server, lambda: put_manifests(base, "bench/manifests", unique, args.clients))
+        (seconds, statuses), cpu = measured_both(server, label, lambda: put_manifests(base, "bench/manifests", unique, args.clients))
         assert all(s == 201 for s in statuses), sorted(set(statuses))
         row("manifests created, 16 clients (/s)", args.count / seconds)
         row("manifests created: server CPU per manifest (µs)", cpu / args.count * 1e6)
+        if label == "PostgreSQL":
+            pg_cpu, rolled = database_costs[-1]
+            database_rows.append(f"| manifests created | {pg_cpu / args.count * 1e6:,.0f} µs | {rolled} |")
         tagged = [(images["bench/tags"], f"t{i}") for i in range(args.count)]
-        (seconds, statuses), cpu = measured(server, lambda: put_manifests(base, "bench/tags", tagged, args.clients))
+        (seconds, statuses), cpu = measured_both(server, label, lambda: put_manifests(base, "bench/tags", tagged, args.clients))
         assert all(s == 201 for s in statuses), sorted(set(statuses))
         row("tags created, 16 clients (/s)", args.count / seconds)
+        if label == "PostgreSQL":
+            pg_cpu, rolled = database_costs[-1]
+            database_rows.append(f"| tags created | {pg_cpu / args.count * 1e6:,.0f} µs | {rolled} |")
         row("tags created: server CPU per tag (µs)", cpu / args.count * 1e6)
         config, layer_ref = references(images["bench/same"])
         same = [(image_manifest(config, layer_ref, f"same-{i}"), "latest") for i in range(args.count)]
-        seconds, statuses = put_manifests(base, "bench/same", same, args.clients)
+        (seconds, statuses), _ = measured_both(server, label, lambda: put_manifests(base, "bench/same", same, args.clients))
+        if label == "PostgreSQL":
+            pg_cpu, rolled = database_costs[-1]
+            database_rows.append(f"| one tag moved by 16 clients | {pg_cpu / args.count * 1e6:,.0f} µs | {rolled} |")
         errors = sum(1 for s in statuses if s != 201)
         row("one tag moved by 16 clients at once (/s)", args.count / seconds)
         row("one tag moved by 16 clients at once: errors", errors)
-        seconds, cpu = measured(server, lambda: push_small_blobs(base, args.count, args.clients))
+        seconds, cpu = measured_both(server, label, lambda: push_small_blobs(base, args.count, args.clients))
+        if label == "PostgreSQL":
+            pg_cpu, rolled = database_costs[-1]
+            database_rows.append(f"| 4 KiB blobs pushed | {pg_cpu / args.count * 1e6:,.0f} µs | {rolled} |")
         row("4 KiB blobs pushed, 16 clients (/s)", args.count / seconds)
         row("4 KiB blobs pushed: server CPU per blob (µs)", cpu / args.count * 1e6)
         (rate, p99, total), cpu = measured(server, lambda: wrk(f"{base}/v2/bench/app/manifests/{digest}", args.seconds))
@@ -207,6 +251,8 @@ def main():
         s, p = by.get("SQLite"), by.get("PostgreSQL")
         ratio = f"{p / s:.2f}×" if s and p and "errors" not in name else "–"
         lines.append(f"| {name} | {s:,.1f} | {p:,.1f} | {ratio} |")
+    lines += ["", "| on PostgreSQL | the database's CPU per operation | transactions rolled back (conflicts, deadlocks, errors) |",
+              "|---|---|---|"] + database_rows
     lines += ["", "| PostgreSQL statements (= round trips) per operation | count |", "|---|---|"]
     lines += [f"| {name} | {count:.1f} |" for name, count in counts.items()]
     emit(lines + lines_statements, args.out)

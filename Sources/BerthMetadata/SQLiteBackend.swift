@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// SQLite through GRDB: a pool in WAL mode, with one writer (GRDB
 /// serializes writes, so they never meet SQLITE_BUSY) and readers that run
@@ -7,6 +8,7 @@ import GRDB
 public final class SQLiteBackend: SQLBackend {
     public let flavor = SQLFlavor.sqlite
     private let pool: DatabasePool
+    private let writes: GroupCommit
 
     public init(path: String) throws {
         var configuration = Configuration()
@@ -17,26 +19,39 @@ public final class SQLiteBackend: SQLBackend {
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
+        writes = GroupCommit(pool: pool)
     }
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
         try await pool.read { db in try body(GRDBSession(db: db)) }
     }
 
-    /// Every transaction is serializable: writers take turns.
+    /// Every transaction is serializable: writers take turns. Writes that
+    /// arrive while one is committing wait and commit together, each in a
+    /// savepoint of one transaction, with one fsync for all (group commit:
+    /// with one writer, each commit's fsync was what limited pushes).
     public func transaction<T: Sendable>(
         durable: Bool, isolation: TransactionIsolation, _ body: @escaping @Sendable (any SQLSession) throws -> T
     ) async throws -> T {
-        try await pool.writeWithoutTransaction { db in
-            // In WAL mode NORMAL skips the fsync at commit; the next FULL
-            // commit flushes the log, earlier commits included.
-            try db.cachedStatement(sql: durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL").execute()
-            var result: T?
-            try db.inTransaction(.immediate) {
-                result = try body(GRDBSession(db: db))
-                return .commit
-            }
-            return result!
+        try await withCheckedThrowingContinuation { continuation in
+            let outcome = Outcome<T>()
+            writes.add(GroupCommit.Write(
+                durable: durable,
+                run: { db in
+                    outcome.set(Result {
+                        var result: T?
+                        try db.inSavepoint {
+                            result = try body(GRDBSession(db: db))
+                            return .commit
+                        }
+                        return result!
+                    })
+                },
+                finish: { commitError in
+                    // Told only once the group is committed (or is not).
+                    if let commitError { return continuation.resume(throwing: commitError) }
+                    continuation.resume(with: outcome.get() ?? .failure(GroupCommit.NotRun()))
+                }))
         }
     }
 
@@ -48,6 +63,72 @@ public final class SQLiteBackend: SQLBackend {
     public func close() async throws {
         try pool.close()
     }
+}
+
+/// The writes waiting for the database's one writer, committed in groups.
+private final class GroupCommit: Sendable {
+    struct Write: Sendable {
+        let durable: Bool
+        /// Runs the write in a savepoint of the group's transaction.
+        let run: @Sendable (Database) -> Void
+        /// Tells the caller, with the error if the group did not commit.
+        let finish: @Sendable ((any Error)?) -> Void
+    }
+
+    /// A write left out of a group that failed before it ran.
+    struct NotRun: Error {}
+
+    private let pool: DatabasePool
+    private let state = Mutex<(waiting: [Write], committing: Bool)>(([], false))
+    /// Writes one commit takes at most, so that a group's transaction stays short.
+    static let maxGroup = 256
+
+    init(pool: DatabasePool) { self.pool = pool }
+
+    func add(_ write: Write) {
+        let start = state.withLock { state -> Bool in
+            state.waiting.append(write)
+            guard !state.committing else { return false }
+            state.committing = true
+            return true
+        }
+        if start { Task { await self.drain() } }
+    }
+
+    /// Commits groups until no write waits.
+    private func drain() async {
+        while true {
+            let group = state.withLock { state -> [Write] in
+                let taken = Array(state.waiting.prefix(Self.maxGroup))
+                state.waiting.removeFirst(taken.count)
+                if taken.isEmpty { state.committing = false }
+                return taken
+            }
+            guard !group.isEmpty else { return }
+            let durable = group.contains(where: \.durable)
+            do {
+                try await pool.writeWithoutTransaction { db in
+                    // In WAL mode NORMAL skips the fsync at commit; the next FULL
+                    // commit flushes the log, earlier commits included.
+                    try db.cachedStatement(sql: durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL").execute()
+                    try db.inTransaction(.immediate) {
+                        for write in group { write.run(db) }
+                        return .commit
+                    }
+                }
+                for write in group { write.finish(nil) }
+            } catch {
+                for write in group { write.finish(error) }
+            }
+        }
+    }
+}
+
+/// What one write of a group returned or threw.
+private final class Outcome<T: Sendable>: Sendable {
+    private let value = Mutex<Result<T, any Error>?>(nil)
+    func set(_ result: Result<T, any Error>) { value.withLock { $0 = result } }
+    func get() -> Result<T, any Error>? { value.withLock { $0 } }
 }
 
 private struct GRDBSession: SQLSession {
