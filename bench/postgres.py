@@ -124,6 +124,7 @@ def statements(pg, database, work):
     settled(pg, database)
     rows = pg.psql(database, f"""SELECT query, calls FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
                                   WHERE d.datname = '{database}' AND query NOT LIKE '%pg_stat_statements%'
+                                  AND query NOT LIKE '%MIN(position)%'
                                   ORDER BY calls DESC""")
     return [(line.rsplit("|", 1)[0], int(line.rsplit("|", 1)[1])) for line in rows.splitlines() if "|" in line]
 
