@@ -374,6 +374,13 @@ public final class PostgresBackend: SQLBackend {
         }
     }
 
+    /// Set once, from any thread.
+    private final class Flag: Sendable {
+        private let value = Atomic<Bool>(false)
+        func set() { value.store(true, ordering: .releasing) }
+        var isSet: Bool { value.load(ordering: .acquiring) }
+    }
+
     /// A continuation resumed once, by whichever comes first.
     private final class Pending<T: Sendable>: Sendable {
         private let continuation = Mutex<CheckedContinuation<T, any Error>?>(nil)
@@ -466,23 +473,23 @@ public final class PostgresBackend: SQLBackend {
     static let heartbeatInterval: Duration = .seconds(5)
     static let heartbeatTimeout: Duration = .seconds(10)
 
-    /// Returns (throwing) once `connection` fails to answer a query in time.
+    /// Returns (throwing) once `connection` fails to answer a query in
+    /// time. The answer is polled for, not awaited: a query on a connection
+    /// whose peer is gone would never end, and would not end on cancellation.
     private static func heartbeat(_ connection: PostgresConnection, logger: Logger) async throws {
         while true {
             try await Task.sleep(for: heartbeatInterval)
-            let answered = try await withThrowingTaskGroup(of: Bool.self) { group in
-                group.addTask {
-                    _ = try await connection.query(PostgresQuery(unsafeSQL: "SELECT 1"), logger: logger)
-                    return true
+            let answered = Flag()
+            connection.query(PostgresQuery(unsafeSQL: "SELECT 1"), logger: logger).whenSuccess { _ in answered.set() }
+            let deadline = ContinuousClock.now + heartbeatTimeout
+            while !answered.isSet {
+                guard ContinuousClock.now < deadline else {
+                    // Closing ends the notifications too, whose wait knows nothing of the peer.
+                    connection.close().whenComplete { _ in }
+                    throw DatabaseUnavailable("the listening connection did not answer within \(heartbeatTimeout)")
                 }
-                group.addTask {
-                    try await Task.sleep(for: heartbeatTimeout)
-                    return false
-                }
-                defer { group.cancelAll() }
-                return try await group.next() ?? false
+                try await Task.sleep(for: .milliseconds(100))
             }
-            guard answered else { throw DatabaseUnavailable("the listening connection did not answer within \(heartbeatTimeout)") }
         }
     }
 

@@ -141,6 +141,44 @@ struct MultiNodeTests {
         }
     }
 
+    /// A listening connection whose peer stops answering (its backend
+    /// frozen with SIGSTOP, as a vanished peer behind a NAT would look) is
+    /// given up after its heartbeat goes unanswered, and a new one listens.
+    /// Bounded wait (60 s); the time is printed, not asserted.
+    @Test func aSilentListeningConnectionIsReplaced() async throws {
+        let folder = TestRegistry.temporaryFolder()
+        let node = try await startNodes(1, folder: folder)[0]
+        let database = try await TestBackends.openBackend(folder)
+        func listeners() async throws -> [Int64] {
+            try await database.read { db in
+                try db.rows(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'berth listener'", []
+                ).compactMap { row -> Int64? in if case .integer(let pid)? = row.columns["pid"] { pid } else { nil } }
+            }
+        }
+        var first: [Int64] = []
+        let started = ContinuousClock.now
+        while first.isEmpty, ContinuousClock.now < started + .seconds(30) {
+            first = try await listeners()
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let frozen = try #require(first.first)
+        kill(pid_t(frozen), SIGSTOP)
+        defer { kill(pid_t(frozen), SIGCONT) }
+        let stopped = ContinuousClock.now
+        var replaced = false
+        while !replaced, ContinuousClock.now < stopped + .seconds(60) {
+            try await Task.sleep(for: .milliseconds(250))
+            replaced = try await listeners().contains { $0 != frozen }
+        }
+        print("listening connection replaced after \(ContinuousClock.now - stopped)")
+        #expect(replaced)
+        #expect(node.log.contains("the pull cache stands aside"), "\(node.log.suffix(2000))")
+        try await database.close()
+        node.signal(SIGTERM)
+        _ = try await node.waitForExit()
+    }
+
     @Test func scheduledJobsRunOnceAcrossTheCluster() async throws {
         let folder = TestRegistry.temporaryFolder()
         // Every node schedules garbage collection every minute.
