@@ -172,12 +172,8 @@ public enum SQLFlavor: Sendable {
     var bytes: String { self == .postgres ? "BYTEA" : "BLOB" }
     /// An integer key the database numbers itself, in insertion order.
     var serialKey: String { self == .postgres ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT" }
-    /// Appended to a SELECT in a read-committed transaction: the rows read
-    /// cannot be deleted (or their key changed) until it ends; other
-    /// readers and updates of other columns go on. SQLite needs no row locks.
-    var forKeyShare: String { self == .postgres ? " FOR KEY SHARE" : "" }
-    /// The same for the rows of one table of a join.
+    /// Appended to a SELECT in a read-committed transaction: the rows of
+    /// `table` read cannot be deleted (or their key changed) until it ends;
+    /// other readers and updates of other columns go on. SQLite needs no row locks.
     func forKeyShare(of table: String) -> String { self == .postgres ? " FOR KEY SHARE OF \(table)" : "" }
-    /// Appended to a SELECT: the rows read are this transaction's alone until it ends.
-    var forUpdate: String { self == .postgres ? " FOR UPDATE" : "" }
 }

@@ -89,7 +89,7 @@ public final class SQLGarbageCollectionStore: GarbageCollectionStore {
                 let d = SQLValue.text(digest.description)
                 // Waits for pushes holding the row (a manifest referencing the
                 // blob, a link of it); the check below then sees what they wrote.
-                if flavor == .postgres { try db.execute("SELECT digest FROM blobs WHERE digest = ?" + flavor.forUpdate, [d]) }
+                if flavor == .postgres { try db.execute("SELECT digest FROM blobs WHERE digest = ? FOR UPDATE", [d]) }
                 guard let row = try db.row(
                     """
                     SELECT digest, size, created_at FROM blobs b WHERE digest = ? AND created_at < ?
