@@ -40,16 +40,18 @@ extension Server {
                     finishedBefore: now.addingTimeInterval(-configuration.webhookRetention), batch: 500, maxBatches: 200)
             }
         })
-        // `berth gc` from outside (on SQLite; on PostgreSQL the database's notifications say it too).
-        let epoch = Mutex<Int64?>(nil)
-        jobs.append(BackgroundJobs.Job(name: "watch content epoch") { _ in
-            let current = try await metadata.collection.contentEpoch()
-            let changed = epoch.withLock { seen in
-                defer { seen = current }
-                return seen != nil && seen != current
-            }
-            if changed { cache.forgetAll() }
-        })
+        if metadata.database.flavor == .sqlite {
+            // `berth gc` from outside; on PostgreSQL the database's notifications tell the cache.
+            let epoch = Mutex<Int64?>(nil)
+            jobs.append(BackgroundJobs.Job(name: "watch content epoch") { _ in
+                let current = try await metadata.collection.contentEpoch()
+                let changed = epoch.withLock { seen in
+                    defer { seen = current }
+                    return seen != nil && seen != current
+                }
+                if changed { cache.forgetAll() }
+            })
+        }
         jobs.append(retentionJob())
         if let expression = configuration.gcSchedule, let schedule = CronSchedule(expression) {
             let trigger = Trigger(cron: schedule)

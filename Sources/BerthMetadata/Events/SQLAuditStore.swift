@@ -12,25 +12,22 @@ public final class SQLAuditStore: AuditStore {
     public func appendAudit(_ events: [RegistryEvent]) async throws {
         guard !events.isEmpty else { return }
         // Not fsynced: a power cut may lose the last second of entries, a crash of the process does not.
-        // Many rows a statement: one round trip per 50 entries, not per entry.
-        let rowsPerStatement = 50
-        // Entries are only added, each once (by id): nothing to re-check.
-        try await backend.transaction(durable: false, isolation: .readCommitted) { db in
-            for start in stride(from: 0, to: events.count, by: rowsPerStatement) {
-                let batch = events[start..<min(start + rowsPerStatement, events.count)]
-                let values = Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: batch.count).joined(separator: ", ")
-                try db.enqueue(
-                    "INSERT INTO audit_events (id, at, kind, actor, actor_kind, source, project, repository, digest, tag, result, detail) VALUES "
-                        + values + " ON CONFLICT (id) DO NOTHING",
-                    batch.flatMap { e -> [SQLValue] in
-                        [
-                            .text(e.id), .time(e.time), .text(e.kind.rawValue), .text(e.actor),
-                            .text(e.actorKind), .text(e.source), .text(e.project), .text(e.repository), .text(e.digest), .text(e.tag),
-                            .text(e.result), .text(e.detail),
-                        ]
-                    })
-            }
+        // Many rows a statement (one statement in all on PostgreSQL), not one per entry.
+        let insertions = events.batches(of: 50).map { batch in
+            SQLStatement(
+                "INSERT INTO audit_events (id, at, kind, actor, actor_kind, source, project, repository, digest, tag, result, detail) VALUES "
+                    + Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: batch.count).joined(separator: ", ")
+                    + " ON CONFLICT (id) DO NOTHING",
+                batch.flatMap { e -> [SQLValue] in
+                    [
+                        .text(e.id), .time(e.time), .text(e.kind.rawValue), .text(e.actor),
+                        .text(e.actorKind), .text(e.source), .text(e.project), .text(e.repository), .text(e.digest), .text(e.tag),
+                        .text(e.result), .text(e.detail),
+                    ]
+                })
         }
+        // Entries are only added, each once (by id): nothing to re-check.
+        try await backend.transaction(durable: false, isolation: .readCommitted) { db in try db.enqueue(together: insertions) }
     }
 
     public func audit(_ query: AuditQuery) async throws -> [AuditEntry] {
