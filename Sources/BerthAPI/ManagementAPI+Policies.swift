@@ -34,6 +34,33 @@ extension ManagementAPI {
     }
 }
 
+/// A project's settings kept as one document each: read by its members,
+/// replaced whole or removed by its ProjectAdmins.
+extension ManagementAPI {
+    func addSettingRoutes(to api: ManagementRoutes) {
+        addSettingRoutes(.tagRules, TagRules.self, problem: \.problem, to: api)
+    }
+
+    private func addSettingRoutes<Setting: Codable & Sendable>(
+        _ name: ProjectSetting, _ type: Setting.Type, problem: @escaping @Sendable (Setting) -> String?, to api: ManagementRoutes
+    ) {
+        let policies = services.policies
+        let path = "/projects/{name}/\(name.rawValue)"
+        api.on(path, .get, requires: .projectRole(.guest, parameter: "name")) { _, context in
+            Self.storedJSON(try await policies.setting(name, of: context.parameters.require("name"), by: context.requester))
+        }
+        api.on(path, .put, requires: .projectRole(.projectAdmin, parameter: "name")) { request, context in
+            let value = try await Self.decode(Setting.self, request, context)
+            return Self.storedJSON(try await policies.setSetting(
+                name, to: value, problem: problem(value), of: context.parameters.require("name"), by: context.requester))
+        }
+        api.on(path, .delete, requires: .projectRole(.projectAdmin, parameter: "name")) { _, context in
+            try await policies.removeSetting(name, of: context.parameters.require("name"), by: context.requester)
+            return Response(status: .noContent)
+        }
+    }
+}
+
 /// A project's retention policy and its runs.
 extension ManagementAPI {
     func addRetentionRoutes(to api: ManagementRoutes) {

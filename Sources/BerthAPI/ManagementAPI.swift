@@ -32,6 +32,7 @@ public struct ManagementAPI: Sendable {
         addRobotRoutes(to: api)
         addPolicyRoutes(to: api)
         addRetentionRoutes(to: api)
+        addSettingRoutes(to: api)
         addMaintenanceRoutes(to: api)
         addEventRoutes(to: api)
         return api.declared

@@ -95,6 +95,11 @@ enum OpenAPIDocument {
             "put": op("Set the retention policy (ProjectAdmins)", body: "RetentionPolicy", params: ["name"]),
             "delete": op("Remove the retention policy", ok: "204", params: ["name"]),
         ],
+        "/api/v1/projects/{name}/tag-rules": [
+            "get": op("The tag rules: semver aliases, conventions, movable tags", params: ["name"]),
+            "put": op("Replace the tag rules (ProjectAdmins)", body: "TagRules", params: ["name"]),
+            "delete": op("Remove the tag rules", ok: "204", params: ["name"]),
+        ],
         "/api/v1/projects/{name}/retention/runs": [
             "get": op("The last retention runs with their reports", returns: list("JobRun"), params: ["name"]),
             "post": op("Apply the policy now, or as a dry run", body: "RunRequest", optionalBody: true, ok: "201", params: ["name"]),
@@ -144,6 +149,15 @@ enum OpenAPIDocument {
                 "count": ["type": "integer"], "days": ["type": "integer"],
             ], required: ["keep"])],
         ], required: ["rules"]),
+        "TagRules": object([
+            "semver_aliases": boolean, "latest_alias": boolean,
+            "forbid_only": ["type": "array", "items": string, "description": "tags a push may not carry alone"],
+            "allowed": [
+                "type": "array", "items": string,
+                "description": "semver, semver-sha, sha, glob:<pattern> or regex:<pattern>; every pushed tag must match one",
+            ],
+            "movable": ["type": "array", "items": string, "description": "the only tags that may move: names, globs, or aliases"],
+        ]),
         "RunRequest": object(["dry_run": boolean]),
         "CollectRequest": object([
             "dry_run": boolean, "delete_untagged": boolean, "grace_seconds": ["type": "number", "minimum": 0, "maximum": 315_360_000],

@@ -13,14 +13,16 @@ public struct ManagementServices: Sendable {
         /// For a project's storage bytes.
         let content: any MetadataStore
         let rules: any ImmutabilityRuleStore & RetentionStore
+        /// Through the node's cache of them, which the policies read.
+        let settings: any ProjectSettingStore
         let webhooks: any WebhookStore
         let audit: any AuditStore
 
         public init(
-            content: any MetadataStore, rules: any ImmutabilityRuleStore & RetentionStore, webhooks: any WebhookStore,
-            audit: any AuditStore
+            content: any MetadataStore, rules: any ImmutabilityRuleStore & RetentionStore, settings: any ProjectSettingStore,
+            webhooks: any WebhookStore, audit: any AuditStore
         ) {
-            (self.content, self.rules, self.webhooks, self.audit) = (content, rules, webhooks, audit)
+            (self.content, self.rules, self.settings, self.webhooks, self.audit) = (content, rules, settings, webhooks, audit)
         }
     }
 
@@ -58,7 +60,7 @@ public struct ManagementServices: Sendable {
         projects = ProjectService(
             authenticator: authenticator, content: stores.content, quotas: quotas, webhooks: webhooks, permissions: permissions, audit: changes)
         robots = RobotService(authenticator: authenticator, permissions: permissions, audit: changes)
-        policies = PolicyService(rules: stores.rules, permissions: permissions, audit: changes)
+        policies = PolicyService(rules: stores.rules, settings: stores.settings, permissions: permissions, audit: changes)
         self.webhooks = WebhookService(store: stores.webhooks, notifier: webhooks, permissions: permissions, audit: changes)
         audit = AuditService(store: stores.audit, permissions: permissions)
         self.maintenance = MaintenanceService(

@@ -6,10 +6,11 @@ import Logging
 import OCI
 
 /// A project's rules on its content: tag immutability rules (managed by
-/// Maintainers and above) and its retention policy (set by ProjectAdmins).
-/// Every member with a role sees both.
+/// Maintainers and above), its retention policy and its other settings
+/// (set by ProjectAdmins). Every member with a role sees them.
 public struct PolicyService: Sendable {
     let rules: any ImmutabilityRuleStore & RetentionStore
+    let settings: any ProjectSettingStore
     let permissions: ManagementPermissions
     let audit: ChangeAudit
 

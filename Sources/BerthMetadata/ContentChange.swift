@@ -8,6 +8,8 @@ public enum ContentChange: Sendable, Equatable {
     case tag(repository: String, name: String)
     case manifest(repository: String, digest: Digest)
     case blobLink(repository: String, digest: Digest)
+    /// A project's setting was set, replaced or removed.
+    case setting(project: String, name: String)
     /// A notification this version does not know: drop everything.
     case unknown
 
@@ -22,6 +24,7 @@ public enum ContentChange: Sendable, Equatable {
         case "tags": self = .tag(repository: parts[1], name: parts[2])
         case "manifests": self = (try? Digest(parsing: parts[2])).map { .manifest(repository: parts[1], digest: $0) } ?? .unknown
         case "repository_blobs": self = (try? Digest(parsing: parts[2])).map { .blobLink(repository: parts[1], digest: $0) } ?? .unknown
+        case "project_settings": self = .setting(project: parts[1], name: parts[2])
         default: self = .unknown
         }
     }
@@ -52,5 +55,24 @@ public enum ContentChange: Sendable, Equatable {
         "CREATE TRIGGER tags_deleted AFTER DELETE ON tags FOR EACH ROW EXECUTE FUNCTION berth_content_changed()",
         "CREATE TRIGGER manifests_changed AFTER DELETE ON manifests FOR EACH ROW EXECUTE FUNCTION berth_content_changed()",
         "CREATE TRIGGER repository_blobs_changed AFTER DELETE ON repository_blobs FOR EACH ROW EXECUTE FUNCTION berth_content_changed()",
+    ]
+
+    /// Any write to a project's settings: cached settings may be absent ones.
+    static let settingTriggers = [
+        """
+        CREATE FUNCTION berth_setting_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE
+            changed RECORD;
+        BEGIN
+            IF TG_OP = 'DELETE' THEN changed := OLD; ELSE changed := NEW; END IF;
+            PERFORM pg_notify('\(channel)', 'project_settings' || chr(9) || changed.project || chr(9) || changed.name);
+            RETURN NULL;
+        END
+        $$
+        """,
+        """
+        CREATE TRIGGER project_settings_changed AFTER INSERT OR UPDATE OR DELETE ON project_settings
+        FOR EACH ROW EXECUTE FUNCTION berth_setting_changed()
+        """,
     ]
 }

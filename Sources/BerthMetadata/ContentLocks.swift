@@ -23,6 +23,13 @@ enum ContentLocks {
             + (tag.map { [.exclusive("tag\t\(repository.value)\t\($0.value)")] } ?? [])
     }
 
+    /// The tags a push moves besides its own (semver aliases), after its
+    /// own tag's locks and in one order on every node. Aliases are never
+    /// the kind of tag that moves aliases, so no two pushes wait in a circle.
+    static func aliasWrites(_ repository: RepositoryName, _ tags: [String]) -> [SQLLock] {
+        tags.sorted().map { .exclusive("tag\t\(repository.value)\t\($0)") }
+    }
+
     static func manifestRemoval(_ repository: String) -> [SQLLock] {
         [.shared(project(String(repository.prefix { $0 != "/" }))), .exclusive(Self.repository(repository))]
     }

@@ -36,11 +36,13 @@ public protocol MetadataStore: Sendable {
     /// references is in the repository; points `tag` at it when given.
     /// Throws `MANIFEST_BLOB_UNKNOWN` naming the first missing reference,
     /// and `refusingMove` if the tag points at another digest (immutable tags).
+    /// `aliases` (with a tag only) move along in the same transaction.
     /// Returns the digest the tag pointed at before, if any; `events`,
-    /// given that digest, are the push's events.
+    /// given that digest and the aliases moved, are the push's events.
     @discardableResult
     func putManifest(
-        _ repository: RepositoryName, _ manifest: Manifest, tag: Tag?, refusingMove: RegistryError?, events: @escaping PushEvents
+        _ repository: RepositoryName, _ manifest: Manifest, tag: Tag?, refusingMove: RegistryError?, aliases: TagAliases?,
+        events: @escaping PushEvents
     ) async throws -> Digest?
     /// The tags pointing at `digest`.
     func tags(_ repository: RepositoryName, pointingAt digest: Digest) async throws -> [String]
@@ -90,5 +92,27 @@ public struct UploadRecord: Sendable, Equatable {
 }
 
 /// The events of a manifest push, given where its tag pointed before (to
-/// tell a moved tag): built before the transaction, written inside it.
-public typealias PushEvents = @Sendable (_ previous: Digest?) -> [RegistryEvent]
+/// tell a moved tag) and the aliases that moved with it: built before the
+/// transaction, written inside it.
+public typealias PushEvents = @Sendable (_ previous: Digest?, _ aliases: [AliasMove]) -> [RegistryEvent]
+
+/// Tags the registry moves along with a tagged push (semver aliases),
+/// chosen at commit from the repository's tags as they are then.
+public struct TagAliases: Sendable {
+    /// Every tag the push may move: each is locked before the tags are read.
+    public let candidates: [String]
+    /// The candidates to point at the pushed manifest, given the names of
+    /// the repository's tags.
+    public let choose: @Sendable (_ tags: [String]) -> [String]
+
+    public init(candidates: [String], choose: @escaping @Sendable (_ tags: [String]) -> [String]) {
+        self.candidates = candidates
+        self.choose = choose
+    }
+}
+
+/// An alias a push moved, and where it pointed before (nil: it is new).
+public struct AliasMove: Sendable, Equatable {
+    public let tag: String
+    public let previous: Digest?
+}

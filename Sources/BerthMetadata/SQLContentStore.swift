@@ -140,7 +140,8 @@ public final class SQLContentStore: MetadataStore {
     }
 
     public func putManifest(
-        _ repository: RepositoryName, _ manifest: Manifest, tag: Tag?, refusingMove: RegistryError?, events: @escaping PushEvents
+        _ repository: RepositoryName, _ manifest: Manifest, tag: Tag?, refusingMove: RegistryError?, aliases: TagAliases?,
+        events: @escaping PushEvents
     ) async throws -> Digest? {
         let now = Date().millisSince1970
         let annotations = try manifest.annotations.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
@@ -174,19 +175,38 @@ public final class SQLContentStore: MetadataStore {
                         + Array(repeating: "(?, ?, ?, ?)", count: batch.count).joined(separator: ", ") + " ON CONFLICT DO NOTHING",
                     batch.flatMap { [r, d, .text($0.0.description), .text($0.1)] }))
             }
+            var moves: [AliasMove] = []
             if let tag {
-                writes.append(SQLStatement(
-                    """
-                    INSERT INTO tags (repository, name, digest, updated_at) VALUES (?, ?, ?, ?)
-                    ON CONFLICT (repository, name) DO UPDATE SET digest = excluded.digest, updated_at = excluded.updated_at
-                    """, [r, .text(tag.value), d, .integer(now)]))
+                let aliases = try aliases.map { try Self.aliasMoves(db, repository, $0, pushed: manifest.digest) } ?? []
+                for name in [tag.value] + aliases.map(\.tag) {
+                    writes.append(SQLStatement(
+                        """
+                        INSERT INTO tags (repository, name, digest, updated_at) VALUES (?, ?, ?, ?)
+                        ON CONFLICT (repository, name) DO UPDATE SET digest = excluded.digest, updated_at = excluded.updated_at
+                        """, [r, .text(name), d, .integer(now)]))
+                }
+                moves = aliases
             }
-            let pushEvents = events(try current.map { try Digest(parsing: $0) })
+            let pushEvents = events(try current.map { try Digest(parsing: $0) }, moves)
             try db.enqueue(together: writes + SQLEventOutboxStore.insertions(pushEvents))
             return (current, pushEvents)
         }
         eventWrites.committed(written)
         return try previous.map { try Digest(parsing: $0) }
+    }
+
+    /// The aliases a push moves to `pushed`, chosen under their locks from
+    /// the repository's tags as committed (aliases already there stay).
+    private static func aliasMoves(_ db: any SQLSession, _ repository: RepositoryName, _ aliases: TagAliases, pushed: Digest) throws -> [AliasMove] {
+        try db.lock(ContentLocks.aliasWrites(repository, aliases.candidates))
+        var tags: [String: String] = [:]
+        for row in try db.rows("SELECT name, digest FROM tags WHERE repository = ?", .text(repository.value)) {
+            tags[try row.text("name")] = try row.text("digest")
+        }
+        let candidates = Set(aliases.candidates)
+        return try aliases.choose(Array(tags.keys)).filter { candidates.contains($0) && tags[$0] != pushed.description }.map {
+            AliasMove(tag: $0, previous: try tags[$0].map { try Digest(parsing: $0) })
+        }
     }
 
     /// Rows a statement binds at most (a manifest may list thousands of descriptors).

@@ -131,6 +131,13 @@ public enum Schema {
             ],
             // Nodes sharing a PostgreSQL database learn of each other's changes to what their pull caches hold.
             f == .postgres ? ContentChange.triggers : [],
+            // Settings of a project kept as one JSON document each (tag rules, signing).
+            [
+                """
+                CREATE TABLE project_settings (project \(f.text) NOT NULL, name \(f.text) NOT NULL, value \(f.text) NOT NULL,
+                    updated_at BIGINT NOT NULL, PRIMARY KEY (project, name))
+                """,
+            ] + (f == .postgres ? ContentChange.settingTriggers : []),
         ]
     }
 
@@ -138,7 +145,7 @@ public enum Schema {
     /// sessions (clients restart them) and job leases (per cluster) stay behind.
     public static let copiedTables = [
         "repositories", "blobs", "repository_blobs", "manifests", "manifest_references", "tags", "users", "projects", "members",
-        "robots", "robot_permissions", "immutability_rules", "retention_policies", "job_runs", "epochs", "audit_events",
+        "robots", "robot_permissions", "immutability_rules", "retention_policies", "project_settings", "job_runs", "epochs", "audit_events",
         "webhooks", "webhook_deliveries", "event_outbox", "event_cursors",
     ]
 

@@ -35,15 +35,18 @@ public struct PushConditions: Sendable {
     public var refusingMove: RegistryError?
     /// The project's usage after the push, when it has a quota.
     public var quota: QuotaUsage?
+    /// Tags that move with the pushed one (semver aliases).
+    public var aliases: TagAliases?
 
-    public init(refusingMove: RegistryError? = nil, quota: QuotaUsage? = nil) {
+    public init(refusingMove: RegistryError? = nil, quota: QuotaUsage? = nil, aliases: TagAliases? = nil) {
         self.refusingMove = refusingMove
         self.quota = quota
+        self.aliases = aliases
     }
 
-    /// Both sets of conditions: the first refusal and usage win.
+    /// Both sets of conditions: the first refusal, usage and aliases win.
     public func merged(with other: PushConditions) -> PushConditions {
-        PushConditions(refusingMove: refusingMove ?? other.refusingMove, quota: quota ?? other.quota)
+        PushConditions(refusingMove: refusingMove ?? other.refusingMove, quota: quota ?? other.quota, aliases: aliases ?? other.aliases)
     }
 }
 

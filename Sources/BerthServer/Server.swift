@@ -27,6 +27,8 @@ public final class Server: Sendable {
     /// Manifests, tags and blob links on the pull path, remembered. On a
     /// shared database it follows the other nodes' changes.
     let cache: CachedMetadataStore
+    /// Projects' settings (tag rules, signing), remembered: the policies read them on every push and pull.
+    let settings: CachedProjectSettings
     let quotas: QuotaEnforcer
     public let maintenance: Maintenance
     let webhooks: WebhookNotifier
@@ -62,11 +64,14 @@ public final class Server: Sendable {
             metadata.content, maxBytes: Int(clamping: configuration.cacheBytes), shared: backend.flavor == .postgres)
         self.cache = cache
         let contentStore: any MetadataStore = cache
+        let settings = CachedProjectSettings(metadata.rules, shared: backend.flavor == .postgres)
+        self.settings = settings
         quotas = QuotaEnforcer(source: metadata.accounts, usage: contentStore)
         let limits = RegistryLimits(maxBlobSize: configuration.maxBlobSize)
         // The push chain, in order (one line a policy); the pull chain is empty unless extended.
         let pushPolicies: [any PushPolicy] = [
             TagImmutability(rules: metadata.rules),
+            TagConventions(settings: settings),
             quotas,
         ] + extensions.push
         content = ContentService(
@@ -196,10 +201,10 @@ public final class Server: Sendable {
             logger: logger)
     }
 
-    /// On a shared PostgreSQL database, what keeps the pull cache true.
+    /// On a shared PostgreSQL database, what keeps the caches true.
     private func cacheFollower() -> [any Service] {
         guard let database = metadata.database as? PostgresBackend else { return [] }
-        return [PullCacheFollower(database: database, cache: cache, logger: logger)]
+        return [CacheFollower(database: database, caches: [cache, settings], logger: logger)]
     }
 
     /// Serves until SIGTERM or SIGINT, then finishes in-flight requests,
@@ -225,8 +230,8 @@ public final class Server: Sendable {
     }
 }
 
-/// Push and pull policies beyond the built-in ones (tag immutability, then
-/// quotas), run after them in the order given, and event consumers beyond
+/// Push and pull policies beyond the built-in ones (tag immutability, tag
+/// rules, quotas), run after them in the order given, and event consumers beyond
 /// the audit log and webhooks.
 public struct Extensions: Sendable {
     public var push: [any PushPolicy]

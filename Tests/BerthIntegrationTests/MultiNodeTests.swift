@@ -124,6 +124,17 @@ struct MultiNodeTests {
         })
 
         let database = try await TestBackends.openBackend(folder)
+        // Project settings are cached too, and follow a change made by hand in SQL.
+        #expect(try await b.request(
+            .PUT, "/v2/team/app/manifests/dev", headers: [("Content-Type", MediaType.ociManifest)], body: second.manifest).status == 201)
+        try await database.transaction(durable: true) { db in
+            try db.execute(
+                "INSERT INTO project_settings (project, name, value, updated_at) VALUES ('team', 'tag-rules', '{\"forbid_only\":[\"dev\"]}', 0)", [])
+        }
+        #expect(try await waitUntil("the new tag rule") {
+            try await b.request(
+                .PUT, "/v2/team/app/manifests/dev", headers: [("Content-Type", MediaType.ociManifest)], body: second.manifest).status == 403
+        })
         let cut = try await database.read { db in
             try db.rows(
                 "SELECT pg_terminate_backend(pid) AS cut FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'berth listener'",
@@ -173,7 +184,7 @@ struct MultiNodeTests {
         }
         print("listening connection replaced after \(ContinuousClock.now - stopped)")
         #expect(replaced)
-        #expect(node.log.contains("the pull cache stands aside"), "\(node.log.suffix(2000))")
+        #expect(node.log.contains("the caches stand aside"), "\(node.log.suffix(2000))")
         try await database.close()
         node.signal(SIGTERM)
         _ = try await node.waitForExit()

@@ -125,6 +125,7 @@ public final class SQLAccountStore: AccountStore {
             try db.execute("DELETE FROM webhook_deliveries WHERE webhook IN (SELECT id FROM webhooks WHERE project = ?)", project)
             for (table, column) in [
                 ("robots", "project"), ("members", "project"), ("immutability_rules", "project"), ("retention_policies", "project"),
+                ("project_settings", "project"),
                 ("webhooks", "project"), ("job_runs", "project"), ("projects", "name"),
             ] {
                 try db.execute("DELETE FROM \(table) WHERE \(column) = ?", project)

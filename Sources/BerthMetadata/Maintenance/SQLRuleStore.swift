@@ -4,7 +4,7 @@ import OCI
 /// A project's rules over the same `SQLBackend` (and database) as the
 /// content: tag immutability rules and the retention policy, with what
 /// retention reads and records of the content tables (artifacts, pull times).
-public final class SQLRuleStore: ImmutabilityRuleStore, RetentionStore {
+public final class SQLRuleStore: ImmutabilityRuleStore, RetentionStore, ProjectSettingStore {
     let backend: any SQLBackend
 
     /// The schema is migrated by `SQLStores.open`, which makes this store.
@@ -42,6 +42,29 @@ public final class SQLRuleStore: ImmutabilityRuleStore, RetentionStore {
             else { return false }
             try db.execute("DELETE FROM immutability_rules WHERE id = ?", .text(id))
             return true
+        }
+    }
+
+    // MARK: Settings
+
+    public func setting(_ name: ProjectSetting, of project: String) async throws -> String? {
+        try await backend.read { db in
+            try db.row("SELECT value FROM project_settings WHERE project = ? AND name = ?", .text(project), .text(name.rawValue))?.text("value")
+        }
+    }
+
+    public func setSetting(_ name: ProjectSetting, of project: String, to value: String?) async throws {
+        let now = Date().millisSince1970
+        try await backend.transaction(durable: true) { db in
+            if let value {
+                try db.execute(
+                    """
+                    INSERT INTO project_settings (project, name, value, updated_at) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (project, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+                    """, .text(project), .text(name.rawValue), .text(value), .integer(now))
+            } else {
+                try db.execute("DELETE FROM project_settings WHERE project = ? AND name = ?", .text(project), .text(name.rawValue))
+            }
         }
     }
 

@@ -8,12 +8,20 @@ extension ContentService {
     static let quotaWarningShare = 0.8
 
     static func pushEvents(
-        _ manifest: Manifest, tag: Tag?, movedFrom: Digest?, quota: QuotaUsage?, in repository: RepositoryName, by actor: Actor
+        _ manifest: Manifest, tag: Tag?, movedFrom: Digest?, aliases: [AliasMove], quota: QuotaUsage?, in repository: RepositoryName,
+        by actor: Actor
     ) -> [RegistryEvent] {
         let digest = manifest.digest
         var events = [RegistryEvent(.artifactPushed, actor: actor, repository: repository, digest: digest, tag: tag?.value)]
         if let movedFrom, let tag {
             events.append(RegistryEvent(.tagMoved, actor: actor, repository: repository, digest: digest, tag: tag.value, detail: "from \(movedFrom)"))
+        }
+        // An alias the registry moved is a moved tag like any other (new or not), saying whose push moved it.
+        for alias in aliases {
+            let from = alias.previous.map { ", from \($0)" } ?? ""
+            events.append(RegistryEvent(
+                .tagMoved, actor: actor, repository: repository, digest: digest, tag: alias.tag,
+                detail: "alias of \(tag?.value ?? "")\(from)"))
         }
         if let quota, quota.isNearLimit(warnAt: quotaWarningShare) {
             events.append(RegistryEvent(

@@ -131,8 +131,12 @@ public final class ContentService: RegistryContent {
             conditions = conditions.merged(with: try await policy.admitManifest(manifest, tag: tag, into: repository))
         }
         let quota = conditions.quota
-        let previous = try await metadata.putManifest(repository, manifest, tag: tag, refusingMove: conditions.refusingMove) { previous in
-            Self.pushEvents(manifest, tag: tag, movedFrom: previous == manifest.digest ? nil : previous, quota: quota, in: repository, by: actor)
+        let previous = try await metadata.putManifest(
+            repository, manifest, tag: tag, refusingMove: conditions.refusingMove, aliases: conditions.aliases
+        ) { previous, aliases in
+            Self.pushEvents(
+                manifest, tag: tag, movedFrom: previous == manifest.digest ? nil : previous, aliases: aliases, quota: quota,
+                in: repository, by: actor)
         }
         logger.info(
             "manifest pushed",
