@@ -27,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
     ],
     targets: [
         // Domain: digests, names, references, manifests. Pure, no I/O.
@@ -105,11 +107,26 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Who signed an artifact: cosign and Notation signatures verified against a project's
+        // keys and certificates, and the pull policy that admits trusted artifacts only.
+        .target(
+            name: "BerthSigning",
+            dependencies: [
+                "OCI", "BerthStorage", "BerthMetadata", "BerthPolicies", "BerthRegistry",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The application services of /api/v1 and the web UI: permission checks, validation, audit of changes.
         .target(
             name: "BerthManagement",
             dependencies: [
-                "OCI", "BerthMetadata", "BerthAuth", "BerthRegistry", "BerthPolicies",
+                "OCI", "BerthMetadata", "BerthAuth", "BerthRegistry", "BerthPolicies", "BerthSigning",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -118,7 +135,7 @@ let package = Package(
         .target(
             name: "BerthAPI",
             dependencies: [
-                "OCI", "BerthMetadata", "BerthRegistry", "BerthPolicies", "BerthManagement",
+                "OCI", "BerthMetadata", "BerthRegistry", "BerthPolicies", "BerthSigning", "BerthManagement",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -130,7 +147,8 @@ let package = Package(
         .target(
             name: "BerthServer",
             dependencies: [
-                "OCI", "BerthStorage", "BerthS3", "BerthMetadata", "BerthAuth", "BerthPolicies", "BerthRegistry", "BerthManagement", "BerthAPI",
+                "OCI", "BerthStorage", "BerthS3", "BerthMetadata", "BerthAuth", "BerthPolicies", "BerthRegistry", "BerthSigning",
+                "BerthManagement", "BerthAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -178,6 +196,9 @@ let package = Package(
                 "BerthServer", "BerthAuth", "BerthMetadata", "OCI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

@@ -2,9 +2,11 @@ import BerthManagement
 import BerthMetadata
 import BerthPolicies
 import BerthRegistry
+import BerthSigning
 import Foundation
 import Hummingbird
 import NIOCore
+import OCI
 
 /// Tag immutability rules of a project.
 extension ManagementAPI {
@@ -39,6 +41,15 @@ extension ManagementAPI {
 extension ManagementAPI {
     func addSettingRoutes(to api: ManagementRoutes) {
         addSettingRoutes(.tagRules, TagRules.self, problem: \.problem, to: api)
+        addSettingRoutes(.signing, SigningPolicy.self, problem: \.problem, to: api)
+        let signatures = services.signatures
+        api.on("/signatures", .get, requires: .signedIn) { request, context in
+            let query = request.uri.queryParameters
+            guard let repository = query["repository"].map(String.init), let digest = query["digest"].map(String.init) else {
+                throw RegistryError(.unsupported, "name the artifact: ?repository=<name>&digest=<digest>", status: 400)
+            }
+            return try Self.json(try await signatures.verdict(repository: repository, digest: digest, by: context.requester))
+        }
     }
 
     private func addSettingRoutes<Setting: Codable & Sendable>(

@@ -100,6 +100,14 @@ enum OpenAPIDocument {
             "put": op("Replace the tag rules (ProjectAdmins)", body: "TagRules", params: ["name"]),
             "delete": op("Remove the tag rules", ok: "204", params: ["name"]),
         ],
+        "/api/v1/projects/{name}/signing": [
+            "get": op("The signing policy: trusted keys and certificates, and whether pulls need a trusted signature", params: ["name"]),
+            "put": op("Replace the signing policy (ProjectAdmins)", body: "SigningPolicy", params: ["name"]),
+            "delete": op("Remove the signing policy", ok: "204", params: ["name"]),
+        ],
+        "/api/v1/signatures": [
+            "get": op("What an artifact's signatures say (?repository=&digest=)", returns: ref("SignatureVerdict")),
+        ],
         "/api/v1/projects/{name}/retention/runs": [
             "get": op("The last retention runs with their reports", returns: list("JobRun"), params: ["name"]),
             "post": op("Apply the policy now, or as a dry run", body: "RunRequest", optionalBody: true, ok: "201", params: ["name"]),
@@ -157,6 +165,20 @@ enum OpenAPIDocument {
                 "description": "semver, semver-sha, sha, glob:<pattern> or regex:<pattern>; every pushed tag must match one",
             ],
             "movable": ["type": "array", "items": string, "description": "the only tags that may move: names, globs, or aliases"],
+        ]),
+        "SigningPolicy": object([
+            "keys": ["type": "array", "items": object(["name": string, "public_key": ["type": "string", "description": "PEM"]], required: ["name", "public_key"])],
+            "certificates": ["type": "array", "items": object(["name": string, "certificate": ["type": "string", "description": "PEM"]], required: ["name", "certificate"])],
+            "require_trusted": boolean,
+            "index_policy": ["type": "string", "enum": ["index", "each"]],
+            "repositories": ["type": "array", "items": string, "description": "patterns the requirement covers; all when absent"],
+        ]),
+        "SignatureVerdict": object([
+            "status": ["type": "string", "enum": ["unsigned", "untrusted", "trusted"]],
+            "signatures": ["type": "array", "items": object([
+                "format": ["type": "string", "enum": ["cosign", "notation"]], "digest": string,
+                "trusted_by": ["type": "array", "items": string], "error": ["type": "string", "nullable": true],
+            ])],
         ]),
         "RunRequest": object(["dry_run": boolean]),
         "CollectRequest": object([

@@ -1,6 +1,7 @@
 import BerthMetadata
 import BerthPolicies
 import BerthRegistry
+import BerthSigning
 
 /// Every management service, built once over the node's stores and
 /// shared by the surfaces that manage the registry (`/api/v1`, the web
@@ -17,12 +18,14 @@ public struct ManagementServices: Sendable {
         let settings: any ProjectSettingStore
         let webhooks: any WebhookStore
         let audit: any AuditStore
+        let signatures: SignatureVerifier
 
         public init(
             content: any MetadataStore, rules: any ImmutabilityRuleStore & RetentionStore, settings: any ProjectSettingStore,
-            webhooks: any WebhookStore, audit: any AuditStore
+            webhooks: any WebhookStore, audit: any AuditStore, signatures: SignatureVerifier
         ) {
-            (self.content, self.rules, self.settings, self.webhooks, self.audit) = (content, rules, settings, webhooks, audit)
+            (self.content, self.rules, self.settings, self.webhooks, self.audit, self.signatures) =
+                (content, rules, settings, webhooks, audit, signatures)
         }
     }
 
@@ -44,6 +47,7 @@ public struct ManagementServices: Sendable {
     public let projects: ProjectService
     public let robots: RobotService
     public let policies: PolicyService
+    public let signatures: SignatureService
     public let webhooks: WebhookService
     public let audit: AuditService
     public let maintenance: MaintenanceService
@@ -61,6 +65,7 @@ public struct ManagementServices: Sendable {
             authenticator: authenticator, content: stores.content, quotas: quotas, webhooks: webhooks, permissions: permissions, audit: changes)
         robots = RobotService(authenticator: authenticator, permissions: permissions, audit: changes)
         policies = PolicyService(rules: stores.rules, settings: stores.settings, permissions: permissions, audit: changes)
+        signatures = SignatureService(verifier: stores.signatures, content: stores.content, settings: stores.settings, permissions: permissions)
         self.webhooks = WebhookService(store: stores.webhooks, notifier: webhooks, permissions: permissions, audit: changes)
         audit = AuditService(store: stores.audit, permissions: permissions)
         self.maintenance = MaintenanceService(

@@ -21,6 +21,9 @@ public final class CachedMetadataStore: MetadataStore, FollowsChanges {
     private let blobSizes: CacheMap<RepositoryDigest, Int64>
     private let manifests: CacheMap<RepositoryDigest, StoredManifest>
     private let tags: CacheMap<RepositoryTag, Digest>
+    /// Told of this node's own content changes (as the database tells of
+    /// other nodes'): what remembers answers derived from content.
+    private let observers: [any FollowsChanges]
 
     private struct RepositoryDigest: Hashable {
         let repository: String
@@ -38,8 +41,11 @@ public final class CachedMetadataStore: MetadataStore, FollowsChanges {
     /// keeps memory flat.
     /// `shared`: other nodes write to the same database, and the cache
     /// stays unused until `following()`.
-    public init(_ base: any MetadataStore, maxEntries: Int = 50_000, maxBytes: Int = 64 << 20, shared: Bool = false) {
+    public init(
+        _ base: any MetadataStore, maxEntries: Int = 50_000, maxBytes: Int = 64 << 20, shared: Bool = false, observers: [any FollowsChanges] = []
+    ) {
         self.base = base
+        self.observers = observers
         trusted = Atomic(!shared)
         blobSizes = CacheMap(maxEntries: maxEntries)
         manifests = CacheMap(maxEntries: maxEntries, maxBytes: maxBytes) { $0.content.count }
@@ -55,6 +61,11 @@ public final class CachedMetadataStore: MetadataStore, FollowsChanges {
         blobSizes.forget { _ in true }
         manifests.forget { _ in true }
         tags.forget { _ in true }
+        tell(.unknown)
+    }
+
+    private func tell(_ change: ContentChange) {
+        for observer in observers { observer.changed(change) }
     }
 
     /// Drops what another node's change (or this node's) made wrong.
@@ -64,7 +75,7 @@ public final class CachedMetadataStore: MetadataStore, FollowsChanges {
         case .manifest(let repository, let digest): manifests.forget(RepositoryDigest(repository: repository, digest: digest))
         case .blobLink(let repository, let digest): blobSizes.forget(RepositoryDigest(repository: repository, digest: digest))
         case .unknown: forgetAll()
-        case .setting: break
+        case .setting, .relation: break
         }
     }
 
@@ -142,7 +153,9 @@ public final class CachedMetadataStore: MetadataStore, FollowsChanges {
         defer {
             for name in (tag.map { [$0.value] } ?? []) + (aliases?.candidates ?? []) {
                 tags.forget(RepositoryTag(repository: repository.value, tag: name))
+                tell(.tag(repository: repository.value, name: name))
             }
+            if manifest.subject != nil || manifest.kind == .index { tell(.relation(repository: repository.value)) }
         }
         return try await base.putManifest(repository, manifest, tag: tag, refusingMove: refusingMove, aliases: aliases, events: events)
     }
@@ -151,17 +164,25 @@ public final class CachedMetadataStore: MetadataStore, FollowsChanges {
         try await base.tags(repository, pointingAt: digest)
     }
 
+    public func parents(_ repository: RepositoryName, of digest: Digest, limit: Int) async throws -> [Digest] {
+        try await base.parents(repository, of: digest, limit: limit)
+    }
+
     public func deleteManifest(_ repository: RepositoryName, _ digest: Digest, events: [RegistryEvent]) async throws -> Bool {
         // Any tag of the repository may have pointed at it; deletes are rare.
         defer {
             manifests.forget(RepositoryDigest(repository: repository.value, digest: digest))
             tags.forget { $0.repository == repository.value }
+            tell(.manifest(repository: repository.value, digest: digest))
         }
         return try await base.deleteManifest(repository, digest, events: events)
     }
 
     public func deleteTag(_ repository: RepositoryName, _ tag: Tag, events: [RegistryEvent]) async throws -> Bool {
-        defer { tags.forget(RepositoryTag(repository: repository.value, tag: tag.value)) }
+        defer {
+            tags.forget(RepositoryTag(repository: repository.value, tag: tag.value))
+            tell(.tag(repository: repository.value, name: tag.value))
+        }
         return try await base.deleteTag(repository, tag, events: events)
     }
 

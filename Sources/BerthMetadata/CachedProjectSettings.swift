@@ -45,7 +45,7 @@ public final class CachedProjectSettings: ProjectSettingStore, FollowsChanges {
         switch change {
         case .setting(let project, let name): values.forget(Key(project: project, name: name))
         case .unknown: values.forget { _ in true }
-        case .tag, .manifest, .blobLink: break
+        case .tag, .manifest, .blobLink, .relation: break
         }
     }
 

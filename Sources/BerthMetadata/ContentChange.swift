@@ -10,6 +10,9 @@ public enum ContentChange: Sendable, Equatable {
     case blobLink(repository: String, digest: Digest)
     /// A project's setting was set, replaced or removed.
     case setting(project: String, name: String)
+    /// A manifest that names others was pushed: a referrer (a signature,
+    /// an SBOM) naming its subject, or an index naming its children.
+    case relation(repository: String)
     /// A notification this version does not know: drop everything.
     case unknown
 
@@ -25,6 +28,7 @@ public enum ContentChange: Sendable, Equatable {
         case "manifests": self = (try? Digest(parsing: parts[2])).map { .manifest(repository: parts[1], digest: $0) } ?? .unknown
         case "repository_blobs": self = (try? Digest(parsing: parts[2])).map { .blobLink(repository: parts[1], digest: $0) } ?? .unknown
         case "project_settings": self = .setting(project: parts[1], name: parts[2])
+        case "relations": self = .relation(repository: parts[1])
         default: self = .unknown
         }
     }
@@ -57,7 +61,10 @@ public enum ContentChange: Sendable, Equatable {
         "CREATE TRIGGER repository_blobs_changed AFTER DELETE ON repository_blobs FOR EACH ROW EXECUTE FUNCTION berth_content_changed()",
     ]
 
-    /// Any write to a project's settings: cached settings may be absent ones.
+    /// Any write to a project's settings (cached settings may be absent
+    /// ones); and what can change whether an artifact is signed: a
+    /// referrer or an index pushed, or a tag named after a digest created
+    /// (cosign's `sha256-<hex>.sig`).
     static let settingTriggers = [
         """
         CREATE FUNCTION berth_setting_changed() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -73,6 +80,23 @@ public enum ContentChange: Sendable, Equatable {
         """
         CREATE TRIGGER project_settings_changed AFTER INSERT OR UPDATE OR DELETE ON project_settings
         FOR EACH ROW EXECUTE FUNCTION berth_setting_changed()
+        """,
+        """
+        CREATE FUNCTION berth_relation_added() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            PERFORM pg_notify('\(channel)', 'relations' || chr(9) || NEW.repository || chr(9) || NEW.digest);
+            RETURN NULL;
+        END
+        $$
+        """,
+        """
+        CREATE TRIGGER manifests_relating AFTER INSERT ON manifests FOR EACH ROW
+        WHEN (NEW.subject IS NOT NULL OR NEW.media_type IN ('\(MediaType.ociIndex)', '\(MediaType.dockerManifestList)'))
+        EXECUTE FUNCTION berth_relation_added()
+        """,
+        """
+        CREATE TRIGGER tags_named_after_digests AFTER INSERT ON tags FOR EACH ROW
+        WHEN (NEW.name LIKE 'sha256-%') EXECUTE FUNCTION berth_content_changed()
         """,
     ]
 }

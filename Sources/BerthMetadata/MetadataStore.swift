@@ -46,6 +46,8 @@ public protocol MetadataStore: Sendable {
     ) async throws -> Digest?
     /// The tags pointing at `digest`.
     func tags(_ repository: RepositoryName, pointingAt digest: Digest) async throws -> [String]
+    /// Indexes in `repository` that list the manifest `digest`, at most `limit`.
+    func parents(_ repository: RepositoryName, of digest: Digest, limit: Int) async throws -> [Digest]
     /// Deletes a manifest and every tag pointing at it. False when absent.
     func deleteManifest(_ repository: RepositoryName, _ digest: Digest, events: [RegistryEvent]) async throws -> Bool
     /// Removes one tag; the manifest stays. False when absent.

@@ -313,6 +313,17 @@ public final class SQLContentStore: MetadataStore {
         }
     }
 
+    public func parents(_ repository: RepositoryName, of digest: Digest, limit: Int) async throws -> [Digest] {
+        try await backend.read { db in
+            try db.rows(
+                """
+                SELECT manifest FROM manifest_references WHERE repository = ? AND child = ? AND kind = 'manifest'
+                ORDER BY manifest LIMIT ?
+                """, .text(repository.value), .text(digest.description), .integer(Int64(limit))
+            ).map { try Digest(parsing: try $0.text("manifest")) }
+        }
+    }
+
     public func referrers(
         _ repository: RepositoryName, subject: Digest, artifactType: String?, after last: String?, limit: Int
     ) async throws -> [Descriptor] {

@@ -9,7 +9,8 @@ extension Server {
     /// `/api/v1` (and later the web UI) calls.
     func managementServices(_ authorizer: Authorizer) -> ManagementServices {
         let stores = ManagementServices.Stores(
-            content: metadata.content, rules: metadata.rules, settings: settings, webhooks: metadata.webhooks, audit: metadata.audit)
+            content: metadata.content, rules: metadata.rules, settings: settings, webhooks: metadata.webhooks, audit: metadata.audit,
+            signatures: signatureVerifier)
         return ManagementServices(
             authenticator: authorizer.authenticator, stores: stores, maintenance: maintenance, quotas: quotas, webhooks: webhooks,
             events: events,

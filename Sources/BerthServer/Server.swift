@@ -4,6 +4,7 @@ import BerthMetadata
 import BerthPolicies
 import BerthRegistry
 import BerthS3
+import BerthSigning
 import BerthStorage
 import Foundation
 import Hummingbird
@@ -29,6 +30,10 @@ public final class Server: Sendable {
     let cache: CachedMetadataStore
     /// Projects' settings (tag rules, signing), remembered: the policies read them on every push and pull.
     let settings: CachedProjectSettings
+    /// Finds and checks artifacts' signatures (for the pull policy, the API and the announcer).
+    let signatureVerifier: SignatureVerifier
+    /// The pull policy of signing policies; it remembers its decisions.
+    let trustedSignatures: TrustedSignaturesPolicy
     let quotas: QuotaEnforcer
     public let maintenance: Maintenance
     let webhooks: WebhookNotifier
@@ -60,22 +65,28 @@ public final class Server: Sendable {
         let blobs = try await Self.blobStore(configuration, root: root, threadPool: threadPool, logger: logger)
         let backend = try await Self.database(configuration, root: root, logger: logger)
         metadata = try await SQLStores.open(backend: backend)
+        let shared = backend.flavor == .postgres
+        let settings = CachedProjectSettings(metadata.rules, shared: shared)
+        self.settings = settings
+        signatureVerifier = SignatureVerifier(metadata: metadata.content, blobs: blobs)
+        trustedSignatures = TrustedSignaturesPolicy(settings: settings, verifier: signatureVerifier, metadata: metadata.content, shared: shared)
         let cache = CachedMetadataStore(
-            metadata.content, maxBytes: Int(clamping: configuration.cacheBytes), shared: backend.flavor == .postgres)
+            metadata.content, maxBytes: Int(clamping: configuration.cacheBytes), shared: shared, observers: [trustedSignatures])
         self.cache = cache
         let contentStore: any MetadataStore = cache
-        let settings = CachedProjectSettings(metadata.rules, shared: backend.flavor == .postgres)
-        self.settings = settings
         quotas = QuotaEnforcer(source: metadata.accounts, usage: contentStore)
         let limits = RegistryLimits(maxBlobSize: configuration.maxBlobSize)
-        // The push chain, in order (one line a policy); the pull chain is empty unless extended.
+        // The push and pull chains, in order (one line a policy).
         let pushPolicies: [any PushPolicy] = [
             TagImmutability(rules: metadata.rules),
             TagConventions(settings: settings),
             quotas,
         ] + extensions.push
+        let pullPolicies: [any PullPolicy] = [
+            trustedSignatures,
+        ] + extensions.pull
         content = ContentService(
-            blobs: blobs, metadata: contentStore, limits: limits, pushPolicies: pushPolicies, pullPolicies: extensions.pull, logger: logger)
+            blobs: blobs, metadata: contentStore, limits: limits, pushPolicies: pushPolicies, pullPolicies: pullPolicies, logger: logger)
         uploads = UploadService(blobs: blobs, metadata: contentStore, limits: limits, pushPolicies: pushPolicies, logger: logger)
         let metrics = JobMetrics()
         webhooks = WebhookNotifier(
@@ -88,6 +99,7 @@ public final class Server: Sendable {
         let consumers: [any EventConsumer] = [
             AuditLog(store: metadata.audit, metrics: metrics),
             webhooks,
+            TrustedSignatureAnnouncer(settings: settings, metadata: metadata.content, verifier: signatureVerifier, events: outbox, logger: logger),
         ]
         relay = EventRelay(
             store: metadata.outbox, leases: metadata.jobs, consumers: consumers + extensions.consumers,
@@ -204,7 +216,7 @@ public final class Server: Sendable {
     /// On a shared PostgreSQL database, what keeps the caches true.
     private func cacheFollower() -> [any Service] {
         guard let database = metadata.database as? PostgresBackend else { return [] }
-        return [CacheFollower(database: database, caches: [cache, settings], logger: logger)]
+        return [CacheFollower(database: database, caches: [cache, settings, trustedSignatures], logger: logger)]
     }
 
     /// Serves until SIGTERM or SIGINT, then finishes in-flight requests,
@@ -231,7 +243,7 @@ public final class Server: Sendable {
 }
 
 /// Push and pull policies beyond the built-in ones (tag immutability, tag
-/// rules, quotas), run after them in the order given, and event consumers beyond
+/// rules, quotas; trusted signatures), run after them in the order given, and event consumers beyond
 /// the audit log and webhooks.
 public struct Extensions: Sendable {
     public var push: [any PushPolicy]

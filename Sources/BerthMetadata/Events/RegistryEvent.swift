@@ -21,11 +21,13 @@ public struct RegistryEvent: Sendable, Equatable, Codable {
         /// Projects, members, robots, quotas, rules, webhooks, policies.
         case settingsChanged = "settings.changed"
         case retentionDeleted = "retention.deleted"
+        /// A signature that the project's signing policy trusts arrived.
+        case signatureTrusted = "signature.trusted"
 
         /// Kinds a webhook may subscribe to.
         public static let notifiable: [Kind] = [
             .artifactPushed, .artifactPulled, .artifactDeleted, .tagMoved, .tagDeleted, .quotaExceeded, .quotaWarning,
-            .retentionDeleted,
+            .retentionDeleted, .signatureTrusted,
         ]
     }
 

@@ -45,7 +45,7 @@ public struct TagConventions: PushPolicy {
 
     /// `sha256-<hex>` with an optional `.sig`, `.att` or `.sbom`: the tags
     /// cosign and the referrers tag scheme derive from a subject's digest.
-    static func namesADigest(_ tag: String) -> Bool {
+    public static func namesADigest(_ tag: String) -> Bool {
         guard tag.hasPrefix("sha256-") else { return false }
         let rest = tag.dropFirst(7)
         let hex = rest.prefix { $0 != "." }

@@ -1,0 +1,172 @@
+import BerthMetadata
+import BerthPolicies
+import Foundation
+import OCI
+import Synchronization
+
+/// On the pull chain: in a project whose signing policy says
+/// `require_trusted`, a manifest is served only when trusted, for every
+/// caller (administrators too):
+///
+/// - it carries a trusted signature itself; or
+/// - it is a child of an index in the repository that does; or
+/// - it is an index whose children all do, when `index_policy` is `each`.
+///
+/// Signatures, SBOMs and other referrers (and cosign's `.sig` / `.att`
+/// manifests) are always served, so that clients can verify. Decisions are
+/// remembered per (repository, digest, policy text); a repository's are
+/// dropped when a signature or an index arrives or a manifest goes, told by this
+/// node's cache (`CachedMetadataStore`) and, on a shared database, by the
+/// database. Concurrent pulls of one artifact wait on one verification.
+public final class TrustedSignaturesPolicy: PullPolicy, FollowsChanges {
+    let settings: any ProjectSettingStore
+    let verifier: SignatureVerifier
+    /// Read from the database directly: this policy observes the cache in front of it.
+    let metadata: any MetadataStore
+
+    private struct Key: Hashable {
+        let repository: String
+        let digest: Digest
+        let policy: String
+    }
+
+    private struct State {
+        /// nil: admitted; otherwise the refusal.
+        var decisions: [Key: RegistryError?] = [:]
+        var running: [Key: Task<RegistryError?, any Error>] = [:]
+        var generation: UInt64 = 0
+        /// Parsed policies by their text.
+        var policies: [String: (SigningPolicy, TrustAnchors)] = [:]
+    }
+
+    private let state = Mutex(State())
+    private let trusted: Atomic<Bool>
+    static let maxDecisions = 50_000
+
+    public init(settings: any ProjectSettingStore, verifier: SignatureVerifier, metadata: any MetadataStore, shared: Bool) {
+        self.settings = settings
+        self.verifier = verifier
+        self.metadata = metadata
+        trusted = Atomic(!shared)
+    }
+
+    public func admitPull(of manifest: StoredManifest, from repository: RepositoryName, reference: Reference) async throws {
+        guard let text = try await settings.setting(.signing, of: repository.project) else { return }
+        let (policy, anchors) = try parsed(text)
+        guard policy.requireTrusted, policy.covers(String(repository.value.dropFirst(repository.project.count + 1))) else { return }
+        if case .tag(let tag) = reference, TagConventions.namesADigest(tag.value) { return }
+        let key = Key(repository: repository.value, digest: manifest.digest, policy: anchors.fingerprint)
+        let remembered = trusted.load(ordering: .acquiring) ? state.withLock { $0.decisions[key] } : nil
+        let refusal: RegistryError?
+        if let remembered {
+            refusal = remembered
+        } else {
+            refusal = try await decision(key) { try await self.decide(manifest, in: repository, policy, anchors) }
+        }
+        if let refusal { throw refusal }
+    }
+
+    /// One verification per key at a time; its answer is kept unless the
+    /// repository changed meanwhile.
+    private func decision(_ key: Key, _ decide: @escaping @Sendable () async throws -> RegistryError?) async throws -> RegistryError? {
+        let task = state.withLock { state -> Task<RegistryError?, any Error> in
+            if let running = state.running[key] { return running }
+            let generation = state.generation
+            let task = Task { [self] in
+                let result: Result<RegistryError?, any Error>
+                do { result = .success(try await decide()) } catch { result = .failure(error) }
+                self.state.withLock { state in
+                    state.running[key] = nil
+                    guard state.generation == generation, case .success(let decision) = result else { return }
+                    if state.decisions.count >= Self.maxDecisions { state.decisions.removeAll(keepingCapacity: true) }
+                    state.decisions[key] = decision
+                }
+                return try result.get()
+            }
+            state.running[key] = task
+            return task
+        }
+        return try await task.value
+    }
+
+    private func decide(_ stored: StoredManifest, in repository: RepositoryName, _ policy: SigningPolicy, _ anchors: TrustAnchors) async throws -> RegistryError? {
+        guard let manifest = try? Manifest(parsing: [UInt8](stored.content), contentType: stored.mediaType) else { return nil }
+        if manifest.subject != nil || manifest.layers.contains(where: { Self.signatureLayers.contains($0.mediaType) }) { return nil }
+        let own = try await verifier.verdict(of: stored.digest, bytes: stored.content, in: repository, anchors: anchors)
+        if own.status == .trusted { return nil }
+        if manifest.kind == .index, policy.indexPolicy == .each, !manifest.manifests.isEmpty,
+           try await allTrusted(manifest.manifests.map(\.digest), in: repository, anchors)
+        {
+            return nil
+        }
+        for parent in try await metadata.parents(repository, of: stored.digest, limit: 20) where try await isTrusted(parent, in: repository, anchors) {
+            return nil
+        }
+        let why = own.signatures.compactMap(\.error).first.map { ": \($0)" } ?? ""
+        return RegistryError(
+            .denied,
+            "signature policy of project \(repository.project): \(repository)@\(stored.digest) has no trusted signature (\(own.status.rawValue)\(why))",
+            detail: ["policy": "signature", "status": own.status.rawValue, "digest": stored.digest.description])
+    }
+
+    private func allTrusted(_ digests: [Digest], in repository: RepositoryName, _ anchors: TrustAnchors) async throws -> Bool {
+        for digest in digests where try await !isTrusted(digest, in: repository, anchors) { return false }
+        return true
+    }
+
+    private func isTrusted(_ digest: Digest, in repository: RepositoryName, _ anchors: TrustAnchors) async throws -> Bool {
+        guard let stored = try await metadata.manifest(repository, .digest(digest)) else { return false }
+        return try await verifier.verdict(of: digest, bytes: stored.content, in: repository, anchors: anchors).status == .trusted
+    }
+
+    /// Layers of cosign's own signature and attestation manifests.
+    static let signatureLayers: Set<String> = [CosignSignature.payloadType, "application/vnd.dsse.envelope.v1+json"]
+
+    private func parsed(_ text: String) throws -> (SigningPolicy, TrustAnchors) {
+        if let known = state.withLock({ $0.policies[text] }) { return known }
+        let policy = try JSONDecoder().decode(SigningPolicy.self, from: Data(text.utf8))
+        let parsed = (policy, TrustAnchors(policy, text: text))
+        state.withLock {
+            if $0.policies.count >= 1_000 { $0.policies.removeAll() }
+            $0.policies[text] = parsed
+        }
+        return parsed
+    }
+
+    // MARK: Following changes
+
+    public func changed(_ change: ContentChange) {
+        switch change {
+        case .relation(let repository), .manifest(let repository, _): forget(repository)
+        case .tag(let repository, let name) where name.hasPrefix("sha256-"): forget(repository)
+        case .unknown: forgetAll()
+        case .tag, .blobLink, .setting: break  // a new policy text is a new key
+        }
+    }
+
+    public func following() {
+        forgetAll()
+        trusted.store(true, ordering: .releasing)
+    }
+
+    public func lostTrack() {
+        trusted.store(false, ordering: .releasing)
+        forgetAll()
+    }
+
+    private func forget(_ repository: String) {
+        state.withLock { state in
+            state.generation &+= 1
+            state.decisions = state.decisions.filter { $0.key.repository != repository }
+            state.running = state.running.filter { $0.key.repository != repository }
+        }
+    }
+
+    private func forgetAll() {
+        state.withLock { state in
+            state.generation &+= 1
+            state.decisions.removeAll()
+            state.running.removeAll()
+        }
+    }
+}
