@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // Domain: digests, names, references, manifests. Pure, no I/O.
@@ -143,6 +144,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // A client of other registries (tags resolved to digests, with their authentication).
+        .target(
+            name: "BerthClient",
+            dependencies: [
+                "OCI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Configuration, wiring, lifecycle.
         .target(
             name: "BerthServer",
@@ -163,7 +176,7 @@ let package = Package(
         .executableTarget(
             name: "berth",
             dependencies: [
-                "BerthServer", "BerthAuth", "BerthMetadata", "BerthRegistry",
+                "BerthServer", "BerthAuth", "BerthMetadata", "BerthRegistry", "BerthClient", "OCI",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
