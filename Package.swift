@@ -188,6 +188,18 @@ let package = Package(
             dependencies: ["BerthS3", "BerthStorage", "OCI", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: testSettings
         ),
+        .testTarget(
+            name: "BerthSigningTests",
+            dependencies: [
+                "BerthSigning",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            swiftSettings: testSettings
+        ),
+        .testTarget(name: "BerthClientTests", dependencies: ["BerthClient"], swiftSettings: testSettings),
         .testTarget(name: "BerthPoliciesTests", dependencies: ["BerthPolicies", "BerthMetadata", "OCI"], swiftSettings: testSettings),
         .testTarget(
             name: "BerthAuthTests",

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import BerthMetadata
 import BerthServer
+import Crypto
 import Foundation
 import NIOHTTP1
 import OCI
@@ -145,6 +146,44 @@ struct MultiNodeTests {
         #expect(try await waitUntil("the tag moved while its notifications were cut") {
             try await b.request(.GET, "/v2/team/app/manifests/v1").body == third.manifest
         })
+        try await database.close()
+        for node in nodes {
+            node.signal(SIGTERM)
+            _ = try await node.waitForExit()
+        }
+    }
+
+    /// A node that refused an unsigned artifact (and remembers it) serves
+    /// it once another node stored its signature: the database announces
+    /// the signature, and the refusal is forgotten.
+    @Test func aSignatureStoredThroughOneNodeLiftsAnotherNodesRefusal() async throws {
+        let folder = TestRegistry.temporaryFolder()
+        let nodes = try await startNodes(2, folder: folder)
+        let (a, b) = (nodes[0], nodes[1])
+        let (_, digest) = try await a.pushImage("team/app", tag: "v1")
+        let key = P256.Signing.PrivateKey()
+        let policy = String(decoding: Content.json(["keys": [["name": "ci", "public_key": key.publicKey.pemRepresentation]], "require_trusted": true]), as: UTF8.self)
+        let database = try await TestBackends.openBackend(folder)
+        try await database.transaction(durable: true) { db in
+            try db.execute("INSERT INTO project_settings (project, name, value, updated_at) VALUES ('team', 'signing', ?, 0)", [.text(policy)])
+        }
+        let started = ContinuousClock.now
+        var refused = false
+        while !refused, ContinuousClock.now < started + .seconds(30) {
+            refused = try await b.request(.GET, "/v2/team/app/manifests/v1").status == 403
+            if !refused { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        #expect(refused, "node B follows the new signing policy")
+        #expect(try await b.request(.GET, "/v2/team/app/manifests/v1").status == 403, "and remembers its refusal")
+        try await TestSignatures.pushCosign(a, "team/app", subject: digest, key: key, headers: [])
+        var served = false
+        let signed = ContinuousClock.now
+        while !served, ContinuousClock.now < signed + .seconds(30) {
+            served = try await b.request(.GET, "/v2/team/app/manifests/v1").status == 200
+            if !served { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        print("node B: the signed artifact served after \(ContinuousClock.now - signed)")
+        #expect(served)
         try await database.close()
         for node in nodes {
             node.signal(SIGTERM)

@@ -16,7 +16,7 @@ enum TestSignatures {
     /// payload after signing.
     @discardableResult
     static func pushCosign(
-        _ registry: TestRegistry, _ repository: String, subject: OCI.Digest, key: P256.Signing.PrivateKey, naming signed: OCI.Digest? = nil,
+        _ registry: some RegistryClient, _ repository: String, subject: OCI.Digest, key: P256.Signing.PrivateKey, naming signed: OCI.Digest? = nil,
         tamper: Bool = false, headers: [(String, String)]
     ) async throws -> OCI.Digest {
         let payload = Content.json([
@@ -45,7 +45,7 @@ enum TestSignatures {
     /// with a message signature over the subject's manifest bytes.
     @discardableResult
     static func pushBundle(
-        _ registry: TestRegistry, _ repository: String, subject: [UInt8], key: P256.Signing.PrivateKey, naming named: OCI.Digest? = nil,
+        _ registry: some RegistryClient, _ repository: String, subject: [UInt8], key: P256.Signing.PrivateKey, naming named: OCI.Digest? = nil,
         messageSignature: Bool = false, headers: [(String, String)]
     ) async throws -> OCI.Digest {
         let digest = Content.digest(subject)
@@ -80,7 +80,7 @@ enum TestSignatures {
     /// chain is `chain` (leaf first).
     @discardableResult
     static func pushNotation(
-        _ registry: TestRegistry, _ repository: String, subject: [UInt8], key: P256.Signing.PrivateKey, chain: [Certificate],
+        _ registry: some RegistryClient, _ repository: String, subject: [UInt8], key: P256.Signing.PrivateKey, chain: [Certificate],
         naming named: OCI.Digest? = nil, envelopeType: String = "application/jose+json", headers: [(String, String)]
     ) async throws -> OCI.Digest {
         let target: [String: Any] = ["mediaType": MediaType.ociManifest, "digest": (named ?? Content.digest(subject)).description, "size": subject.count]
@@ -100,7 +100,7 @@ enum TestSignatures {
     }
 
     static func pushReferrer(
-        _ registry: TestRegistry, _ repository: String, subject: [UInt8], artifactType: String, layerType: String, layer: [UInt8],
+        _ registry: some RegistryClient, _ repository: String, subject: [UInt8], artifactType: String, layerType: String, layer: [UInt8],
         headers: [(String, String)]
     ) async throws -> OCI.Digest {
         try await registry.pushBlob(repository, layer, headers: headers)
