@@ -146,13 +146,13 @@ final class LogClock: Sendable {
     private let cached = Mutex<(second: Int, text: String)>((-1, ""))
 
     func now() -> String {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        let second = spec.tv_sec
-        let millis = Int(spec.tv_nsec / 1_000_000)
+        // Foundation's clock: `timespec` is ambiguous between Glibc and CoreFoundation in release builds.
+        let now = Date().timeIntervalSince1970
+        let second = Int(now.rounded(.down))
+        let millis = min(999, Int((now - Double(second)) * 1000))
         let prefix = cached.withLock { cache -> String in
             if cache.second != second {
-                var t = second
+                var t = time_t(second)
                 var parts = tm()
                 gmtime_r(&t, &parts)
                 cache = (second, Self.padded(Int(parts.tm_year) + 1900, width: 4) + "-" + Self.padded(Int(parts.tm_mon) + 1) + "-"
