@@ -13,11 +13,14 @@ import Synchronization
 /// - it is an index whose children all do, when `index_policy` is `each`.
 ///
 /// Signatures, SBOMs and other referrers (and cosign's `.sig` / `.att`
-/// manifests) are always served, so that clients can verify. Decisions are
-/// remembered per (repository, digest, policy text); a repository's are
-/// dropped when a signature or an index arrives or a manifest goes, told by this
-/// node's cache (`CachedMetadataStore`) and, on a shared database, by the
-/// database. Concurrent pulls of one artifact wait on one verification.
+/// manifests) are always served, so that clients can verify, unless they
+/// carry filesystem layers (an image naming a subject is still an image).
+///
+/// Decisions are remembered per (repository, digest, policy text); a
+/// repository's are dropped when a signature or an index arrives or a
+/// manifest goes, told by this node's cache (`CachedMetadataStore`) and,
+/// on a shared database, by the database. Concurrent pulls of one
+/// artifact wait on one verification.
 public final class TrustedSignaturesPolicy: PullPolicy, FollowsChanges {
     let settings: any ProjectSettingStore
     let verifier: SignatureVerifier
@@ -42,6 +45,8 @@ public final class TrustedSignaturesPolicy: PullPolicy, FollowsChanges {
     private let state = Mutex(State())
     private let trusted: Atomic<Bool>
     static let maxDecisions = 50_000
+    /// An index with more children is trusted only through its own signature.
+    static let maxChildren = 256
 
     public init(settings: any ProjectSettingStore, verifier: SignatureVerifier, metadata: any MetadataStore, shared: Bool) {
         self.settings = settings
@@ -91,10 +96,10 @@ public final class TrustedSignaturesPolicy: PullPolicy, FollowsChanges {
 
     private func decide(_ stored: StoredManifest, in repository: RepositoryName, _ policy: SigningPolicy, _ anchors: TrustAnchors) async throws -> RegistryError? {
         guard let manifest = try? Manifest(parsing: [UInt8](stored.content), contentType: stored.mediaType) else { return nil }
-        if manifest.subject != nil || manifest.layers.contains(where: { Self.signatureLayers.contains($0.mediaType) }) { return nil }
+        if Self.isVerificationMaterial(manifest) { return nil }
         let own = try await verifier.verdict(of: stored.digest, bytes: stored.content, in: repository, anchors: anchors)
         if own.status == .trusted { return nil }
-        if manifest.kind == .index, policy.indexPolicy == .each, !manifest.manifests.isEmpty,
+        if manifest.kind == .index, policy.indexPolicy == .each, (1...Self.maxChildren).contains(manifest.manifests.count),
            try await allTrusted(manifest.manifests.map(\.digest), in: repository, anchors)
         {
             return nil
@@ -121,6 +126,18 @@ public final class TrustedSignaturesPolicy: PullPolicy, FollowsChanges {
 
     /// Layers of cosign's own signature and attestation manifests.
     static let signatureLayers: Set<String> = [CosignSignature.payloadType, "application/vnd.dsse.envelope.v1+json"]
+
+    /// A referrer (signature, SBOM, attestation) or a cosign signature
+    /// manifest, which clients need in order to verify: served unsigned.
+    /// Not when it carries a filesystem layer, or is an index: a runnable
+    /// image does not escape the policy by naming a subject.
+    static func isVerificationMaterial(_ manifest: Manifest) -> Bool {
+        guard manifest.kind == .image, manifest.subject != nil || manifest.layers.contains(where: { signatureLayers.contains($0.mediaType) })
+        else { return false }
+        return !manifest.layers.contains { layer in
+            layer.mediaType.hasPrefix("application/vnd.oci.image.layer.") || layer.mediaType.hasPrefix("application/vnd.docker.image.rootfs.")
+        }
+    }
 
     private func parsed(_ text: String) throws -> (SigningPolicy, TrustAnchors) {
         if let known = state.withLock({ $0.policies[text] }) { return known }

@@ -36,7 +36,6 @@ struct SignatureTests {
         let (_, tamperedDigest) = try await registry.pushImage(app, tag: "tampered", headers: [Self.admin])
         let (_, strangerDigest) = try await registry.pushImage(app, tag: "stranger", headers: [Self.admin])
         let (_, unsignedDigest) = try await registry.pushImage(app, tag: "unsigned", headers: [Self.admin])
-        _ = signed
 
         // A key that does not parse is refused with its name; requiring trust without keys is too.
         for bad: [String: Any] in [["keys": [["name": "ci", "public_key": "not a key"]]], ["require_trusted": true]] {
@@ -86,6 +85,15 @@ struct SignatureTests {
         #expect(try await registry.request(.HEAD, "/v2/\(app)/manifests/unsigned", headers: [Self.admin]).status == 403)
         #expect(try await Self.pull(registry, app, "sha256-\(signedDigest.hex).sig").status == 200)
         #expect(try await Self.pull(registry, app, signature.description).status == 200)
+        // An image does not escape the policy by naming a subject.
+        let config = Content.json(["architecture": "amd64", "os": "linux"])
+        let layer = Content.randomBytes(100)
+        try await registry.pushBlob(app, config, headers: [Self.admin])
+        try await registry.pushBlob(app, layer, headers: [Self.admin])
+        let disguised = Content.imageManifest(
+            config: config, layers: [layer], extra: ["subject": ["mediaType": MediaType.ociManifest, "digest": signedDigest.description, "size": signed.count]])
+        try await registry.pushManifest(app, "disguised", disguised, headers: [Self.admin])
+        #expect(try await Self.pull(registry, app, "disguised").status == 403)
 
         // A refusal is remembered, and forgotten when a signature arrives.
         #expect(try await Self.pull(registry, app, "unsigned").status == 403)
