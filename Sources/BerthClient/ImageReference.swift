@@ -59,6 +59,11 @@ public struct ImageReference: Sendable, Equatable, CustomStringConvertible {
         ImageReference(host: host, path: path, tag: tag, digest: digest)
     }
 
+    /// The same reference with `tag`.
+    public func tagged(_ tag: String) -> ImageReference {
+        ImageReference(host: host, path: path, tag: tag, digest: digest)
+    }
+
     private init(host: String?, path: String, tag: String?, digest: Digest?) {
         (self.host, self.path, self.tag, self.digest) = (host, path, tag, digest)
     }

@@ -84,8 +84,11 @@ public final class RegistryClient: Sendable {
             guard let basic else { throw ClientError("\(host) asks for credentials; give --creds or log in with docker") }
             return basic
         }
-        guard let realm = challenge.parameters["realm"], var url = URLComponents(string: realm), ["http", "https"].contains(url.scheme) else {
-            throw ClientError("\(host)'s challenge names no usable realm")
+        // Credentials travel to the realm over TLS, unless plain HTTP was allowed.
+        guard let realm = challenge.parameters["realm"], var url = URLComponents(string: realm),
+              url.scheme == "https" || (insecure && url.scheme == "http")
+        else {
+            throw ClientError("\(host)'s challenge names no usable realm (an https URL, or http with --tls-verify=false)")
         }
         url.queryItems = (challenge.parameters["service"].map { [URLQueryItem(name: "service", value: $0)] } ?? [])
             + [URLQueryItem(name: "scope", value: challenge.parameters["scope"] ?? "repository:\(repository):pull")]

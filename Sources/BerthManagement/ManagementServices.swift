@@ -62,7 +62,8 @@ public struct ManagementServices: Sendable {
         self.permissions = permissions
         users = UserService(authenticator: authenticator, permissions: permissions, audit: changes)
         projects = ProjectService(
-            authenticator: authenticator, content: stores.content, quotas: quotas, webhooks: webhooks, permissions: permissions, audit: changes)
+            authenticator: authenticator, content: stores.content, quotas: quotas, webhooks: webhooks, settings: stores.settings,
+            permissions: permissions, audit: changes)
         robots = RobotService(authenticator: authenticator, permissions: permissions, audit: changes)
         policies = PolicyService(rules: stores.rules, settings: stores.settings, permissions: permissions, audit: changes)
         signatures = SignatureService(verifier: stores.signatures, content: stores.content, settings: stores.settings, permissions: permissions)

@@ -13,6 +13,8 @@ public struct ProjectService: Sendable {
     let content: any MetadataStore
     let quotas: QuotaEnforcer
     let webhooks: WebhookNotifier
+    /// Told when a project goes, so that no cached setting outlives it.
+    let settings: any ProjectSettingStore
     let permissions: ManagementPermissions
     let audit: ChangeAudit
 
@@ -114,6 +116,7 @@ public struct ProjectService: Sendable {
         // What this node remembers of the project goes too.
         webhooks.forget(name)
         quotas.forget(name)
+        settings.projectDeleted(name)
         authenticator.forgetVerifiedCredentials()
         audit.record(requester, .deleted, "projects/\(name)", project: name)
     }

@@ -41,6 +41,10 @@ public final class CachedProjectSettings: ProjectSettingStore, FollowsChanges {
         try await base.setSetting(name, of: project, to: value)
     }
 
+    public func projectDeleted(_ project: String) {
+        values.forget { $0.project == project }
+    }
+
     public func changed(_ change: ContentChange) {
         switch change {
         case .setting(let project, let name): values.forget(Key(project: project, name: name))

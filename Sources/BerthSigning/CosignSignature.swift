@@ -17,7 +17,7 @@ enum CosignSignature {
     static func tag(for subject: Digest) -> String { "\(subject.algorithm.rawValue)-\(subject.hex).sig" }
 
     /// Checks one layer of a signature manifest; `payload` is the layer's blob.
-    static func check(_ layer: Descriptor, payload: [UInt8], subject: Digest, anchors: TrustAnchors) async -> Result<[String], SignatureProblem> {
+    static func check(_ layer: Descriptor, payload: [UInt8], subject: Digest, anchors: TrustAnchors) async -> Result<Trust, SignatureProblem> {
         guard let encoded = layer.annotations?[signatureAnnotation], let signature = Data(base64Encoded: encoded) else {
             return .failure(.init("the layer has no \(signatureAnnotation) annotation"))
         }
@@ -51,7 +51,7 @@ extension SignatureCheck {
     static func verified(
         _ signature: [UInt8], over message: [UInt8], byCertificate leaf: Certificate, intermediates: [Certificate], _ anchors: TrustAnchors,
         jws algorithm: String? = nil
-    ) async -> Result<[String], SignatureProblem> {
+    ) async -> Result<Trust, SignatureProblem> {
         guard verifies(signature, over: message, with: leaf.publicKey, jws: algorithm) else {
             return .failure(.init("the signature does not verify with its certificate's key"))
         }

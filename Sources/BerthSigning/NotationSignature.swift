@@ -36,7 +36,7 @@ enum NotationSignature {
         let targetArtifact: Descriptor
     }
 
-    static func check(envelope bytes: [UInt8], mediaType: String, subject: Digest, anchors: TrustAnchors) async -> Result<[String], SignatureProblem> {
+    static func check(envelope bytes: [UInt8], mediaType: String, subject: Digest, anchors: TrustAnchors) async -> Result<Trust, SignatureProblem> {
         guard mediaType == jwsType else {
             return .failure(.init(mediaType == coseType ? "COSE envelopes are not supported (JWS is)" : "unknown envelope type \(mediaType.prefix(80))"))
         }
@@ -54,8 +54,11 @@ enum NotationSignature {
         guard header.signingScheme == "notary.x509" else {
             return .failure(.init("signing scheme \(header.signingScheme ?? "none") is not supported (notary.x509 is)"))
         }
-        if let expiry = header.expiry, let date = ISO8601DateFormatter().date(from: expiry), date < Date() {
-            return .failure(.init("the signature expired at \(expiry)"))
+        var expires: Date?
+        if let expiry = header.expiry {
+            guard let date = Self.time(expiry) else { return .failure(.init("the expiry \(expiry.prefix(40)) is not an RFC 3339 time")) }
+            guard date > Date() else { return .failure(.init("the signature expired at \(expiry)")) }
+            expires = date
         }
         guard let target = try? JSONDecoder().decode(Payload.self, from: payloadBytes).targetArtifact else {
             return .failure(.init("the payload names no target artifact"))
@@ -67,7 +70,16 @@ enum NotationSignature {
         }
         // JWS signs the two encoded parts as they are written.
         let signingInput = Array((envelope.protected + "." + envelope.payload).utf8)
-        return await SignatureCheck.verified(
+        let outcome = await SignatureCheck.verified(
             [UInt8](signature), over: signingInput, byCertificate: leaf, intermediates: Array(chain.dropFirst()), anchors, jws: header.alg)
+        return outcome.map { trust in Trust(names: trust.names, until: [trust.until, expires].compactMap { $0 }.min()) }
+    }
+
+    /// RFC 3339, with or without fractional seconds.
+    static func time(_ text: String) -> Date? {
+        let plain = ISO8601DateFormatter()
+        let fractional = ISO8601DateFormatter()
+        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return plain.date(from: text) ?? fractional.date(from: text)
     }
 }

@@ -59,26 +59,42 @@ enum SignatureCheck {
     }
 
     /// The names of the policy's keys that verify the signature.
-    static func trustingKeys(_ signature: [UInt8], over message: [UInt8], _ anchors: TrustAnchors) -> [String] {
-        anchors.keys.filter { verifies(signature, over: message, with: $0.key) }.map(\.name)
+    static func trustingKeys(_ signature: [UInt8], over message: [UInt8], _ anchors: TrustAnchors) -> Trust {
+        Trust(names: anchors.keys.filter { verifies(signature, over: message, with: $0.key) }.map(\.name), until: nil)
     }
 
     /// Validates `leaf` (with `intermediates`) up to one of the policy's
-    /// certificates, now: the names of the certificates it ends at, or why not.
-    static func chain(_ leaf: Certificate, intermediates: [Certificate], _ anchors: TrustAnchors) async -> Result<[String], SignatureProblem> {
+    /// certificates, now: the names of the certificates it ends at (until
+    /// the first of the chain expires), or why not. The leaf must be meant
+    /// for signatures: key usage `digitalSignature`, and `codeSigning` among
+    /// its extended key usages when it lists any (as Notation requires).
+    static func chain(_ leaf: Certificate, intermediates: [Certificate], _ anchors: TrustAnchors) async -> Result<Trust, SignatureProblem> {
         guard !anchors.certificates.isEmpty else { return .failure(.init("the policy trusts no certificates")) }
+        if let usage = try? leaf.extensions.keyUsage, !usage.digitalSignature {
+            return .failure(.init("certificate \(leaf.subject) is not for digital signatures (its key usage)"))
+        }
+        if let extended = try? leaf.extensions.extendedKeyUsage, !extended.contains(.codeSigning) {
+            return .failure(.init("certificate \(leaf.subject) is not for code signing (its extended key usage)"))
+        }
         var verifier = Verifier(rootCertificates: CertificateStore(anchors.certificates.map(\.certificate))) {
             RFC5280Policy(validationTime: Date())
         }
         switch await verifier.validate(leaf: leaf, intermediates: CertificateStore(intermediates)) {
         case .validCertificate(let chain):
             let names = anchors.certificates.filter { anchor in chain.contains(anchor.certificate) }.map(\.name)
-            return .success(names)
+            return .success(Trust(names: names, until: chain.map(\.notValidAfter).min()))
         case .couldNotValidate(let failures):
             let reason = failures.first.map { "\($0.policyFailureReason)" } ?? "no chain to a trusted certificate"
             return .failure(.init("certificate \(leaf.subject) is not trusted: \(reason)"))
         }
     }
+}
+
+/// Who vouches for a signature that verified: the policy's keys or
+/// certificates by name, and until when (a certificate's expiry; nil for keys).
+struct Trust: Sendable {
+    let names: [String]
+    let until: Date?
 }
 
 /// Why a signature is not trusted, in words for the API and the pull's refusal.

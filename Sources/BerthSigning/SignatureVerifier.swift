@@ -11,9 +11,11 @@ public struct SignatureVerifier: Sendable {
     let metadata: any MetadataStore
     let blobs: any BlobStore
 
-    /// At most this many referrers are looked at per artifact, and a
-    /// signature's payload may be at most this large.
-    static let maxReferrers = 100
+    /// At most this many referrers are looked at per artifact, this many
+    /// layers of cosign's signature manifest, and a signature's payload may
+    /// be at most this large: what one pull may cost is bounded.
+    static let maxReferrers = 50
+    static let maxCosignLayers = 16
     static let maxPayload: Int64 = 1 << 20
 
     public init(metadata: any MetadataStore, blobs: any BlobStore) {
@@ -27,8 +29,8 @@ public struct SignatureVerifier: Sendable {
         if let stored = try await metadata.manifest(repository, .tag(try Tag(parsing: CosignSignature.tag(for: subject)))),
            let manifest = try? Manifest(parsing: [UInt8](stored.content), contentType: stored.mediaType)
         {
-            for layer in manifest.layers where layer.mediaType == CosignSignature.payloadType {
-                let outcome: Result<[String], SignatureProblem>
+            for layer in manifest.layers.filter({ $0.mediaType == CosignSignature.payloadType }).prefix(Self.maxCosignLayers) {
+                let outcome: Result<Trust, SignatureProblem>
                 if let payload = try await payload(layer) {
                     outcome = await CosignSignature.check(layer, payload: payload, subject: subject, anchors: anchors)
                 } else {
@@ -54,7 +56,7 @@ public struct SignatureVerifier: Sendable {
 
     private func check(
         _ referrer: Descriptor, format: String, subject: Digest, bytes: Data, in repository: RepositoryName, anchors: TrustAnchors
-    ) async -> Result<[String], SignatureProblem> {
+    ) async -> Result<Trust, SignatureProblem> {
         do {
             guard let stored = try await metadata.manifest(repository, .digest(referrer.digest)),
                   let manifest = try? Manifest(parsing: [UInt8](stored.content), contentType: stored.mediaType),

@@ -46,20 +46,22 @@ enum SigstoreBundle {
         let subject: [Subject]
     }
 
-    static func check(bundle: [UInt8], subject: OCI.Digest, subjectBytes: Data, anchors: TrustAnchors) async -> Result<[String], SignatureProblem> {
+    static func check(bundle: [UInt8], subject: OCI.Digest, subjectBytes: Data, anchors: TrustAnchors) async -> Result<Trust, SignatureProblem> {
         guard let document = try? JSONDecoder().decode(Document.self, from: Data(bundle)) else {
             return .failure(.init("the layer is not a sigstore bundle"))
         }
-        let signature: [UInt8], message: [UInt8]
+        // An envelope may hold several signatures: any one may be the trusted one.
+        let signatures: [[UInt8]], message: [UInt8]
         if let envelope = document.dsseEnvelope {
-            guard let payload = Data(base64Encoded: envelope.payload), let sig = envelope.signatures.first.flatMap({ Data(base64Encoded: $0.sig) })
+            let sigs = envelope.signatures.prefix(8).compactMap { Data(base64Encoded: $0.sig).map { [UInt8]($0) } }
+            guard let payload = Data(base64Encoded: envelope.payload), !sigs.isEmpty
             else { return .failure(.init("the DSSE envelope has no payload or signature")) }
             guard let statement = try? JSONDecoder().decode(Statement.self, from: payload) else {
                 return .failure(.init("the DSSE payload is not an in-toto statement"))
             }
             let named = statement.subject.compactMap { $0.digest[subject.algorithm.rawValue] }
             guard named.contains(subject.hex) else { return .failure(.init("the statement's subject is not \(subject)")) }
-            (signature, message) = ([UInt8](sig), preAuthenticationEncoding(type: envelope.payloadType, payload: [UInt8](payload)))
+            (signatures, message) = (sigs, preAuthenticationEncoding(type: envelope.payloadType, payload: [UInt8](payload)))
         } else if let messageSignature = document.messageSignature, let sig = Data(base64Encoded: messageSignature.signature) {
             if let digest = messageSignature.messageDigest {
                 let expected = Data(SHA256.hash(data: subjectBytes)).base64EncodedString()
@@ -67,7 +69,7 @@ enum SigstoreBundle {
                     return .failure(.init("the message signature is over another digest"))
                 }
             }
-            (signature, message) = ([UInt8](sig), [UInt8](subjectBytes))
+            (signatures, message) = ([[UInt8](sig)], [UInt8](subjectBytes))
         } else {
             return .failure(.init("the bundle holds neither a DSSE envelope nor a message signature"))
         }
@@ -79,9 +81,15 @@ enum SigstoreBundle {
             let intermediates = (material?.x509CertificateChain?.certificates.dropFirst() ?? []).compactMap {
                 Data(base64Encoded: $0.rawBytes).flatMap { try? Certificate(derEncoded: [UInt8]($0)) }
             }
-            return await SignatureCheck.verified(signature, over: message, byCertificate: leaf, intermediates: intermediates, anchors)
+            var outcome: Result<Trust, SignatureProblem> = .failure(.init("the signature does not verify with its certificate's key"))
+            for signature in signatures {
+                outcome = await SignatureCheck.verified(signature, over: message, byCertificate: leaf, intermediates: intermediates, anchors)
+                if case .success = outcome { break }
+            }
+            return outcome
         }
-        return .success(SignatureCheck.trustingKeys(signature, over: message, anchors))
+        let names = signatures.flatMap { SignatureCheck.trustingKeys($0, over: message, anchors).names }
+        return .success(Trust(names: Array(Set(names)).sorted(), until: nil))
     }
 
     /// DSSE v1: `DSSEv1 <len(type)> <type> <len(body)> <body>`.

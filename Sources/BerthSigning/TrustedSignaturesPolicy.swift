@@ -33,10 +33,15 @@ public final class TrustedSignaturesPolicy: PullPolicy, FollowsChanges {
         let policy: String
     }
 
+    /// A refusal, or an admission (nil) that holds until `until` (a certificate's expiry) when given.
+    private struct Decision: Sendable {
+        let refusal: RegistryError?
+        let until: Date?
+    }
+
     private struct State {
-        /// nil: admitted; otherwise the refusal.
-        var decisions: [Key: RegistryError?] = [:]
-        var running: [Key: Task<RegistryError?, any Error>] = [:]
+        var decisions: [Key: Decision] = [:]
+        var running: [Key: (generation: UInt64, task: Task<Decision, any Error>)] = [:]
         var generation: UInt64 = 0
         /// Parsed policies by their text.
         var policies: [String: (SigningPolicy, TrustAnchors)] = [:]
@@ -46,7 +51,7 @@ public final class TrustedSignaturesPolicy: PullPolicy, FollowsChanges {
     private let trusted: Atomic<Bool>
     static let maxDecisions = 50_000
     /// An index with more children is trusted only through its own signature.
-    static let maxChildren = 256
+    static let maxChildren = 64
 
     public init(settings: any ProjectSettingStore, verifier: SignatureVerifier, metadata: any MetadataStore, shared: Bool) {
         self.settings = settings
@@ -59,84 +64,96 @@ public final class TrustedSignaturesPolicy: PullPolicy, FollowsChanges {
         guard let text = try await settings.setting(.signing, of: repository.project) else { return }
         let (policy, anchors) = try parsed(text)
         guard policy.requireTrusted, policy.covers(String(repository.value.dropFirst(repository.project.count + 1))) else { return }
-        if case .tag(let tag) = reference, TagConventions.namesADigest(tag.value) { return }
         let key = Key(repository: repository.value, digest: manifest.digest, policy: anchors.fingerprint)
-        let remembered = trusted.load(ordering: .acquiring) ? state.withLock { $0.decisions[key] } : nil
-        let refusal: RegistryError?
-        if let remembered {
-            refusal = remembered
-        } else {
-            refusal = try await decision(key) { try await self.decide(manifest, in: repository, policy, anchors) }
+        var decision = trusted.load(ordering: .acquiring) ? state.withLock { $0.decisions[key] } : nil
+        if let until = decision?.until, until <= Date() { decision = nil }
+        if decision == nil {
+            decision = try await self.decision(key) { try await self.decide(manifest, in: repository, policy, anchors) }
         }
-        if let refusal { throw refusal }
+        if let refusal = decision?.refusal { throw refusal }
     }
 
     /// One verification per key at a time; its answer is kept unless the
     /// repository changed meanwhile.
-    private func decision(_ key: Key, _ decide: @escaping @Sendable () async throws -> RegistryError?) async throws -> RegistryError? {
-        let task = state.withLock { state -> Task<RegistryError?, any Error> in
-            if let running = state.running[key] { return running }
+    private func decision(_ key: Key, _ decide: @escaping @Sendable () async throws -> Decision) async throws -> Decision {
+        let task = state.withLock { state -> Task<Decision, any Error> in
+            if let running = state.running[key] { return running.task }
             let generation = state.generation
             let task = Task { [self] in
-                let result: Result<RegistryError?, any Error>
+                let result: Result<Decision, any Error>
                 do { result = .success(try await decide()) } catch { result = .failure(error) }
                 self.state.withLock { state in
-                    state.running[key] = nil
+                    // A newer verification (after a change) may be running under the same key: leave it.
+                    if state.running[key]?.generation == generation { state.running[key] = nil }
                     guard state.generation == generation, case .success(let decision) = result else { return }
                     if state.decisions.count >= Self.maxDecisions { state.decisions.removeAll(keepingCapacity: true) }
                     state.decisions[key] = decision
                 }
                 return try result.get()
             }
-            state.running[key] = task
+            state.running[key] = (generation, task)
             return task
         }
         return try await task.value
     }
 
-    private func decide(_ stored: StoredManifest, in repository: RepositoryName, _ policy: SigningPolicy, _ anchors: TrustAnchors) async throws -> RegistryError? {
-        guard let manifest = try? Manifest(parsing: [UInt8](stored.content), contentType: stored.mediaType) else { return nil }
-        if Self.isVerificationMaterial(manifest) { return nil }
-        let own = try await verifier.verdict(of: stored.digest, bytes: stored.content, in: repository, anchors: anchors)
-        if own.status == .trusted { return nil }
-        if manifest.kind == .index, policy.indexPolicy == .each, (1...Self.maxChildren).contains(manifest.manifests.count),
-           try await allTrusted(manifest.manifests.map(\.digest), in: repository, anchors)
-        {
-            return nil
+    private func decide(_ stored: StoredManifest, in repository: RepositoryName, _ policy: SigningPolicy, _ anchors: TrustAnchors) async throws -> Decision {
+        guard let manifest = try? Manifest(parsing: [UInt8](stored.content), contentType: stored.mediaType) else {
+            return Decision(refusal: refusal(stored.digest, in: repository, "its manifest does not parse"), until: nil)
         }
-        for parent in try await metadata.parents(repository, of: stored.digest, limit: 20) where try await isTrusted(parent, in: repository, anchors) {
-            return nil
+        if Self.isVerificationMaterial(manifest) { return Decision(refusal: nil, until: nil) }
+        let own = try await verifier.verdict(of: stored.digest, bytes: stored.content, in: repository, anchors: anchors)
+        if own.status == .trusted { return Decision(refusal: nil, until: own.trustedUntil) }
+        if manifest.kind == .index, policy.indexPolicy == .each, (1...Self.maxChildren).contains(manifest.manifests.count),
+           let until = try await allTrusted(manifest.manifests.map(\.digest), in: repository, anchors)
+        {
+            return Decision(refusal: nil, until: until)
+        }
+        for parent in try await metadata.parents(repository, of: stored.digest, limit: 20) {
+            if let verdict = try await verdict(of: parent, in: repository, anchors), verdict.status == .trusted {
+                return Decision(refusal: nil, until: verdict.trustedUntil)
+            }
         }
         let why = own.signatures.compactMap(\.error).first.map { ": \($0)" } ?? ""
-        return RegistryError(
-            .denied,
-            "signature policy of project \(repository.project): \(repository)@\(stored.digest) has no trusted signature (\(own.status.rawValue)\(why))",
-            detail: ["policy": "signature", "status": own.status.rawValue, "digest": stored.digest.description])
+        return Decision(refusal: refusal(stored.digest, in: repository, "\(own.status.rawValue)\(why)"), until: nil)
     }
 
-    private func allTrusted(_ digests: [Digest], in repository: RepositoryName, _ anchors: TrustAnchors) async throws -> Bool {
-        for digest in digests where try await !isTrusted(digest, in: repository, anchors) { return false }
-        return true
+    private func refusal(_ digest: Digest, in repository: RepositoryName, _ why: String) -> RegistryError {
+        RegistryError(
+            .denied, "signature policy of project \(repository.project): \(repository)@\(digest) has no trusted signature (\(why))",
+            detail: ["policy": "signature", "digest": digest.description])
     }
 
-    private func isTrusted(_ digest: Digest, in repository: RepositoryName, _ anchors: TrustAnchors) async throws -> Bool {
-        guard let stored = try await metadata.manifest(repository, .digest(digest)) else { return false }
-        return try await verifier.verdict(of: digest, bytes: stored.content, in: repository, anchors: anchors).status == .trusted
+    /// When every child is trusted: until the first of them stops being (nil: never); otherwise nil itself.
+    private func allTrusted(_ digests: [Digest], in repository: RepositoryName, _ anchors: TrustAnchors) async throws -> Date?? {
+        var until: Date?
+        for digest in digests {
+            guard let verdict = try await verdict(of: digest, in: repository, anchors), verdict.status == .trusted else { return nil }
+            if let end = verdict.trustedUntil { until = min(until ?? end, end) }
+        }
+        return .some(until)
     }
 
-    /// Layers of cosign's own signature and attestation manifests.
-    static let signatureLayers: Set<String> = [CosignSignature.payloadType, "application/vnd.dsse.envelope.v1+json"]
+    private func verdict(of digest: Digest, in repository: RepositoryName, _ anchors: TrustAnchors) async throws -> SignatureVerdict? {
+        guard let stored = try await metadata.manifest(repository, .digest(digest)) else { return nil }
+        return try await verifier.verdict(of: digest, bytes: stored.content, in: repository, anchors: anchors)
+    }
+
+    /// What the layers of signatures, attestations and SBOMs are.
+    static let verificationLayers: Set<String> = SigstoreBundle.artifactTypes.union([
+        CosignSignature.payloadType, "application/vnd.dsse.envelope.v1+json", "application/vnd.in-toto+json",
+        NotationSignature.jwsType, NotationSignature.coseType, "application/vnd.oci.empty.v1+json",
+        "application/spdx+json", "text/spdx", "application/vnd.cyclonedx+json", "application/vnd.cyclonedx+xml",
+    ])
 
     /// A referrer (signature, SBOM, attestation) or a cosign signature
     /// manifest, which clients need in order to verify: served unsigned.
-    /// Not when it carries a filesystem layer, or is an index: a runnable
-    /// image does not escape the policy by naming a subject.
+    /// Only when every layer is of those kinds: a runnable image (or a Helm
+    /// chart) does not escape the policy by naming a subject.
     static func isVerificationMaterial(_ manifest: Manifest) -> Bool {
-        guard manifest.kind == .image, manifest.subject != nil || manifest.layers.contains(where: { signatureLayers.contains($0.mediaType) })
+        guard manifest.kind == .image, manifest.subject != nil || manifest.layers.contains(where: { $0.mediaType == CosignSignature.payloadType })
         else { return false }
-        return !manifest.layers.contains { layer in
-            layer.mediaType.hasPrefix("application/vnd.oci.image.layer.") || layer.mediaType.hasPrefix("application/vnd.docker.image.rootfs.")
-        }
+        return manifest.layers.allSatisfy { verificationLayers.contains($0.mediaType) }
     }
 
     private func parsed(_ text: String) throws -> (SigningPolicy, TrustAnchors) {

@@ -20,7 +20,7 @@ struct PinCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Re-resolve references that are already pinned, and rewrite stale pins.")
     var update = false
 
-    @Option(name: .long, help: "USER:PASSWORD for every registry (default: docker's config file).")
+    @Option(name: .long, help: "USER:PASSWORD, sent to every registry the files name (default: docker's config file, per registry).")
     var creds: String?
 
     @Option(name: .customLong("tls-verify"), help: "false allows plain HTTP and unverified TLS.")
@@ -47,7 +47,8 @@ struct PinCommand: AsyncParsableCommand {
             var rewritten = text
             // From the end, so earlier ranges stay valid.
             for found in ReferencesInFiles.find(in: text, dockerfile: ReferencesInFiles.isDockerfile(file)).reversed() {
-                let reference = found.reference
+                // No tag and no digest means `latest`, as docker reads it; a digest alone stays as it is.
+                let reference = found.reference.digest == nil ? found.reference.tagged(found.reference.tag ?? "latest") : found.reference
                 guard let tag = reference.tag, reference.digest == nil || check || update else { continue }
                 let key = "\(reference.registry)/\(reference.repository):\(tag)"
                 let result: Result<Digest, any Error>
@@ -60,7 +61,7 @@ struct PinCommand: AsyncParsableCommand {
                 let place = "\(file):\(found.line)"
                 switch result {
                 case .failure(let error):
-                    print("\(place): \(reference): \(error)")
+                    print("\(place): \(found.reference): \(error)")
                     failed += 1
                 case .success(let digest) where reference.digest == digest:
                     continue
@@ -68,10 +69,10 @@ struct PinCommand: AsyncParsableCommand {
                     let pinned = reference.pinned(to: digest).description
                     let what = reference.digest == nil ? "unpinned" : "stale"
                     if check {
-                        print("\(place): \(what): \(reference) (now \(digest))")
+                        print("\(place): \(what): \(found.reference) (now \(digest))")
                         flagged += 1
                     } else {
-                        print("\(place): \(reference) → \(pinned)")
+                        print("\(place): \(found.reference) → \(pinned)")
                         rewritten.replaceSubrange(found.range, with: pinned)
                     }
                 }

@@ -14,7 +14,9 @@ struct ReferencesInFiles {
     }
 
     private static let from = try! NSRegularExpression(pattern: #"^\s*FROM\s+(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?"#, options: [.caseInsensitive])
-    private static let copyFrom = try! NSRegularExpression(pattern: #"^\s*(?:COPY|RUN)\b.*?--(?:from|mount=[^\s]*from)=([^\s,]+)"#, options: [.caseInsensitive])
+    /// The flags come before the command: `COPY --from=image`, `RUN --mount=type=bind,from=image`.
+    private static let copyFrom = try! NSRegularExpression(
+        pattern: #"^\s*(?:COPY\s+(?:--\S+\s+)*?--from=|RUN\s+(?:--\S+\s+)*?--mount=\S*?\bfrom=)([^\s,]+)"#, options: [.caseInsensitive])
     private static let yamlImage = try! NSRegularExpression(pattern: #"^\s*(?:-\s+)?image:\s*(["']?)([^"'\s#]+)\1\s*(?:#.*)?$"#)
 
     static func isDockerfile(_ path: String) -> Bool {

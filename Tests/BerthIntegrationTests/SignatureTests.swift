@@ -94,6 +94,9 @@ struct SignatureTests {
             config: config, layers: [layer], extra: ["subject": ["mediaType": MediaType.ociManifest, "digest": signedDigest.description, "size": signed.count]])
         try await registry.pushManifest(app, "disguised", disguised, headers: [Self.admin])
         #expect(try await Self.pull(registry, app, "disguised").status == 403)
+        // Nor by a tag that looks like a signature's.
+        try await registry.pushManifest(app, "sha256-\(String(repeating: "0", count: 64))", disguised, headers: [Self.admin])
+        #expect(try await Self.pull(registry, app, "sha256-\(String(repeating: "0", count: 64))").status == 403)
 
         // A refusal is remembered, and forgotten when a signature arrives.
         #expect(try await Self.pull(registry, app, "unsigned").status == 403)
@@ -185,7 +188,8 @@ struct SignatureTests {
         let expired = try TestSignatures.leaf("old signer", key: signer, issuedBy: authority, notAfter: Date() - 600)
         let foreign = try TestSignatures.leaf("foreign signer", key: signer, issuedBy: otherAuthority)
         var images: [String: [UInt8]] = [:]
-        for name in ["good", "expired", "foreign", "other-digest", "cose"] {
+        let serverOnly = try TestSignatures.leaf("web server", key: signer, issuedBy: authority, usage: .init([.serverAuth]))
+        for name in ["good", "expired", "foreign", "other-digest", "cose", "server-only"] {
             images[name] = try await registry.pushImage(app, tag: name, headers: [Self.admin]).manifest
         }
         try await Self.setPolicy(registry, [
@@ -199,12 +203,15 @@ struct SignatureTests {
         try await TestSignatures.pushNotation(
             registry, app, subject: images["cose"]!, key: signer, chain: [leaf], envelopeType: "application/cose", headers: [Self.admin])
 
+        try await TestSignatures.pushNotation(registry, app, subject: images["server-only"]!, key: signer, chain: [serverOnly], headers: [Self.admin])
+
         let (status, reports) = try await Self.status(registry, app, Content.digest(images["good"]!))
+        #expect(reports.first?["trusted_until"] is String, "a certificate's trust ends with it: \(reports)")
         #expect(status == "trusted", "\(reports)")
         #expect(reports.first?["trusted_by"] as? [String] == ["release-ca"])
         #expect(reports.first?["format"] as? String == "notation")
         #expect(try await Self.pull(registry, app, "good").status == 200)
-        for (name, reason) in [("expired", "not trusted"), ("foreign", "not trusted"), ("other-digest", "signs"), ("cose", "COSE")] {
+        for (name, reason) in [("expired", "not trusted"), ("foreign", "not trusted"), ("other-digest", "signs"), ("cose", "COSE"), ("server-only", "code signing")] {
             let (status, reports) = try await Self.status(registry, app, Content.digest(images[name]!))
             #expect(status == "untrusted" && (reports.first?["error"] as? String)?.contains(reason) == true, "\(name): \(reports)")
             #expect(try await Self.pull(registry, app, name).status == 403, "\(name)")

@@ -94,6 +94,20 @@ struct TagRulesTests {
         try await registry.stop()
     }
 
+    /// A project deleted and created again starts without the old rules (the node's cache forgets them).
+    @Test func aDeletedProjectTakesItsSettings() async throws {
+        let (registry, _) = try await AuthTests.start()
+        #expect(try await registry.request(.POST, "/api/v1/projects", headers: [Self.admin, Self.json], body: Content.json(["name": "temp"])).status == 201)
+        let rules = Content.json(["forbid_only": ["latest"]])
+        #expect(try await registry.request(.PUT, "/api/v1/projects/temp/tag-rules", headers: [Self.admin, Self.json], body: rules).status == 200)
+        #expect(try await registry.request(.GET, "/api/v1/projects/temp/tag-rules", headers: [Self.admin]).status == 200)  // now cached
+        #expect(try await registry.request(.DELETE, "/api/v1/projects/temp", headers: [Self.admin]).status == 204)
+        #expect(try await registry.request(.POST, "/api/v1/projects", headers: [Self.admin, Self.json], body: Content.json(["name": "temp"])).status == 201)
+        #expect(try await registry.request(.GET, "/api/v1/projects/temp/tag-rules", headers: [Self.admin]).status == 404)
+        _ = try await registry.pushImage("temp/app", tag: "latest", headers: [Self.admin])
+        try await registry.stop()
+    }
+
     /// Concurrent pushes of one line's patches leave its alias on the
     /// highest: each push chooses under the aliases' locks, after the
     /// pushes before it committed.

@@ -6,6 +6,12 @@ public protocol ProjectSettingStore: Sendable {
     func setting(_ name: ProjectSetting, of project: String) async throws -> String?
     /// Replaces the setting; nil removes it.
     func setSetting(_ name: ProjectSetting, of project: String, to value: String?) async throws
+    /// The project was deleted, its settings with it: what remembers them forgets them.
+    func projectDeleted(_ project: String)
+}
+
+extension ProjectSettingStore {
+    public func projectDeleted(_ project: String) {}
 }
 
 /// The names of the settings. Each is also the path under

@@ -135,7 +135,7 @@ enum TestSignatures {
     /// A signing certificate for `key`, issued by `authority`, valid until `notAfter`.
     static func leaf(
         _ name: String, key: P256.Signing.PrivateKey, issuedBy authority: (certificate: Certificate, key: P256.Signing.PrivateKey),
-        notAfter: Date = Date() + 86_400
+        notAfter: Date = Date() + 86_400, usage: ExtendedKeyUsage? = nil
     ) throws -> Certificate {
         try Certificate(
             version: .v3, serialNumber: .init(), publicKey: .init(key.publicKey), notValidBefore: min(Date() - 3600, notAfter - 3600),
@@ -144,6 +144,7 @@ enum TestSignatures {
             extensions: try Certificate.Extensions {
                 Critical(BasicConstraints.notCertificateAuthority)
                 KeyUsage(digitalSignature: true)
+                if let usage { usage }
             },
             issuerPrivateKey: .init(authority.key))
     }
