@@ -138,6 +138,14 @@ public enum Schema {
                     updated_at BIGINT NOT NULL, PRIMARY KEY (project, name))
                 """,
             ] + (f == .postgres ? ContentChange.settingTriggers : []),
+            // Manifest pulls per caller and window, added by each node in batches (rate limits).
+            [
+                """
+                CREATE TABLE rate_counts (key \(f.text) NOT NULL, slot_start BIGINT NOT NULL, slot_end BIGINT NOT NULL,
+                    pulls BIGINT NOT NULL, PRIMARY KEY (key, slot_start))
+                """,
+                "CREATE INDEX rate_counts_by_end ON rate_counts (slot_end)",
+            ],
         ]
     }
 

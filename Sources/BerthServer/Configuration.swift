@@ -66,6 +66,8 @@ public struct Configuration: Sendable, Equatable {
     /// Whether pulls are events (audit entries, webhook triggers). Off,
     /// pulls are still counted for retention's "not pulled for" rules.
     public var auditPulls = true
+    /// Manifest pulls per window for anonymous addresses, users, robots and projects; off by default.
+    public var rateLimits = PullRateLimits()
     /// Webhook deliveries delivered or given up longer ago than this are removed.
     public var webhookRetention: TimeInterval = 7 * 86400
     /// `postgres://user:password@host:port/database` to share metadata between
@@ -110,6 +112,7 @@ public struct Configuration: Sendable, Equatable {
         "webhook_retry_base", "webhook_max_attempts", "webhook_allow_private", "webhook_retention", "audit_pulls", "database", "database_connections", "storage", "s3_endpoint", "s3_bucket", "s3_region",
         "s3_path_style", "s3_prefix", "s3_part_size", "s3_redirect_downloads", "s3_access_key", "s3_secret_key",
         "trusted_proxies", "idle_timeout", "request_head_timeout", "max_connections_per_address",
+        "rate_limit_anonymous", "rate_limit_users", "rate_limit_robots", "rate_limit_projects",
     ]
 
     /// Applies one setting given as text (from YAML, environment or a flag).
@@ -168,6 +171,10 @@ public struct Configuration: Sendable, Equatable {
                 throw ConfigurationError("webhook_max_attempts must be 1 to 50")
             }
             webhookMaxAttempts = attempts
+        case "rate_limit_anonymous": rateLimits.anonymous = try Self.parseRateLimit(value, key: key)
+        case "rate_limit_users": rateLimits.users = try Self.parseRateLimit(value, key: key)
+        case "rate_limit_robots": rateLimits.robots = try Self.parseRateLimit(value, key: key)
+        case "rate_limit_projects": rateLimits.projects = try Self.parseRateLimit(value, key: key)
         case "audit_pulls":
             guard let flag = Bool(value) else { throw ConfigurationError("audit_pulls must be true or false") }
             auditPulls = flag
@@ -232,6 +239,15 @@ public struct Configuration: Sendable, Equatable {
             }
             try set(key, text)
         }
+    }
+
+    /// `off`, or `<pulls>/<window>` such as `100/6h`.
+    static func parseRateLimit(_ value: String, key: String) throws -> RateLimit? {
+        if value == "off" { return nil }
+        guard let limit = RateLimit(value) else {
+            throw ConfigurationError("\(key) must be off or <pulls>/<window> with s, m, h or d, such as 100/6h (1 to 10^9 pulls, up to 30 days)")
+        }
+        return limit
     }
 
     /// Applies `BERTH_<KEY>` variables.

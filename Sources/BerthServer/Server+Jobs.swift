@@ -52,6 +52,14 @@ extension Server {
                 if changed { cache.forgetAll() }
             })
         }
+        if let limiter = rateLimiter {
+            // Counted pulls reach the database (and the other nodes) about once a second.
+            let prune = Trigger(every: 600)
+            jobs.append(BackgroundJobs.Job(name: "share pull rate counts") { now in
+                try await limiter.sync(now: now)
+                if prune.fire(at: now) != nil { try await limiter.prune(now: now) }
+            })
+        }
         jobs.append(retentionJob())
         if let expression = configuration.gcSchedule, let schedule = CronSchedule(expression) {
             let trigger = Trigger(cron: schedule)

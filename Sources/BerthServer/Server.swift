@@ -34,6 +34,8 @@ public final class Server: Sendable {
     let signatureVerifier: SignatureVerifier
     /// The pull policy of signing policies; it remembers its decisions.
     let trustedSignatures: TrustedSignaturesPolicy
+    /// nil unless a pull rate limit is set.
+    let rateLimiter: PullRateLimiter?
     let quotas: QuotaEnforcer
     public let maintenance: Maintenance
     let webhooks: WebhookNotifier
@@ -104,6 +106,7 @@ public final class Server: Sendable {
         relay = EventRelay(
             store: metadata.outbox, leases: metadata.jobs, consumers: consumers + extensions.consumers,
             node: ProcessInfo.processInfo.hostName + ":" + root, metrics: metrics, logger: logger)
+        rateLimiter = configuration.rateLimits.isOff ? nil : PullRateLimiter(limits: configuration.rateLimits, store: metadata.rules)
         maintenance = Maintenance(
             collector: GarbageCollector(blobs: blobs, store: metadata.collection, logger: logger),
             runs: metadata.jobs, leases: metadata.jobs, content: content,
@@ -159,7 +162,8 @@ public final class Server: Sendable {
                 status: status == .ok ? .ok : .serviceUnavailable, headers: [.contentType: "application/json", .cacheControl: "no-store"],
                 body: .init(byteBuffer: ByteBuffer(bytes: json)))
         }
-        DistributionAPI(content: content, uploads: uploads, authorizer: authorizer, events: events).addRoutes(to: router)
+        DistributionAPI(content: content, uploads: uploads, authorizer: authorizer, events: events, rateLimiter: rateLimiter)
+            .addRoutes(to: router)
         MetricsEndpoint(metrics: metrics, jobs: maintenance.metrics, store: metadata.content).addRoutes(to: router)
         if let authorizer {
             TokenEndpoint(authorizer: authorizer).addRoutes(to: router)
@@ -237,6 +241,7 @@ public final class Server: Sendable {
         try? await relay.relay()
         await relay.releaseLeases()
         try? await pulls.flush()
+        try? await rateLimiter?.sync()
         try await metadata.close()
         try await threadPool.shutdownGracefully()
     }

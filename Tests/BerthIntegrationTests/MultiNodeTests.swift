@@ -191,6 +191,26 @@ struct MultiNodeTests {
         }
     }
 
+    /// Two nodes share one limit: each adds its counts to the database
+    /// about once a second and learns the other's.
+    @Test func rateLimitsHoldAcrossNodes() async throws {
+        let folder = TestRegistry.temporaryFolder()
+        let nodes = try await startNodes(2, folder: folder, extra: "rate_limit_anonymous: 6/1h\n")
+        let (a, b) = (nodes[0], nodes[1])
+        _ = try await a.pushImage("team/app", tag: "v1")
+        func pull(_ node: BerthProcess) async throws -> Int { try await node.request(.GET, "/v2/team/app/manifests/v1").status }
+        for _ in 0..<3 { #expect(try await pull(a) == 200) }
+        try await Task.sleep(for: .milliseconds(2500))
+        for _ in 0..<3 { #expect(try await pull(b) == 200) }
+        try await Task.sleep(for: .milliseconds(2500))
+        #expect(try await pull(a) == 429, "node A knows of node B's pulls")
+        #expect(try await pull(b) == 429)
+        for node in nodes {
+            node.signal(SIGTERM)
+            _ = try await node.waitForExit()
+        }
+    }
+
     /// A listening connection whose peer stops answering (its backend
     /// frozen with SIGSTOP, as a vanished peer behind a NAT would look) is
     /// given up after its heartbeat goes unanswered, and a new one listens.

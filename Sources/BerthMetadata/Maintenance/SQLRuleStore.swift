@@ -4,7 +4,7 @@ import OCI
 /// A project's rules over the same `SQLBackend` (and database) as the
 /// content: tag immutability rules and the retention policy, with what
 /// retention reads and records of the content tables (artifacts, pull times).
-public final class SQLRuleStore: ImmutabilityRuleStore, RetentionStore, ProjectSettingStore {
+public final class SQLRuleStore: ImmutabilityRuleStore, RetentionStore, ProjectSettingStore, RateCountStore {
     let backend: any SQLBackend
 
     /// The schema is migrated by `SQLStores.open`, which makes this store.
@@ -65,6 +65,38 @@ public final class SQLRuleStore: ImmutabilityRuleStore, RetentionStore, ProjectS
             } else {
                 try db.execute("DELETE FROM project_settings WHERE project = ? AND name = ?", .text(project), .text(name.rawValue))
             }
+        }
+    }
+
+    // MARK: Pull rate counts
+
+    public func addPulls(_ counts: [RateCount], totalsOf slots: [RateSlot]) async throws -> [RateSlot: Int64] {
+        try await backend.transaction(durable: false, isolation: .readCommitted) { db in
+            // In one order on every node: two nodes' batches cannot wait for each other.
+            for count in counts.sorted(by: { ($0.slot.key, $0.slot.start) < ($1.slot.key, $1.slot.start) }) {
+                try db.enqueue(
+                    """
+                    INSERT INTO rate_counts (key, slot_start, slot_end, pulls) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (key, slot_start) DO UPDATE SET pulls = rate_counts.pulls + excluded.pulls
+                    """, .text(count.slot.key), .integer(count.slot.start), .integer(count.slot.end), .integer(count.pulls))
+            }
+            var totals: [RateSlot: Int64] = [:]
+            let wanted = Set(slots)
+            for keys in Array(Set(slots.map(\.key))).sorted().batches(of: 200) {
+                let rows = try db.rows(
+                    "SELECT key, slot_start, slot_end, pulls FROM rate_counts WHERE key IN (\(placeholders(keys.count)))", keys.map(SQLValue.text))
+                for row in rows {
+                    let slot = RateSlot(key: try row.text("key"), start: try row.integer("slot_start"), end: try row.integer("slot_end"))
+                    if wanted.contains(slot) { totals[slot] = try row.integer("pulls") }
+                }
+            }
+            return totals
+        }
+    }
+
+    public func forgetRateCounts(endedBefore time: Int64) async throws {
+        try await backend.transaction(durable: false, isolation: .readCommitted) { db in
+            try db.execute("DELETE FROM rate_counts WHERE slot_end < ?", .integer(time))
         }
     }
 

@@ -3,22 +3,30 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import OCI
+import BerthPolicies
 
 extension DistributionAPI {
     /// `GET`/`HEAD /v2/<name>/manifests/<reference>`: the stored bytes under
     /// their stored media type.
+    /// A `GET` counts against the caller's pull rate limits (as Docker Hub
+    /// counts), whatever it finds; a `HEAD` is free.
     func getManifest(_ request: Request, repository: RepositoryName, reference: Reference, actor: Actor) async throws -> Response {
+        let rate = request.method == .get ? try rateLimiter?.admit(actor, project: repository.project) : nil
         let manifest = try await content.manifest(repository, reference)
         try Self.negotiate(manifest, accept: request.headers[values: .accept])
         if request.method == .get {
             events.record(RegistryEvent(.artifactPulled, actor: actor, repository: repository, digest: manifest.digest, tag: reference.tag))
         }
-        let headers: HTTPFields = [
+        var headers: HTTPFields = [
             .contentType: manifest.mediaType,
             .dockerContentDigest: manifest.digest.description,
             .contentLength: "\(manifest.content.count)",
             .eTag: "\"\(manifest.digest)\"",
         ]
+        if let rate {
+            headers[.rateLimitLimit] = rate.limit.header
+            headers[.rateLimitRemaining] = "\(rate.remaining);w=\(rate.limit.window)"
+        }
         guard request.method == .get else { return Response(status: .ok, headers: headers) }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: manifest.content)))
     }

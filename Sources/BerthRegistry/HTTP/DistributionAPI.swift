@@ -17,12 +17,17 @@ public struct DistributionAPI: Sendable {
     let authorizer: Authorizer?
     /// Events that change nothing (pulls, refusals), for the outbox.
     let events: any EventSink
+    /// Manifest pulls per window; nil when no limit is set.
+    let rateLimiter: PullRateLimiter?
 
-    public init(content: any RegistryContent, uploads: UploadService, authorizer: Authorizer?, events: any EventSink) {
+    public init(
+        content: any RegistryContent, uploads: UploadService, authorizer: Authorizer?, events: any EventSink, rateLimiter: PullRateLimiter? = nil
+    ) {
         self.content = content
         self.uploads = uploads
         self.authorizer = authorizer
         self.events = events
+        self.rateLimiter = rateLimiter
     }
 
     /// Registers the API under `/v2`, for every method it answers.

@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import OCI
+import BerthPolicies
 
 /// Renders every failure with the right status, in the error body of the
 /// surface it happened on (the spec's JSON on `/v2`, the management API's
@@ -43,6 +44,13 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         case let error as RegistryError where error.code == .denied || error.code == .unauthorized:
             context.logger.notice("access denied", metadata: ["error": "\(error)"])
             return render(error, request: request)
+        case let limited as PullRateLimited:
+            context.logger.notice("pull rate limit reached", metadata: ["limit": "\(limited.limit)", "key": "\(limited.key)"])
+            var response = render(limited.error, request: request)
+            response.headers[.retryAfter] = "\(limited.retryAfter)"
+            response.headers[.rateLimitLimit] = limited.limit.header
+            response.headers[.rateLimitRemaining] = "0;w=\(limited.limit.window)"
+            return response
         case let error as RangeNotSatisfiable:
             var response = render(
                 RegistryError(.blobUnknown, "requested range not satisfiable", status: 416), request: request)

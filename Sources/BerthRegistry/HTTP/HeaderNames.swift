@@ -9,4 +9,6 @@ extension HTTPField.Name {
     static let ociFiltersApplied = Self("OCI-Filters-Applied")!
     static let requestID = Self("X-Request-Id")!
     static let link = Self("Link")!
+    static let rateLimitLimit = Self("RateLimit-Limit")!
+    static let rateLimitRemaining = Self("RateLimit-Remaining")!
 }
