@@ -33,6 +33,7 @@ public struct ManagementAPI: Sendable {
         addPolicyRoutes(to: api)
         addRetentionRoutes(to: api)
         addSettingRoutes(to: api)
+        addTokenRoutes(to: api)
         addMaintenanceRoutes(to: api)
         addEventRoutes(to: api)
         return api.declared

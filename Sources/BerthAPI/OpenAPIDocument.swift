@@ -105,6 +105,12 @@ enum OpenAPIDocument {
             "put": op("Replace the signing policy (ProjectAdmins)", body: "SigningPolicy", params: ["name"]),
             "delete": op("Remove the signing policy", ok: "204", params: ["name"]),
         ],
+        "/api/v1/me/tokens": [
+            "get": op("Your personal access tokens (no secrets)", returns: list("PersonalToken")),
+            "post": op("Create a personal access token: its secret is in this answer only", body: "NewPersonalToken", ok: "201",
+                       returns: ref("PersonalToken")),
+        ],
+        "/api/v1/me/tokens/{token}": ["delete": op("Revoke one of your personal access tokens, at once", ok: "204", params: ["token"])],
         "/api/v1/signatures": [
             "get": op("What an artifact's signatures say (?repository=&digest=)", returns: ref("SignatureVerdict")),
         ],
@@ -179,6 +185,13 @@ enum OpenAPIDocument {
                 "format": ["type": "string", "enum": ["cosign", "notation"]], "digest": string,
                 "trusted_by": ["type": "array", "items": string], "error": ["type": "string", "nullable": true],
             ])],
+        ]),
+        "NewPersonalToken": object(
+            ["name": string, "projects": projectActions, "expires_in_days": ["type": "integer", "minimum": 1, "maximum": 3650]],
+            required: ["name", "projects"]),
+        "PersonalToken": object([
+            "name": string, "projects": projectActions, "expires_at": time, "created_at": time,
+            "secret": ["type": "string", "description": "at creation only; the password for docker login with your user name"],
         ]),
         "RunRequest": object(["dry_run": boolean]),
         "CollectRequest": object([

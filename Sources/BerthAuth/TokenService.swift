@@ -27,6 +27,8 @@ public struct TokenClaims: Codable, Sendable, Equatable {
     /// Refresh tokens only: the credential generation they were issued for
     /// (see `TokenService.generation`); a token of an older one is void.
     public let gen: String?
+    /// The personal access token (`user/name`) it was issued from: void once that is revoked.
+    public let pat: String?
 }
 
 public enum TokenError: Error, Equatable, CustomStringConvertible {
@@ -37,10 +39,13 @@ public enum TokenError: Error, Equatable, CustomStringConvertible {
     case audience
     case expired
     case notYetValid
+    /// Issued from a personal access token since revoked.
+    case revoked
 
     public var description: String {
         switch self {
         case .malformed: "token is not a JWT"
+        case .revoked: "the personal access token this token was issued from is revoked"
         case .algorithm(let alg): "token algorithm \(alg) is not ES256"
         case .signature: "token signature is invalid"
         case .issuer: "token issuer is not this registry"
@@ -88,11 +93,13 @@ public struct TokenService: Sendable {
     }
 
     /// A signed token for `subject` (empty for anonymous) granting `access`.
-    public func issue(subject: String, access: [AccessEntry], generation: String? = nil, now: Date = Date()) throws -> String {
+    public func issue(
+        subject: String, access: [AccessEntry], generation: String? = nil, personalToken: String? = nil, now: Date = Date()
+    ) throws -> String {
         let issuedAt = Int64(now.timeIntervalSince1970)
         let claims = TokenClaims(
             iss: issuer, sub: subject, aud: service, exp: issuedAt + Int64(lifetime), nbf: issuedAt, iat: issuedAt,
-            jti: UUID().uuidString, access: access, gen: generation)
+            jti: UUID().uuidString, access: access, gen: generation, pat: personalToken)
         let header = #"{"alg":"ES256","typ":"JWT"}"#
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -54,10 +54,12 @@ public struct ManagementPermissions: Sendable {
         }
     }
 
-    /// The signed-in requester; a sign-in refused for now throws its own error.
+    /// The signed-in requester; a sign-in refused for now throws its own
+    /// error. A personal access token signs in to the registry only.
     private func signedIn(_ requester: Requester) throws -> Identity {
         switch requester.authentication {
-        case .authenticated(let caller): return caller.identity
+        case .authenticated(let caller) where caller.limit == nil: return caller.identity
+        case .authenticated: throw SignInRequired()
         case .failed(.refused(let error)): throw error
         case .anonymous, .failed: throw SignInRequired()
         }

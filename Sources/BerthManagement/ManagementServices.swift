@@ -48,6 +48,7 @@ public struct ManagementServices: Sendable {
     public let robots: RobotService
     public let policies: PolicyService
     public let signatures: SignatureService
+    public let tokens: PersonalTokenService
     public let webhooks: WebhookService
     public let audit: AuditService
     public let maintenance: MaintenanceService
@@ -65,6 +66,7 @@ public struct ManagementServices: Sendable {
             authenticator: authenticator, content: stores.content, quotas: quotas, webhooks: webhooks, settings: stores.settings,
             permissions: permissions, audit: changes)
         robots = RobotService(authenticator: authenticator, permissions: permissions, audit: changes)
+        tokens = PersonalTokenService(authenticator: authenticator, permissions: permissions, audit: changes)
         policies = PolicyService(rules: stores.rules, settings: stores.settings, permissions: permissions, audit: changes)
         signatures = SignatureService(verifier: stores.signatures, content: stores.content, settings: stores.settings, permissions: permissions)
         self.webhooks = WebhookService(store: stores.webhooks, notifier: webhooks, permissions: permissions, audit: changes)

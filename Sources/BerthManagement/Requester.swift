@@ -20,9 +20,11 @@ public struct Requester: Sendable {
         self.logger = logger
     }
 
-    /// The verified identity; anonymous without one.
+    /// The verified identity; anonymous without one, and for a personal
+    /// access token, which signs in to the registry only (a leaked token
+    /// must not manage the account that made it).
     public var identity: Identity {
-        if case .authenticated(let caller) = authentication { caller.identity } else { .anonymous }
+        if case .authenticated(let caller) = authentication, caller.limit == nil { caller.identity } else { .anonymous }
     }
 
     /// As the audit log names it.

@@ -146,6 +146,14 @@ public enum Schema {
                 """,
                 "CREATE INDEX rate_counts_by_end ON rate_counts (slot_end)",
             ],
+            // Users' personal access tokens (SHA-256 of the secret).
+            [
+                """
+                CREATE TABLE personal_tokens (user_name \(f.text) NOT NULL, name \(f.text) NOT NULL, secret_hash \(f.text) NOT NULL,
+                    projects \(f.text) NOT NULL, expires_at BIGINT, created_at BIGINT NOT NULL, PRIMARY KEY (user_name, name))
+                """,
+                "CREATE UNIQUE INDEX personal_tokens_by_secret ON personal_tokens (user_name, secret_hash)",
+            ],
         ]
     }
 
@@ -153,7 +161,7 @@ public enum Schema {
     /// sessions (clients restart them) and job leases (per cluster) stay behind.
     public static let copiedTables = [
         "repositories", "blobs", "repository_blobs", "manifests", "manifest_references", "tags", "users", "projects", "members",
-        "robots", "robot_permissions", "immutability_rules", "retention_policies", "project_settings", "job_runs", "epochs", "audit_events",
+        "robots", "robot_permissions", "personal_tokens", "immutability_rules", "retention_policies", "project_settings", "job_runs", "epochs", "audit_events",
         "webhooks", "webhook_deliveries", "event_outbox", "event_cursors",
     ]
 

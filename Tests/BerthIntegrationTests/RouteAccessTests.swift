@@ -53,6 +53,9 @@ struct RouteAccessTests {
     /// Routes whose handlers narrow what they declare, and who is still let through.
     static let narrowed: [String: Set<Requester>] = [
         "GET /api/v1/me": Set(Requester.allCases).subtracting([.robot]),  // a robot is no user
+        "GET /api/v1/me/tokens": Set(Requester.allCases).subtracting([.robot]),  // nor has personal tokens
+        "POST /api/v1/me/tokens": Set(Requester.allCases).subtracting([.robot]),
+        "DELETE /api/v1/me/tokens/{token}": Set(Requester.allCases).subtracting([.robot]),
         "GET /api/v1/users/{name}": [.admin, .developer],  // the user `dev` reads themself
         "PATCH /api/v1/users/{name}": [.admin, .developer],
         "POST /api/v1/projects": [.admin],  // users_create_projects is off
@@ -191,6 +194,7 @@ struct RouteAccessTests {
         case ("POST", "/users"): ["name": "made", "password": "made-password"]
         case ("PATCH", "/users/{name}"): ["email": "dev@example.test"]
         case ("POST", "/projects"): ["name": "made"]
+        case ("POST", "/me/tokens"): ["name": "made", "projects": ["team": ["pull"]]]
         case ("PATCH", "/projects/{name}"): ["public": false]
         case ("POST", "/projects/{name}/members"): ["user": "extra", "role": "guest"]
         case ("PUT", "/projects/{name}/members/{user}"): ["role": "guest"]

@@ -59,6 +59,7 @@ public final class SQLAccountStore: AccountStore {
         try await backend.transaction(durable: true) { db in
             guard try db.row("SELECT name FROM users WHERE name = ?", .text(name)) != nil else { return false }
             try db.execute("DELETE FROM members WHERE user_name = ?", .text(name))
+            try db.execute("DELETE FROM personal_tokens WHERE user_name = ?", .text(name))
             try db.execute("DELETE FROM users WHERE name = ?", .text(name))
             return true
         }

@@ -29,6 +29,13 @@ public struct AccessDecisions: Sendable {
     /// Checks that `caller` may perform `action` on `repository`. Pushes
     /// need the project to exist (or to be auto-created).
     func require(_ action: Action, on repository: RepositoryName, caller: Caller, request: Request) async throws {
+        if let limit = caller.limit, !limit.allows(action, in: repository.project) {
+            // What anyone may do (pull a public project) a token's holder may too.
+            if try await access.actions(of: .anonymous, on: repository).contains(action) { return }
+            throw RegistryError(
+                .denied, "the personal access token \(limit.token) does not allow \(action.rawValue) in project \(repository.project)",
+                detail: ["repository": repository.value, "action": action.rawValue])
+        }
         if action == .push, caller.identity != .anonymous, try await accounts.project(named: repository.project) == nil {
             try await createProject(of: repository, pushedBy: caller.identity)
         }
@@ -85,6 +92,9 @@ public struct AccessDecisions: Sendable {
 
     /// Whether `caller` may read `repository` (for the catalog and mounts).
     func mayPull(_ repository: RepositoryName, caller: Caller) async throws -> Bool {
+        if let limit = caller.limit, !limit.allows(.pull, in: repository.project) {
+            return try await access.actions(of: .anonymous, on: repository).contains(.pull)
+        }
         if tokenGrantsPull(repository, caller: caller) { return true }
         return try await access.actions(of: caller.identity, on: repository).contains(.pull)
     }

@@ -31,10 +31,13 @@ public struct Caller: Sendable, Equatable {
     /// The grants of a Bearer token; nil when Basic or anonymous, whose
     /// permissions are looked up instead.
     public let grants: [AccessEntry]?
+    /// Signed in with a personal access token: at most what it lists.
+    public let limit: TokenLimit?
 
-    public init(identity: Identity, grants: [AccessEntry]?) {
+    public init(identity: Identity, grants: [AccessEntry]?, limit: TokenLimit? = nil) {
         self.identity = identity
         self.grants = grants
+        self.limit = limit
     }
 
     /// A caller without credentials: only what public projects allow.

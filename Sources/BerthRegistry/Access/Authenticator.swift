@@ -21,6 +21,9 @@ public struct Authenticator: Sendable {
     /// through the API clear it; those made with the CLI (another process)
     /// apply once entries expire.
     private let verifiedBasic = CredentialCache(lifetime: 30)
+    /// Whether personal access tokens still exist, checked at most every 2 s
+    /// for the access tokens issued from them (a revocation here is at once).
+    private let liveTokens = LiveTokens(lifetime: 2)
     /// Failed sign-ins go to the audit log.
     let events: any EventSink
     let logger: Logger
@@ -46,6 +49,7 @@ public struct Authenticator: Sendable {
     /// The subject of an access token, with the grants it carries.
     func caller(bearer token: String) async throws -> Caller {
         let claims = try tokens.verify(token)
+        if let pat = claims.pat, try await !isLive(pat) { throw TokenError.revoked }
         let identity: Identity =
             if claims.sub.isEmpty { .anonymous }
             else if claims.sub.hasPrefix(Robot.prefix) { .robot(name: claims.sub) }
@@ -56,27 +60,31 @@ public struct Authenticator: Sendable {
     /// The identity a `Basic` Authorization header signs in, or nil. With
     /// `remembering`, kept for a short while, so that clients sending it on
     /// every request (curl, scripts, the management API) pay bcrypt once.
-    public func signIn(basic header: String, source: String, remembering: Bool = true) async throws -> Identity? {
+    public func signIn(basic header: String, source: String, remembering: Bool = true) async throws -> SignedIn? {
         guard let (name, password) = Self.basic(header) else { return nil }
-        if remembering, let identity = verifiedBasic.identity(for: header) { return identity }
-        guard let identity = try await verifyPassword(name: name, password: password, source: source) else { return nil }
-        if remembering { verifiedBasic.remember(identity, for: header) }
-        return identity
+        if remembering, let signedIn = verifiedBasic.signedIn(for: header) { return signedIn }
+        guard let signedIn = try await verifyPassword(name: name, password: password, source: source) else { return nil }
+        if remembering { verifiedBasic.remember(signedIn, for: header) }
+        return signedIn
     }
 
     /// The identity for a user name and password, or nil. The time taken
     /// does not tell whether the user exists; repeated failures for a user
     /// or from an address are slowed down (429) and logged, without the
     /// password.
-    public func verifyPassword(name: String, password: String, source: String) async throws -> Identity? {
+    public func verifyPassword(name: String, password: String, source: String) async throws -> SignedIn? {
         let wait = await throttle.delay(user: name, address: source)
         guard wait == 0 else {
             logger.warning("sign-in throttled", metadata: ["user": "\(name.prefix(64))", "source": "\(source)", "wait": "\(Int(wait.rounded(.up)))"])
             recordFailure(name: name, source: source, detail: "throttled")
             throw RegistryError(.tooManyRequests, "too many failed sign-ins: retry in \(Int(wait.rounded(.up))) s")
         }
-        let identity: Identity?
-        if name.hasPrefix(Robot.prefix) {
+        var identity: Identity?
+        var limit: TokenLimit?
+        if password.hasPrefix(PersonalToken.prefix), let (user, token) = try await personalToken(name: name, secret: password) {
+            identity = .user(name: user.name, isAdmin: user.isAdmin)
+            limit = token
+        } else if name.hasPrefix(Robot.prefix) {
             let robot = try await accounts.robot(named: name)
             let matches = await passwords.verifyOffPool(password, hash: robot?.secretHash ?? passwords.decoy)
             identity = robot.flatMap { matches && $0.isUsable() ? .robot(name: $0.name) : nil }
@@ -92,7 +100,37 @@ public struct Authenticator: Sendable {
             return nil
         }
         await throttle.succeeded(user: name, address: source)
-        return identity
+        return SignedIn(identity: identity, limit: limit)
+    }
+
+    /// The usable user whose usable personal access token `secret` is, with what it allows.
+    private func personalToken(name: String, secret: String) async throws -> (User, TokenLimit)? {
+        guard let user = try await accounts.user(named: name), !user.isDisabled,
+              let token = try await accounts.personalToken(of: name, secretHash: Self.secretHash(secret)), token.isUsable()
+        else { return nil }
+        let projects = token.projects.mapValues { Set($0.compactMap(Action.init(rawValue:))) }
+        return (user, TokenLimit(token: "\(user.name)/\(token.name)", projects: projects))
+    }
+
+    /// Personal access tokens are random and long: SHA-256 is enough, and cheap at every sign-in.
+    public static func secretHash(_ secret: String) -> String { DigestHasher.digest(of: Array(secret.utf8)).hex }
+
+    /// Whether the personal access token `user/name` still exists and is usable.
+    func isLive(_ token: String) async throws -> Bool {
+        if let known = liveTokens.known(token) { return known }
+        guard let slash = token.firstIndex(of: "/") else { return false }
+        let (user, name) = (String(token[..<slash]), String(token[token.index(after: slash)...]))
+        let exists = try await accounts.personalTokens(of: user).contains { $0.name == name && $0.isUsable() }
+        let usable = try await accounts.user(named: user).map { !$0.isDisabled } ?? false
+        let live = exists && usable
+        liveTokens.remember(token, live: live)
+        return live
+    }
+
+    /// A token was revoked through this node: its sign-ins and access tokens end now.
+    public func revoked(personalToken token: String) {
+        liveTokens.remember(token, live: false)
+        verifiedBasic.clear()
     }
 
     private func recordFailure(name: String, source: String, detail: String) {

@@ -43,10 +43,10 @@ struct BasicResolver: CredentialResolver {
     func resolve(_ request: Request, on surface: Surface, source: String) async throws -> Authentication? {
         guard let header = request.headers[.authorization], header.hasPrefix("Basic ") else { return nil }
         do {
-            guard let identity = try await authenticator.signIn(basic: header, source: source, remembering: surface.remembersSignIns) else {
+            guard let signedIn = try await authenticator.signIn(basic: header, source: source, remembering: surface.remembersSignIns) else {
                 return .failed(.invalid(reason: "invalid username or password", claimedName: Authenticator.basic(header)?.0))
             }
-            return .authenticated(Caller(identity: identity, grants: nil))
+            return .authenticated(Caller(identity: signedIn.identity, grants: nil, limit: signedIn.limit))
         } catch let error as RegistryError where error.code == .tooManyRequests {
             return .failed(.refused(error))
         }

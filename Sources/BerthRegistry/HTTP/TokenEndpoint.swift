@@ -26,7 +26,7 @@ public struct TokenEndpoint: Sendable {
         router.post("/service/token") { request, context in
             var body = try await request.body.collect(upTo: 64 * 1024)
             let form = Self.parseForm(body.readString(length: body.readableBytes) ?? "")
-            let identity: Identity
+            let identity: SignedIn
             switch form["grant_type"]?.first {
             case "password":
                 guard let user = form["username"]?.first, let password = form["password"]?.first else {
@@ -37,7 +37,7 @@ public struct TokenEndpoint: Sendable {
                 guard let refreshed = try await authenticator.identity(refreshToken: form["refresh_token"]?.first ?? "") else {
                     throw RegistryError(.unauthorized, "invalid refresh token")
                 }
-                identity = refreshed
+                identity = SignedIn(identity: refreshed)
             default:
                 throw RegistryError(.unsupported, "grant_type must be password or refresh_token", status: 400)
             }
@@ -53,21 +53,21 @@ public struct TokenEndpoint: Sendable {
     /// Who asks, by the Basic credentials of the request (the only kind read
     /// here): anonymous without them. Wrong ones are refused without a
     /// challenge, since this is where challenges lead.
-    static func requester(_ context: BerthRequestContext) throws -> Identity {
+    static func requester(_ context: BerthRequestContext) throws -> SignedIn {
         switch context.authentication {
-        case .anonymous, .failed(.unsupportedScheme): return .anonymous
-        case .authenticated(let caller): return caller.identity
+        case .anonymous, .failed(.unsupportedScheme): return SignedIn(identity: .anonymous)
+        case .authenticated(let caller): return SignedIn(identity: caller.identity, limit: caller.limit)
         case .failed(.invalid): throw RegistryError(.unauthorized, "invalid username or password")
         case .failed(.refused(let error)): throw error
         }
     }
 
     /// The identity of the OAuth2 form's user name and password.
-    private func verified(name: String, password: String, source: String) async throws -> Identity {
-        guard let identity = try await authenticator.verifyPassword(name: name, password: password, source: source) else {
+    private func verified(name: String, password: String, source: String) async throws -> SignedIn {
+        guard let signedIn = try await authenticator.verifyPassword(name: name, password: password, source: source) else {
             throw RegistryError(.unauthorized, "invalid username or password")
         }
-        return identity
+        return signedIn
     }
 
     private struct TokenResponse: Encodable {
@@ -78,22 +78,30 @@ public struct TokenEndpoint: Sendable {
         let refresh_token: String?
     }
 
-    /// A token for `identity`; with `offline`, also a long-lived refresh token
+    /// A token for `signedIn`; with `offline`, also a long-lived refresh token
     /// (for signed-in callers) that the OAuth2 form exchanges for new ones.
-    func issue(_ identity: Identity, service: String?, scopes: [String], offline: Bool) async throws -> Response {
+    /// A personal access token's sign-in is narrowed to what it lists, gets
+    /// no refresh token (which would outlive it), and its tokens name it.
+    func issue(_ signedIn: SignedIn, service: String?, scopes: [String], offline: Bool) async throws -> Response {
+        let identity = signedIn.identity
         if let service, service != authenticator.tokens.service {
             throw RegistryError(.denied, "unknown service '\(service.prefix(100))'", status: 400)
         }
         var entries: [AccessEntry] = []
         for scope in scopes.prefix(32) {
             guard let (repository, requested) = Self.parseScope(scope) else { continue }
-            let granted = try await authorizer.decisions.grant(requested, to: identity, on: repository)
+            var granted = try await authorizer.decisions.grant(requested, to: identity, on: repository)
+            if let limit = signedIn.limit {
+                // At most what the token lists, and at least what anyone may do.
+                granted = limit.narrow(granted, in: repository.project)
+                    .union(try await authorizer.decisions.grant(requested, to: .anonymous, on: repository))
+            }
             entries.append(AccessEntry(type: "repository", name: repository.value, actions: granted.sorted().map(\.rawValue)))
         }
         let now = Date()
-        let token = try authenticator.tokens.issue(subject: identity.name ?? "", access: entries, now: now)
+        let token = try authenticator.tokens.issue(subject: identity.name ?? "", access: entries, personalToken: signedIn.limit?.token, now: now)
         var refresh: String?
-        if offline, let name = identity.name, let (_, generation) = try await authenticator.credential(of: name) {
+        if offline, signedIn.limit == nil, let name = identity.name, let (_, generation) = try await authenticator.credential(of: name) {
             refresh = try authenticator.refreshTokens.issue(subject: name, access: [], generation: generation, now: now)
         }
         let body = TokenResponse(
