@@ -83,6 +83,7 @@ let package = Package(
             dependencies: [
                 "OCI", "BerthMetadata",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             ],
             swiftSettings: swiftSettings

@@ -34,6 +34,7 @@ public struct ManagementAPI: Sendable {
         addRetentionRoutes(to: api)
         addSettingRoutes(to: api)
         addTokenRoutes(to: api)
+        addFederationRoutes(to: api)
         addMaintenanceRoutes(to: api)
         addEventRoutes(to: api)
         return api.declared

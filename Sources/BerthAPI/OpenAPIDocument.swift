@@ -111,6 +111,11 @@ enum OpenAPIDocument {
                        returns: ref("PersonalToken")),
         ],
         "/api/v1/me/tokens/{token}": ["delete": op("Revoke one of your personal access tokens, at once", ok: "204", params: ["token"])],
+        "/api/v1/federation/rules": [
+            "get": op("Federation rules: which issuers' OIDC tokens are exchanged for registry tokens (admins)", returns: list("FederationRule")),
+            "post": op("Add a federation rule (admins)", body: "FederationRule", ok: "201", returns: ref("FederationRule")),
+        ],
+        "/api/v1/federation/rules/{rule}": ["delete": op("Delete a federation rule (admins)", ok: "204", params: ["rule"])],
         "/api/v1/signatures": [
             "get": op("What an artifact's signatures say (?repository=&digest=)", returns: ref("SignatureVerdict")),
         ],
@@ -186,6 +191,11 @@ enum OpenAPIDocument {
                 "trusted_by": ["type": "array", "items": string], "error": ["type": "string", "nullable": true],
             ])],
         ]),
+        "FederationRule": object([
+            "name": string, "issuer": ["type": "string", "description": "https URL (http only on loopback)"], "audience": string,
+            "claims": ["type": "object", "additionalProperties": string, "description": "claim → value or pattern; all must match"],
+            "grants": projectActions, "token_lifetime_seconds": ["type": "integer", "minimum": 60, "maximum": 86_400],
+        ], required: ["name", "issuer", "audience", "grants"]),
         "NewPersonalToken": object(
             ["name": string, "projects": projectActions, "expires_in_days": ["type": "integer", "minimum": 1, "maximum": 3650]],
             required: ["name", "projects"]),

@@ -94,11 +94,12 @@ public struct TokenService: Sendable {
 
     /// A signed token for `subject` (empty for anonymous) granting `access`.
     public func issue(
-        subject: String, access: [AccessEntry], generation: String? = nil, personalToken: String? = nil, now: Date = Date()
+        subject: String, access: [AccessEntry], generation: String? = nil, personalToken: String? = nil, lifetime: TimeInterval? = nil,
+        now: Date = Date()
     ) throws -> String {
         let issuedAt = Int64(now.timeIntervalSince1970)
         let claims = TokenClaims(
-            iss: issuer, sub: subject, aud: service, exp: issuedAt + Int64(lifetime), nbf: issuedAt, iat: issuedAt,
+            iss: issuer, sub: subject, aud: service, exp: issuedAt + Int64(lifetime ?? self.lifetime), nbf: issuedAt, iat: issuedAt,
             jti: UUID().uuidString, access: access, gen: generation, pat: personalToken)
         let header = #"{"alg":"ES256","typ":"JWT"}"#
         let encoder = JSONEncoder()

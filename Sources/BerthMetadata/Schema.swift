@@ -153,6 +153,12 @@ public enum Schema {
                     projects \(f.text) NOT NULL, expires_at BIGINT, created_at BIGINT NOT NULL, PRIMARY KEY (user_name, name))
                 """,
                 "CREATE UNIQUE INDEX personal_tokens_by_secret ON personal_tokens (user_name, secret_hash)",
+                // Which other issuers' OIDC tokens may be exchanged for registry tokens (CI federation).
+                """
+                CREATE TABLE federation_rules (name \(f.text) PRIMARY KEY, issuer \(f.text) NOT NULL, rule \(f.text) NOT NULL,
+                    created_at BIGINT NOT NULL)
+                """,
+                "CREATE INDEX federation_rules_by_issuer ON federation_rules (issuer)",
             ],
         ]
     }
@@ -161,7 +167,7 @@ public enum Schema {
     /// sessions (clients restart them) and job leases (per cluster) stay behind.
     public static let copiedTables = [
         "repositories", "blobs", "repository_blobs", "manifests", "manifest_references", "tags", "users", "projects", "members",
-        "robots", "robot_permissions", "personal_tokens", "immutability_rules", "retention_policies", "project_settings", "job_runs", "epochs", "audit_events",
+        "robots", "robot_permissions", "personal_tokens", "federation_rules", "immutability_rules", "retention_policies", "project_settings", "job_runs", "epochs", "audit_events",
         "webhooks", "webhook_deliveries", "event_outbox", "event_cursors",
     ]
 

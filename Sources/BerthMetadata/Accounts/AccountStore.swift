@@ -2,7 +2,7 @@ import Foundation
 
 /// Users, projects and project membership: who exists and who belongs
 /// where. What each role may do is decided above this layer (`BerthAuth`).
-public protocol AccountStore: RobotStore, PersonalTokenStore {
+public protocol AccountStore: RobotStore, PersonalTokenStore, FederationRuleStore {
     func user(named name: String) async throws -> User?
     func users() async throws -> [User]
     /// Throws `AccountStoreError.exists` when the name is taken.

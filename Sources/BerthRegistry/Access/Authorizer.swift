@@ -9,6 +9,8 @@ public struct Authorizer: Sendable {
     public let authenticator: Authenticator
     public let decisions: AccessDecisions
     public let challenges: Challenges
+    /// Other issuers' OIDC tokens exchanged for registry tokens.
+    public let federation: FederatedSignIn
 
     public init(
         accounts: any AccountStore, tokens: TokenService, passwords: PasswordHasher, realm: String?,
@@ -19,5 +21,6 @@ public struct Authorizer: Sendable {
             accounts: accounts, tokens: tokens, passwords: passwords, throttle: throttle, events: events, logger: logger)
         challenges = Challenges(realm: realm, service: tokens.service)
         decisions = AccessDecisions(accounts: accounts, challenges: challenges, autoCreateProjects: autoCreateProjects, logger: logger)
+        federation = FederatedSignIn(rules: accounts)
     }
 }

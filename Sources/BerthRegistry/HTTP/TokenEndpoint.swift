@@ -19,6 +19,12 @@ public struct TokenEndpoint: Sendable {
     public func addRoutes(to router: Router<BerthRequestContext>) {
         router.get("/service/token") { request, context in
             let query = request.uri.queryParameters
+            if let header = request.headers[.authorization], header.hasPrefix("Basic "),
+               let (name, jwt) = Authenticator.basic(header), name == FederatedSignIn.userName
+            {
+                return try await issueFederated(
+                    jwt, service: query["service"].map(String.init), scopes: query[values: "scope"].map(String.init))
+            }
             return try await issue(
                 try Self.requester(context), service: query["service"].map(String.init), scopes: query[values: "scope"].map(String.init),
                 offline: query["offline_token"] == "true")
@@ -38,8 +44,16 @@ public struct TokenEndpoint: Sendable {
                     throw RegistryError(.unauthorized, "invalid refresh token")
                 }
                 identity = SignedIn(identity: refreshed)
+            case "urn:ietf:params:oauth:grant-type:token-exchange":
+                let types = ["urn:ietf:params:oauth:token-type:jwt", "urn:ietf:params:oauth:token-type:id_token"]
+                guard let token = form["subject_token"]?.first, types.contains(form["subject_token_type"]?.first ?? types[0]) else {
+                    throw RegistryError(.unsupported, "subject_token (a JWT) is required", status: 400)
+                }
+                return try await issueFederated(
+                    token, service: form["service"]?.first,
+                    scopes: (form["scope"] ?? []).flatMap { $0.split(separator: " ").map(String.init) })
             default:
-                throw RegistryError(.unsupported, "grant_type must be password or refresh_token", status: 400)
+                throw RegistryError(.unsupported, "grant_type must be password, refresh_token or token exchange", status: 400)
             }
             return try await issue(
                 identity, service: form["service"]?.first,
@@ -104,9 +118,32 @@ public struct TokenEndpoint: Sendable {
         if offline, signedIn.limit == nil, let name = identity.name, let (_, generation) = try await authenticator.credential(of: name) {
             refresh = try authenticator.refreshTokens.issue(subject: name, access: [], generation: generation, now: now)
         }
+        return try Self.answer(token, lifetime: authenticator.tokens.lifetime, refresh: refresh, now: now)
+    }
+
+    /// A registry token for an OIDC token one federation rule accepts:
+    /// the requested actions that rule grants, for the rule's lifetime.
+    func issueFederated(_ jwt: String, service: String?, scopes: [String]) async throws -> Response {
+        if let service, service != authenticator.tokens.service {
+            throw RegistryError(.denied, "unknown service '\(service.prefix(100))'", status: 400)
+        }
+        let rule = try await authorizer.federation.rule(for: jwt)
+        var entries: [AccessEntry] = []
+        for scope in scopes.prefix(32) {
+            guard let (repository, requested) = Self.parseScope(scope) else { continue }
+            let granted = requested.intersection(Set((rule.grants[repository.project] ?? []).compactMap(Action.init(rawValue:))))
+            entries.append(AccessEntry(type: "repository", name: repository.value, actions: granted.sorted().map(\.rawValue)))
+        }
+        let now = Date()
+        let lifetime = TimeInterval(rule.tokenLifetimeSeconds)
+        let token = try authenticator.tokens.issue(subject: "oidc/\(rule.name)", access: entries, lifetime: lifetime, now: now)
+        return try Self.answer(token, lifetime: lifetime, refresh: nil, now: now)
+    }
+
+    private static func answer(_ token: String, lifetime: TimeInterval, refresh: String?, now: Date) throws -> Response {
         let body = TokenResponse(
-            token: token, access_token: token, expires_in: Int(authenticator.tokens.lifetime),
-            issued_at: ISO8601DateFormatter().string(from: now), refresh_token: refresh)
+            token: token, access_token: token, expires_in: Int(lifetime), issued_at: ISO8601DateFormatter().string(from: now),
+            refresh_token: refresh)
         return Response(
             status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
             body: .init(byteBuffer: ByteBuffer(bytes: try JSONEncoder().encode(body))))
