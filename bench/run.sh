@@ -20,6 +20,10 @@ gcc -O2 -o bench/out/headload bench/headload.c
 python3 bench/bench.py --berth .build-release/release/berth --headload bench/out/headload --out bench/out/results.md "$@"
 python3 bench/bench.py --berth .build-release/release/berth --headload bench/out/headload --settings default \
   --out bench/out/results-default.md "$@"
+# What the trusted-signatures pull policy and pull rate limits add to a manifest GET (alternating runs).
+python3 -c 'import cryptography' 2>/dev/null || pip install -q cryptography
+(cd bench && python3 signing.py --berth ../.build-release/release/berth --out out/signing.md)
+(cd bench && python3 ratelimit.py --berth ../.build-release/release/berth --out out/ratelimit.md)
 # Garbage collection of 10,000 manifests and 50,000 blobs, against the reference.
 python3 bench/gc.py --berth .build-release/release/berth --out bench/out/gc.md
 # S3 (moto's server) + PostgreSQL next to the embedded backends; one node vs two.

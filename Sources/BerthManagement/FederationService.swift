@@ -46,8 +46,12 @@ public struct FederationService: Sendable {
             return "issuer must be an https URL (plain http only on a loopback address)"
         }
         guard !rule.audience.isEmpty, rule.audience.count <= 512 else { return "audience is required" }
-        guard rule.claims.count <= 20, rule.claims.allSatisfy({ !$0.key.isEmpty && Glob($0.value) != nil }) else {
-            return "claims: at most 20, each a claim name and a value (or a pattern of *, ? and [classes])"
+        // An issuer such as GitHub's signs tokens for every job of every repository: a rule must say which.
+        guard (1...20).contains(rule.claims.count), rule.claims.allSatisfy({ !$0.key.isEmpty && Glob($0.value) != nil }) else {
+            return "claims: 1 to 20, each a claim name and a value (or a pattern of *, ? and [classes]), such as repository or sub"
+        }
+        if rule.claims.values.allSatisfy({ $0.allSatisfy { "*?".contains($0) } }) {
+            return "claims: at least one must name a value, not only a pattern that matches anything"
         }
         guard (60...86_400).contains(rule.tokenLifetimeSeconds) else { return "token_lifetime_seconds must be 60 to 86400" }
         guard !rule.grants.isEmpty, rule.grants.count <= 100 else { return "grants must name 1 to 100 projects" }

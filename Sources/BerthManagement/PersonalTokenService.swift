@@ -79,10 +79,10 @@ public struct PersonalTokenService: Sendable {
 
     public func revoke(_ name: String, by requester: Requester) async throws {
         let user = try await user(requester)
-        guard try await accounts.deletePersonalToken(of: user, named: name) else {
-            throw RegistryError(.nameUnknown, "you have no token named \(name.prefix(64))", status: 404)
-        }
-        authenticator.revoked(personalToken: "\(user)/\(name)")
+        guard let token = try await accounts.personalTokens(of: user).first(where: { $0.name == name }),
+              try await accounts.deletePersonalToken(of: user, named: name)
+        else { throw RegistryError(.nameUnknown, "you have no token named \(name.prefix(64))", status: 404) }
+        authenticator.revoked(personalToken: Authenticator.instance(of: token))
         requester.logger.notice("personal access token revoked", metadata: ["user": "\(user)", "token": "\(name)"])
         audit.record(requester, .deleted, "users/\(user)/tokens/\(name)", project: nil)
     }

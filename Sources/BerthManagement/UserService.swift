@@ -57,6 +57,9 @@ public struct UserService: Sendable {
     public func create(_ new: NewUser, by requester: Requester) async throws -> User {
         try await permissions.check(.admin, requester)
         try AccountNames.validate(new.name, what: "user")
+        guard new.name != FederatedSignIn.userName else {
+            throw RegistryError(.nameInvalid, "the user name \(FederatedSignIn.userName) is reserved for signing in with OIDC tokens")
+        }
         let user = User(name: new.name, email: new.email, passwordHash: try hash(new.password), isAdmin: new.isAdmin)
         do {
             try await accounts.createUser(user)

@@ -35,6 +35,9 @@ enum CredentialHelper {
 
     static func run(_ arguments: [String]) -> Int32 {
         do {
+            // One helper at a time changes the file: two `store`s at once must not lose one.
+            let lock = try Self.lock()
+            defer { close(lock) }
             switch arguments.first {
             case "store":
                 let entry = try JSONDecoder().decode(Entry.self, from: input())
@@ -53,7 +56,7 @@ enum CredentialHelper {
                 }
                 try save(stored)
             case "list":
-                try output(Dictionary(uniqueKeysWithValues: try load().map { ($0.value.ServerURL ?? $0.key, $0.value.Username) }))
+                try output(Dictionary(try load().map { ($0.value.ServerURL ?? $0.key, $0.value.Username) }, uniquingKeysWith: { first, _ in first }))
             default:
                 throw HelperError("usage: \(installedName) get|store|erase|list")
             }
@@ -92,8 +95,9 @@ enum CredentialHelper {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(entries)
         let temporary = file + ".\(getpid()).tmp"
-        // Created 0600, never readable by others for a moment.
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        // Created anew, 0600, never readable by others for a moment, and not through a link.
+        unlink(temporary)
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600)
         guard descriptor >= 0 else { throw HelperError("cannot write \(temporary)") }
         let written = data.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
         let synced = fsync(descriptor) == 0
@@ -102,6 +106,15 @@ enum CredentialHelper {
             unlink(temporary)
             throw HelperError("cannot replace \(file)")
         }
+    }
+
+    /// An exclusive lock on `credentials.json.lock`, held until the descriptor is closed.
+    static func lock() throws -> Int32 {
+        let folder = (file as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let descriptor = open(file + ".lock", O_RDWR | O_CREAT | O_NOFOLLOW, 0o600)
+        guard descriptor >= 0, flock(descriptor, LOCK_EX) == 0 else { throw HelperError("cannot lock \(file).lock") }
+        return descriptor
     }
 
     static func input() throws -> Data {

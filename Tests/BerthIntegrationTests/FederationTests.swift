@@ -31,6 +31,12 @@ struct FederationTests {
             bad[field] = field == "token_lifetime_seconds" ? 5 : field == "grants" ? ["team": ["fly"]] : value
             #expect(try await registry.request(.POST, "/api/v1/federation/rules", headers: [Self.admin, Self.json], body: Content.json(bad)).status == 400, "\(field)")
         }
+        for claims: [String: String] in [[:], ["repository": "*"]] {
+            var open = rule
+            open["claims"] = claims
+            #expect(try await registry.request(.POST, "/api/v1/federation/rules", headers: [Self.admin, Self.json], body: Content.json(open)).status == 400,
+                    "a rule must say which jobs: \(claims)")
+        }
         #expect(try await registry.request(.POST, "/api/v1/federation/rules", headers: [Self.admin, Self.json], body: Content.json(rule)).status == 201)
 
         // RS256 and ES256 tokens of the rule's job: a registry token granting the rule's actions, for its lifetime.

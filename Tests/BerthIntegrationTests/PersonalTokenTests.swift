@@ -1,3 +1,4 @@
+import BerthMetadata
 import Foundation
 import NIOHTTP1
 import OCI
@@ -8,8 +9,12 @@ struct PersonalTokenTests {
     static let json = ("Content-Type", "application/json")
 
     @Test func aTokenGrantsAtMostWhatItListsAndIsRevokedAtOnce() async throws {
-        let (registry, _) = try await AuthTests.start()
+        let (registry, accounts) = try await AuthTests.start()
         let (manifest, _) = try await registry.pushImage("team/app", tag: "v1", headers: [AuthTests.basic("admin")])
+        try await accounts.createProject(Project(name: "other", isPublic: false))
+        try await accounts.setMember("dev", of: "other", role: .developer)
+        _ = try await registry.pushImage("other/secret", tag: "v1", headers: [AuthTests.basic("admin")])
+        let secretBlob = try await registry.pushBlob("other/secret", Content.randomBytes(500), headers: [AuthTests.basic("admin")])
         _ = try await registry.pushImage("open/app", tag: "v1", headers: [AuthTests.basic("admin")])
         let dev = AuthTests.basic("dev")
         for bad: [String: Any] in [
@@ -39,12 +44,22 @@ struct PersonalTokenTests {
             .PUT, "/v2/team/app/manifests/v2", headers: [token, ("Content-Type", MediaType.ociManifest)], body: manifest)
         #expect(push.status == 403 && push.text.contains("laptop"), "\(push.text)")
         #expect(try await registry.request(.GET, "/v2/open/app/manifests/v1", headers: [token, ("Accept", "*/*")]).status == 200)
+        // Nor does it reach the owner's other projects: not in the catalog, not by a mount.
+        let catalog = try await registry.request(.GET, "/v2/_catalog", headers: [token])
+        #expect(catalog.text.contains("team/app") && !catalog.text.contains("other/secret"), "\(catalog.text)")
+        #expect(try await registry.request(.GET, "/v2/_catalog", headers: [dev]).text.contains("other/secret"), "the password reaches it")
         // The token endpoint narrows to the same, and gives no refresh token.
         let issued = try await registry.request(
             .GET, "/service/token?service=berth&scope=repository:team/app:pull,push&offline_token=true", headers: [token])
         let bearer = try #require(try issued.json()["token"] as? String)
         #expect(try AuthTests.grantedActions(bearer) == ["pull"])
         #expect(try issued.json()["refresh_token"] == nil)
+        let pushToken = try #require(try await registry.request(
+            .GET, "/service/token?service=berth&scope=repository:team/app:pull,push&scope=repository:other/secret:pull", headers: [token]
+        ).json()["token"] as? String)
+        let mount = try await registry.request(
+            .POST, "/v2/team/app/blobs/uploads/?mount=\(secretBlob)&from=other/secret", headers: [("Authorization", "Bearer \(pushToken)")])
+        #expect(mount.status != 201, "no mount from a project the token does not list: \(mount.status)")
         // Nothing on the management API.
         let management = try await registry.request(.GET, "/api/v1/me/tokens", headers: [token])
         #expect(management.status == 401, "\(management.status) \(management.text)")

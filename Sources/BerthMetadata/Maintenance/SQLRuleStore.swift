@@ -82,16 +82,24 @@ public final class SQLRuleStore: ImmutabilityRuleStore, RetentionStore, ProjectS
             }
             var totals: [RateSlot: Int64] = [:]
             let wanted = Set(slots)
+            let byStart = Dictionary(wanted.map { (RateSlotStart(key: $0.key, start: $0.start), $0) }, uniquingKeysWith: { first, _ in first })
             for keys in Array(Set(slots.map(\.key))).sorted().batches(of: 200) {
                 let rows = try db.rows(
                     "SELECT key, slot_start, slot_end, pulls FROM rate_counts WHERE key IN (\(placeholders(keys.count)))", keys.map(SQLValue.text))
                 for row in rows {
-                    let slot = RateSlot(key: try row.text("key"), start: try row.integer("slot_start"), end: try row.integer("slot_end"))
-                    if wanted.contains(slot) { totals[slot] = try row.integer("pulls") }
+                    if let slot = byStart[RateSlotStart(key: try row.text("key"), start: try row.integer("slot_start"))] {
+                        totals[slot] = try row.integer("pulls")
+                    }
                 }
             }
             return totals
         }
+    }
+
+    /// The table's key: a slot is one (key, start).
+    private struct RateSlotStart: Hashable {
+        let key: String
+        let start: Int64
     }
 
     public func forgetRateCounts(endedBefore time: Int64) async throws {

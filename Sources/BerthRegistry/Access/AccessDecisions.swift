@@ -29,7 +29,8 @@ public struct AccessDecisions: Sendable {
     /// Checks that `caller` may perform `action` on `repository`. Pushes
     /// need the project to exist (or to be auto-created).
     func require(_ action: Action, on repository: RepositoryName, caller: Caller, request: Request) async throws {
-        if let limit = caller.limit, !limit.allows(action, in: repository.project) {
+        // A Basic sign-in with a personal access token; a Bearer token's grants were narrowed when it was issued.
+        if let limit = caller.limit, caller.grants == nil, !limit.allows(action, in: repository.project) {
             // What anyone may do (pull a public project) a token's holder may too.
             if try await access.actions(of: .anonymous, on: repository).contains(action) { return }
             throw RegistryError(
@@ -62,7 +63,8 @@ public struct AccessDecisions: Sendable {
     /// The first push into a project that does not exist: creates it when
     /// `auto_create_projects` lets this user, else refuses.
     private func createProject(of repository: RepositoryName, pushedBy identity: Identity) async throws {
-        guard autoCreateProjects, case .user(let name, let isAdmin) = identity else {
+        // Federated callers (`oidc/<rule>`) are no users: they never create projects.
+        guard autoCreateProjects, case .user(let name, let isAdmin) = identity, !name.contains("/") else {
             throw RegistryError(
                 .nameUnknown,
                 "project \(repository.project) does not exist: create it first (berth project add, or POST /api/v1/projects)",
@@ -92,10 +94,11 @@ public struct AccessDecisions: Sendable {
 
     /// Whether `caller` may read `repository` (for the catalog and mounts).
     func mayPull(_ repository: RepositoryName, caller: Caller) async throws -> Bool {
+        if tokenGrantsPull(repository, caller: caller) { return true }
+        // A personal access token (or a token issued from one): only its projects, and what anyone may read.
         if let limit = caller.limit, !limit.allows(.pull, in: repository.project) {
             return try await access.actions(of: .anonymous, on: repository).contains(.pull)
         }
-        if tokenGrantsPull(repository, caller: caller) { return true }
         return try await access.actions(of: caller.identity, on: repository).contains(.pull)
     }
 

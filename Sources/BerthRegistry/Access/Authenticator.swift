@@ -23,7 +23,7 @@ public struct Authenticator: Sendable {
     private let verifiedBasic = CredentialCache(lifetime: 30)
     /// Whether personal access tokens still exist, checked at most every 2 s
     /// for the access tokens issued from them (a revocation here is at once).
-    private let liveTokens = LiveTokens(lifetime: 2)
+    private let liveTokens = LiveTokens()
     /// Failed sign-ins go to the audit log.
     let events: any EventSink
     let logger: Logger
@@ -49,12 +49,17 @@ public struct Authenticator: Sendable {
     /// The subject of an access token, with the grants it carries.
     func caller(bearer token: String) async throws -> Caller {
         let claims = try tokens.verify(token)
-        if let pat = claims.pat, try await !isLive(pat) { throw TokenError.revoked }
+        var limit: TokenLimit?
+        if let pat = claims.pat {
+            guard try await isLive(pat) else { throw TokenError.revoked }
+            // Its grants alone: nothing the owner could reach beyond them (mounts, the catalog).
+            limit = TokenLimit(token: pat, projects: [:])
+        }
         let identity: Identity =
             if claims.sub.isEmpty { .anonymous }
             else if claims.sub.hasPrefix(Robot.prefix) { .robot(name: claims.sub) }
             else { .user(name: claims.sub, isAdmin: try await accounts.user(named: claims.sub)?.isAdmin ?? false) }
-        return Caller(identity: identity, grants: claims.access)
+        return Caller(identity: identity, grants: claims.access, limit: limit)
     }
 
     /// The identity a `Basic` Authorization header signs in, or nil. With
@@ -64,7 +69,8 @@ public struct Authenticator: Sendable {
         guard let (name, password) = Self.basic(header) else { return nil }
         if remembering, let signedIn = verifiedBasic.signedIn(for: header) { return signedIn }
         guard let signedIn = try await verifyPassword(name: name, password: password, source: source) else { return nil }
-        if remembering { verifiedBasic.remember(signedIn, for: header) }
+        // Personal access tokens are cheap to check and must stop at once on every node when revoked: not remembered.
+        if remembering, signedIn.limit == nil { verifiedBasic.remember(signedIn, for: header) }
         return signedIn
     }
 
@@ -109,28 +115,34 @@ public struct Authenticator: Sendable {
               let token = try await accounts.personalToken(of: name, secretHash: Self.secretHash(secret)), token.isUsable()
         else { return nil }
         let projects = token.projects.mapValues { Set($0.compactMap(Action.init(rawValue:))) }
-        return (user, TokenLimit(token: "\(user.name)/\(token.name)", projects: projects))
+        return (user, TokenLimit(token: Self.instance(of: token), projects: projects))
     }
 
     /// Personal access tokens are random and long: SHA-256 is enough, and cheap at every sign-in.
     public static func secretHash(_ secret: String) -> String { DigestHasher.digest(of: Array(secret.utf8)).hex }
 
-    /// Whether the personal access token `user/name` still exists and is usable.
+    /// Names one token for its whole life, `user/name@created`: a token made
+    /// again under the same name is another one.
+    public static func instance(of token: PersonalToken) -> String {
+        "\(token.user)/\(token.name)@\(Int64((token.createdAt.timeIntervalSince1970 * 1000).rounded()))"
+    }
+
+    /// Whether the personal access token instance still exists and is usable.
     func isLive(_ token: String) async throws -> Bool {
         if let known = liveTokens.known(token) { return known }
         guard let slash = token.firstIndex(of: "/") else { return false }
-        let (user, name) = (String(token[..<slash]), String(token[token.index(after: slash)...]))
-        let exists = try await accounts.personalTokens(of: user).contains { $0.name == name && $0.isUsable() }
+        let user = String(token[..<slash])
+        let exists = try await accounts.personalTokens(of: user).contains { Self.instance(of: $0) == token && $0.isUsable() }
         let usable = try await accounts.user(named: user).map { !$0.isDisabled } ?? false
         let live = exists && usable
-        liveTokens.remember(token, live: live)
+        liveTokens.remember(token, live: live, for: 2)
         return live
     }
 
     /// A token was revoked through this node: its sign-ins and access tokens end now.
     public func revoked(personalToken token: String) {
-        liveTokens.remember(token, live: false)
-        verifiedBasic.clear()
+        // An instance, once revoked, never comes back: remembered for longer than its tokens live.
+        liveTokens.remember(token, live: false, for: 86_400)
     }
 
     private func recordFailure(name: String, source: String, detail: String) {

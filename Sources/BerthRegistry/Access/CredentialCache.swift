@@ -46,22 +46,19 @@ public struct SignedIn: Sendable, Equatable {
     }
 }
 
-/// Whether personal access tokens are live, remembered for a short time.
+/// Whether personal access tokens are live, remembered for a while.
 final class LiveTokens: Sendable {
     private let entries = Mutex<[String: (live: Bool, until: Date)]>([:])
-    let lifetime: TimeInterval
-
-    init(lifetime: TimeInterval) { self.lifetime = lifetime }
 
     func known(_ token: String, now: Date = Date()) -> Bool? {
         entries.withLock { entries in entries[token].flatMap { $0.until > now ? $0.live : nil } }
     }
 
-    func remember(_ token: String, live: Bool, now: Date = Date()) {
+    func remember(_ token: String, live: Bool, for seconds: TimeInterval, now: Date = Date()) {
         entries.withLock { entries in
+            if entries.count >= 10_000 { entries = entries.filter { $0.value.until > now } }
             if entries.count >= 10_000 { entries.removeAll(keepingCapacity: true) }
-            // A revocation made here is kept for the tokens' whole lifetime, not 2 s.
-            entries[token] = (live, now.addingTimeInterval(live ? lifetime : 3600))
+            entries[token] = (live, now.addingTimeInterval(seconds))
         }
     }
 }

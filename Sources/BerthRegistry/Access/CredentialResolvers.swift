@@ -43,7 +43,7 @@ struct BasicResolver: CredentialResolver {
     func resolve(_ request: Request, on surface: Surface, source: String) async throws -> Authentication? {
         guard let header = request.headers[.authorization], header.hasPrefix("Basic ") else { return nil }
         // `docker login -u oidc` with an OIDC token: exchanged at the token endpoint, no password here.
-        if Authenticator.basic(header)?.0 == FederatedSignIn.userName { return nil }
+        if let (name, password) = Authenticator.basic(header), name == FederatedSignIn.userName, FederatedSignIn.isJWT(password) { return nil }
         do {
             guard let signedIn = try await authenticator.signIn(basic: header, source: source, remembering: surface.remembersSignIns) else {
                 return .failed(.invalid(reason: "invalid username or password", claimedName: Authenticator.basic(header)?.0))

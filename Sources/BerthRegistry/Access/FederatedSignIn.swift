@@ -31,8 +31,18 @@ public final class FederatedSignIn: Sendable {
 
     public init(rules: any FederationRuleStore) {
         self.rules = rules
-        // The process-wide client: it needs no shutdown, and each request has its own deadline.
-        http = HTTPClient.shared
+        http = Self.client
+    }
+
+    /// One for the process (never shut down, like `HTTPClient.shared`), but
+    /// following no redirect: a redirect must not lead the key fetch off https.
+    private static let client = HTTPClient(
+        eventLoopGroupProvider: .singleton,
+        configuration: .init(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(10))))
+
+    /// Whether `text` looks like a JWT (`docker login -u oidc` is federation only then).
+    public static func isJWT(_ text: String) -> Bool {
+        text.hasPrefix("ey") && text.split(separator: ".", omittingEmptySubsequences: false).count == 3
     }
 
     /// The rule `token` satisfies, or 401 `UNAUTHORIZED` saying why not.
@@ -63,11 +73,13 @@ public final class FederatedSignIn: Sendable {
         if let cached, now.timeIntervalSince(cached.fetchedAt) < Self.keysLifetime, Self.verifies(jwt, cached.keys) { return true }
         // Unknown, stale, or not the signer (a rotation): fetch again, unless just fetched.
         if let cached, now.timeIntervalSince(cached.fetchedAt) < Self.refetchInterval { return false }
-        let fetched = try await fetchKeys(issuer)
+        // A failed fetch counts too: an issuer that is down is not asked again for every token.
+        let fetched = try? await fetchKeys(issuer)
         keys.withLock {
             if $0.count >= 100 { $0.removeAll() }
-            $0[issuer] = Keys(keys: fetched, fetchedAt: now)
+            $0[issuer] = Keys(keys: fetched ?? cached?.keys ?? [], fetchedAt: now)
         }
+        guard let fetched else { throw Self.refusal("the issuer's keys could not be fetched") }
         return Self.verifies(jwt, fetched)
     }
 
@@ -77,10 +89,12 @@ public final class FederatedSignIn: Sendable {
 
     /// Discovery, then the JWKS it names.
     private func fetchKeys(_ issuer: String) async throws -> [JSONWebKey] {
-        struct Discovery: Decodable { let jwks_uri: String }
+        struct Discovery: Decodable { let issuer: String; let jwks_uri: String }
         struct Set: Decodable { let keys: [JSONWebKey] }
         let base = issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer
         let discovery = try JSONDecoder().decode(Discovery.self, from: try await get(base + "/.well-known/openid-configuration"))
+        // As OIDC Discovery requires: the document is the issuer's own.
+        guard discovery.issuer == issuer || discovery.issuer == base else { throw Self.refusal("the discovery document names another issuer") }
         guard Self.isAllowed(issuer: discovery.jwks_uri) else { throw Self.refusal("the issuer's jwks_uri is not https") }
         return try JSONDecoder().decode(Set.self, from: try await get(discovery.jwks_uri)).keys
     }

@@ -20,12 +20,19 @@ public final class PullRateLimiter: Sendable {
         var total: Int64 = 0
         /// Counted here since.
         var unsent: Int64 = 0
+        /// When it was last asked for: the totals of slots asked for in the
+        /// last minute are refreshed at each sync, the others not (their
+        /// next pull may be admitted on a total up to a minute old, once).
+        var touchedAt: Int64 = 0
     }
 
     private let counters = Mutex<[RateSlot: Counter]>([:])
-    /// Slots tracked at most (every anonymous address is a key): past it the
-    /// oldest ones are flushed and forgotten first.
+    /// Slots tracked at most (every anonymous address is a key). Past it,
+    /// those with nothing left to send are forgotten (their totals are in
+    /// the database); past twice that (the database unreachable for long),
+    /// all are: counts are lost rather than memory.
     static let maxTracked = 100_000
+    static let refreshWindow: Int64 = 60
 
     public init(limits: PullRateLimits, store: any RateCountStore) {
         self.limits = limits
@@ -42,14 +49,15 @@ public final class PullRateLimiter: Sendable {
         switch actor.kind {
         case "user": if let limit = limits.users, let name = actor.name { applicable.append(("user:" + name, limit)) }
         case "robot": if let limit = limits.robots, let name = actor.name { applicable.append(("robot:" + name, limit)) }
-        default: if let limit = limits.anonymous { applicable.append(("anonymous:" + (actor.source ?? "unknown"), limit)) }
+        default: if let limit = limits.anonymous { applicable.append(("anonymous:" + Self.network(of: actor.source), limit)) }
         }
         if let limit = limits.projects { applicable.append(("project:" + project, limit)) }
         guard !applicable.isEmpty else { return nil }
-        let second = Int64(now.timeIntervalSince1970.rounded(.down))
+        let second = max(0, Int64(now.timeIntervalSince1970.rounded(.down)))
         let slots = applicable.map { key, limit in
             let start = second - second % limit.window
-            return (RateSlot(key: key, start: start, end: start + limit.window), limit)
+            // The window is part of the key: a limit changed to another window starts a count of its own.
+            return (RateSlot(key: "\(key)@\(limit.window)", start: start, end: start + limit.window), limit)
         }
         return try counters.withLock { (counters) throws(PullRateLimited) -> RateLimitState in
             var tightest: RateLimitState?
@@ -62,8 +70,14 @@ public final class PullRateLimiter: Sendable {
                 let state = RateLimitState(limit: limit, remaining: limit.pulls - used - 1)
                 if tightest.map({ state.remaining < $0.remaining }) ?? true { tightest = state }
             }
-            if counters.count + slots.count > Self.maxTracked { counters = counters.filter { $0.value.unsent > 0 } }
-            for (slot, _) in slots { counters[slot, default: Counter()].unsent += 1 }
+            if counters.count + slots.count > Self.maxTracked {
+                counters = counters.filter { $0.value.unsent > 0 }
+                if counters.count > 2 * Self.maxTracked { counters.removeAll(keepingCapacity: true) }
+            }
+            for (slot, _) in slots {
+                counters[slot, default: Counter()].unsent += 1
+                counters[slot]!.touchedAt = second
+            }
             return tightest!
         }
     }
@@ -75,7 +89,7 @@ public final class PullRateLimiter: Sendable {
         let (sent, tracked) = counters.withLock { counters in
             counters = counters.filter { $0.key.end > second }
             let sent = counters.filter { $0.value.unsent > 0 }.map { RateCount(slot: $0.key, pulls: $0.value.unsent) }
-            return (sent, Array(counters.keys))
+            return (sent, counters.filter { $0.value.touchedAt >= second - Self.refreshWindow }.map(\.key))
         }
         guard !tracked.isEmpty else { return }
         let totals = try await store.addPulls(sent, totalsOf: tracked)
@@ -83,6 +97,14 @@ public final class PullRateLimiter: Sendable {
             for count in sent { counters[count.slot]?.unsent -= count.pulls }
             for (slot, total) in totals where counters[slot] != nil { counters[slot]!.total = total }
         }
+    }
+
+    /// An anonymous caller's bucket: its IPv4 address, or its IPv6 /64 (one
+    /// host is given a whole /64, and would otherwise have 2⁶⁴ buckets).
+    static func network(of source: String?) -> String {
+        guard let source, let address = IPAddress(source) else { return source ?? "unknown" }
+        guard !address.isIPv4 else { return address.description }
+        return address.bytes.prefix(8).map { String($0, radix: 16) }.joined(separator: ".") + "::/64"
     }
 
     /// Removes the database's slots that ended (any node may; it is idempotent).

@@ -43,7 +43,7 @@ extension DistributionAPI {
                 if let known = byProject[project] {
                     allowed = known
                 } else {
-                    allowed = try await authorizer.decisions.access.actions(of: caller.identity, on: repository).contains(.pull)
+                    allowed = try await authorizer.decisions.mayPull(repository, caller: caller)
                     byProject[project] = allowed
                 }
                 if allowed { readable.append(name) }

@@ -20,7 +20,7 @@ public struct TokenEndpoint: Sendable {
         router.get("/service/token") { request, context in
             let query = request.uri.queryParameters
             if let header = request.headers[.authorization], header.hasPrefix("Basic "),
-               let (name, jwt) = Authenticator.basic(header), name == FederatedSignIn.userName
+               let (name, jwt) = Authenticator.basic(header), name == FederatedSignIn.userName, FederatedSignIn.isJWT(jwt)
             {
                 return try await issueFederated(
                     jwt, service: query["service"].map(String.init), scopes: query[values: "scope"].map(String.init))
