@@ -27,8 +27,10 @@ public struct TokenClaims: Codable, Sendable, Equatable {
     /// Refresh tokens only: the credential generation they were issued for
     /// (see `TokenService.generation`); a token of an older one is void.
     public let gen: String?
-    /// The personal access token (`user/name`) it was issued from: void once that is revoked.
+    /// The personal access token (`user/name@created`) it was issued from: void once that is revoked.
     public let pat: String?
+    /// The federation rule it was issued by: void once that is deleted.
+    public let fed: String?
 }
 
 public enum TokenError: Error, Equatable, CustomStringConvertible {
@@ -94,13 +96,13 @@ public struct TokenService: Sendable {
 
     /// A signed token for `subject` (empty for anonymous) granting `access`.
     public func issue(
-        subject: String, access: [AccessEntry], generation: String? = nil, personalToken: String? = nil, lifetime: TimeInterval? = nil,
-        now: Date = Date()
+        subject: String, access: [AccessEntry], generation: String? = nil, personalToken: String? = nil, federationRule: String? = nil,
+        lifetime: TimeInterval? = nil, now: Date = Date()
     ) throws -> String {
         let issuedAt = Int64(now.timeIntervalSince1970)
         let claims = TokenClaims(
             iss: issuer, sub: subject, aud: service, exp: issuedAt + Int64(lifetime ?? self.lifetime), nbf: issuedAt, iat: issuedAt,
-            jti: UUID().uuidString, access: access, gen: generation, pat: personalToken)
+            jti: UUID().uuidString, access: access, gen: generation, pat: personalToken, fed: federationRule)
         let header = #"{"alg":"ES256","typ":"JWT"}"#
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -10,7 +10,8 @@ import OCI
 /// issuers' OIDC tokens, with which audience and claims, are exchanged for
 /// registry tokens granting what.
 public struct FederationService: Sendable {
-    let accounts: any AccountStore
+    let authenticator: Authenticator
+    var accounts: any AccountStore { authenticator.accounts }
     let permissions: ManagementPermissions
     let audit: ChangeAudit
 
@@ -37,6 +38,7 @@ public struct FederationService: Sendable {
         guard try await accounts.deleteFederationRule(named: name) else {
             throw RegistryError(.nameUnknown, "no federation rule \(name.prefix(64))", status: 404)
         }
+        authenticator.deleted(federationRule: name)
         audit.record(requester, .deleted, "federation/rules/\(name)")
     }
 

@@ -68,7 +68,7 @@ public struct ManagementServices: Sendable {
             permissions: permissions, audit: changes)
         robots = RobotService(authenticator: authenticator, permissions: permissions, audit: changes)
         tokens = PersonalTokenService(authenticator: authenticator, permissions: permissions, audit: changes)
-        federation = FederationService(accounts: authenticator.accounts, permissions: permissions, audit: changes)
+        federation = FederationService(authenticator: authenticator, permissions: permissions, audit: changes)
         policies = PolicyService(rules: stores.rules, settings: stores.settings, permissions: permissions, audit: changes)
         signatures = SignatureService(verifier: stores.signatures, content: stores.content, settings: stores.settings, permissions: permissions)
         self.webhooks = WebhookService(store: stores.webhooks, notifier: webhooks, permissions: permissions, audit: changes)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BerthRegistry
 import BerthAuth
 import BerthMetadata
 import Foundation
@@ -42,6 +43,9 @@ struct UserCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard password.count >= 8 else { throw ValidationError("the password needs at least 8 characters") }
+            guard name != FederatedSignIn.userName else {
+                throw ValidationError("the user name \(FederatedSignIn.userName) is reserved for signing in with OIDC tokens")
+            }
             let accounts = try await options.open()
             try await accounts.createUser(User(name: name, email: email, passwordHash: options.hasher.hash(password), isAdmin: admin))
             print("created user \(name)\(admin ? " (administrator)" : "")")

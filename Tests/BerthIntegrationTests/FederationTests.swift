@@ -81,9 +81,13 @@ struct FederationTests {
         #expect(rotated.status == 200, "\(rotated.text)")
         #expect(try await Self.exchange(registry, try provider.token(kid: "ec-2", claims: provider.claims())).status == 200)
 
+        let issued = try #require(try await Self.exchange(registry, try provider.token(kid: "ec-2", claims: provider.claims())).json()["token"] as? String)
         #expect(try await registry.request(.GET, "/api/v1/federation/rules", headers: [Self.admin]).text.contains("acme-main"))
         #expect(try await registry.request(.DELETE, "/api/v1/federation/rules/acme-main", headers: [Self.admin]).status == 204)
         #expect(try await Self.exchange(registry, try provider.token(kid: "ec-2", claims: provider.claims())).status == 401)
+        // And the registry tokens the rule issued end with it.
+        #expect(try await registry.request(
+            .GET, "/v2/team/app/manifests/v1", headers: [("Authorization", "Bearer \(issued)"), ("Accept", "*/*")]).status == 401)
         try await registry.stop()
         try await provider.stop()
     }

@@ -55,6 +55,7 @@ public struct Authenticator: Sendable {
             // Its grants alone: nothing the owner could reach beyond them (mounts, the catalog).
             limit = TokenLimit(token: pat, projects: [:])
         }
+        if let rule = claims.fed, try await !isLive(federationRule: rule) { throw TokenError.revoked }
         let identity: Identity =
             if claims.sub.isEmpty { .anonymous }
             else if claims.sub.hasPrefix(Robot.prefix) { .robot(name: claims.sub) }
@@ -137,6 +138,20 @@ public struct Authenticator: Sendable {
         let live = exists && usable
         liveTokens.remember(token, live: live, for: 2)
         return live
+    }
+
+    /// Whether the federation rule that issued a token still exists (checked at most every 2 s).
+    func isLive(federationRule name: String) async throws -> Bool {
+        let key = "rule:" + name
+        if let known = liveTokens.known(key) { return known }
+        let live = try await accounts.federationRules().contains { $0.name == name }
+        liveTokens.remember(key, live: live, for: 2)
+        return live
+    }
+
+    /// A federation rule was deleted through this node: its tokens end now.
+    public func deleted(federationRule name: String) {
+        liveTokens.remember("rule:" + name, live: false, for: 2)
     }
 
     /// A token was revoked through this node: its sign-ins and access tokens end now.

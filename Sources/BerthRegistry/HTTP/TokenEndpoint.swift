@@ -136,7 +136,8 @@ public struct TokenEndpoint: Sendable {
         }
         let now = Date()
         let lifetime = TimeInterval(rule.tokenLifetimeSeconds)
-        let token = try authenticator.tokens.issue(subject: "oidc/\(rule.name)", access: entries, lifetime: lifetime, now: now)
+        let token = try authenticator.tokens.issue(
+            subject: "oidc/\(rule.name)", access: entries, federationRule: rule.name, lifetime: lifetime, now: now)
         return try Self.answer(token, lifetime: lifetime, refresh: nil, now: now)
     }
 
