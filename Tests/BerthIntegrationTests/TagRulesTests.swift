@@ -69,9 +69,14 @@ struct TagRulesTests {
         // Tags named after a digest (cosign's signature scheme) are left alone.
         #expect(try await Self.push(registry, app, "sha256-\(String(repeating: "ab", count: 32)).sig", a).status == 201)
 
-        // The audit log shows the moves, saying whose push moved them.
-        let audit = try await registry.request(.GET, "/api/v1/audit?action=tag.moved&limit=100", headers: [Self.admin])
-        #expect(audit.text.contains("alias of 1.4.3"), "\(audit.text.prefix(500))")
+        // The audit log shows the moves, saying whose push moved them (the log is written from the outbox: bounded wait, 10 s).
+        var audit = ""
+        for _ in 0..<100 {
+            audit = try await registry.request(.GET, "/api/v1/audit?action=tag.moved&limit=100", headers: [Self.admin]).text
+            if audit.contains("alias of 1.4.3") { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(audit.contains("alias of 1.4.3"), "\(audit.prefix(500))")
         try await registry.stop()
     }
 
