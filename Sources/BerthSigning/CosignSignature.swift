@@ -44,17 +44,3 @@ enum CosignSignature {
         return .success(SignatureCheck.trustingKeys([UInt8](signature), over: payload, anchors))
     }
 }
-
-extension SignatureCheck {
-    /// Trusted through a certificate: its chain ends at the policy's
-    /// certificates, and its key verifies the signature.
-    static func verified(
-        _ signature: [UInt8], over message: [UInt8], byCertificate leaf: Certificate, intermediates: [Certificate], _ anchors: TrustAnchors,
-        jws algorithm: String? = nil
-    ) async -> Result<Trust, SignatureProblem> {
-        guard verifies(signature, over: message, with: leaf.publicKey, jws: algorithm) else {
-            return .failure(.init("the signature does not verify with its certificate's key"))
-        }
-        return await chain(leaf, intermediates: intermediates, anchors)
-    }
-}

@@ -63,6 +63,18 @@ enum SignatureCheck {
         Trust(names: anchors.keys.filter { verifies(signature, over: message, with: $0.key) }.map(\.name), until: nil)
     }
 
+    /// Trusted through a certificate: its chain ends at the policy's
+    /// certificates, and its key verifies the signature.
+    static func verified(
+        _ signature: [UInt8], over message: [UInt8], byCertificate leaf: Certificate, intermediates: [Certificate], _ anchors: TrustAnchors,
+        jws algorithm: String? = nil
+    ) async -> Result<Trust, SignatureProblem> {
+        guard verifies(signature, over: message, with: leaf.publicKey, jws: algorithm) else {
+            return .failure(.init("the signature does not verify with its certificate's key"))
+        }
+        return await chain(leaf, intermediates: intermediates, anchors)
+    }
+
     /// Validates `leaf` (with `intermediates`) up to one of the policy's
     /// certificates, now: the names of the certificates it ends at (until
     /// the first of the chain expires), or why not. The leaf must be meant

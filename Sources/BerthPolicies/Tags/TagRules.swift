@@ -57,9 +57,6 @@ public struct TagRules: Sendable, Equatable, Codable {
         }
         return nil
     }
-
-    /// Whether any rule is on (a project without rules skips the policy).
-    public var isEmpty: Bool { self == TagRules() }
 }
 
 /// One entry of `allowed`.

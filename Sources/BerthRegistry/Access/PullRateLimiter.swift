@@ -39,8 +39,6 @@ public final class PullRateLimiter: Sendable {
         self.store = store
     }
 
-    public var isOff: Bool { limits.isOff }
-
     /// Counts one manifest pull by `actor` from `project`, or refuses it
     /// with 429 when one of its limits is spent. Answers the headers of the
     /// tightest limit (`RateLimit-Limit`, `RateLimit-Remaining`).
