@@ -97,6 +97,9 @@ public struct Configuration: Sendable, Equatable {
     public var idleTimeout: TimeInterval = 60
     /// A request's head (request line and headers) must arrive within this, in seconds.
     public var requestHeadTimeout: TimeInterval = 30
+    /// After SIGTERM, the time to finish requests, stop and close the
+    /// stores; the process exits (status 1) if the stop takes longer.
+    public var shutdownTimeout: TimeInterval = 15
     /// Open connections allowed from one client address (trusted proxies
     /// exempt); 0 for no limit.
     public var maxConnectionsPerAddress = 256
@@ -217,6 +220,7 @@ public struct Configuration: Sendable, Equatable {
             do { trustedProxies = try TrustedProxies(parsing: value) } catch { throw ConfigurationError("trusted_proxies: \(error)") }
         case "idle_timeout": idleTimeout = try Self.parseDuration(value, key: key)
         case "request_head_timeout": requestHeadTimeout = try Self.parseDuration(value, key: key)
+        case "shutdown_timeout": shutdownTimeout = try Self.parseDuration(value, key: key)
         case "max_connections_per_address":
             guard let count = Int(value), count >= 0 else { throw ConfigurationError("max_connections_per_address must be 0 (no limit) or more") }
             maxConnectionsPerAddress = count

@@ -14,6 +14,7 @@ import NIOCore
 import NIOPosix
 import ServiceLifecycle
 import Synchronization
+import UnixSignals
 
 /// One Berth node: its stores, its HTTP application and its background
 /// services, built from a `Configuration`.
@@ -224,25 +225,41 @@ public final class Server: Sendable {
     }
 
     /// Serves until SIGTERM or SIGINT, then finishes in-flight requests,
-    /// stops the background services and closes the stores.
+    /// stops the background services and closes the stores, all within
+    /// `shutdown_timeout` (the watchdog ends the process after that).
     public func run() async throws {
+        let watchdog = ShutdownWatchdog(limit: configuration.shutdownTimeout, logger: logger)
+        var group = ServiceGroupConfiguration(
+            services: [try application(), watchdog.trigger], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // In-flight requests get most of the time; what is left closes the stores.
+        group.maximumGracefulShutdownDuration = .seconds(configuration.shutdownTimeout * 0.6)
+        group.maximumCancellationDuration = .seconds(configuration.shutdownTimeout * 0.2)
         do {
-            try await application().runService()
+            try await ServiceGroup(configuration: group).run()
         } catch {
-            try? await shutdown()
+            watchdog.arm(because: "\(error)")
+            try? await shutdown(watchdog: watchdog)
             throw error
         }
-        try await shutdown()
+        watchdog.arm(because: "stopped")
+        try await shutdown(watchdog: watchdog)
     }
 
     /// Releases the database and threads; call after the application stopped.
-    public func shutdown() async throws {
+    public func shutdown() async throws { try await shutdown(watchdog: nil) }
+
+    private func shutdown(watchdog: ShutdownWatchdog?) async throws {
+        watchdog?.enter("writing the last events")
         try? await outbox.flush()
         try? await relay.relay()
+        watchdog?.enter("releasing the event relay's leases")
         await relay.releaseLeases()
+        watchdog?.enter("recording pull times and rate counts")
         try? await pulls.flush()
         try? await rateLimiter?.sync()
+        watchdog?.enter("closing the database")
         try await metadata.close()
+        watchdog?.enter("stopping the disk threads")
         try await threadPool.shutdownGracefully()
     }
 }

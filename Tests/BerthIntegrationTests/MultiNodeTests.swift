@@ -249,6 +249,32 @@ struct MultiNodeTests {
         _ = try await node.waitForExit()
     }
 
+    /// A stop that cannot finish (every database connection of the node
+    /// frozen with SIGSTOP) still ends within `shutdown_timeout`: the
+    /// process exits with status 1 and the log names the step it was in.
+    @Test func aStuckStopEndsWithinTheShutdownTimeout() async throws {
+        let folder = TestRegistry.temporaryFolder()
+        let node = try await startNodes(1, folder: folder, extra: "shutdown_timeout: 3s\n")[0]
+        _ = try await node.pushImage("team/app", tag: "v1")
+        let database = try await TestBackends.openBackend(folder)
+        let backends = try await database.read { db in
+            try db.rows(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()", []
+            ).compactMap { row -> Int64? in if case .integer(let pid)? = row.columns["pid"] { pid } else { nil } }
+        }
+        #expect(!backends.isEmpty)
+        for pid in backends { kill(pid_t(pid), SIGSTOP) }
+        defer { for pid in backends { kill(pid_t(pid), SIGCONT) } }
+        let signalled = ContinuousClock.now
+        node.signal(SIGTERM)
+        let status = try await node.waitForExit(timeout: 15)
+        print("a stuck stop ended after \(ContinuousClock.now - signalled)")
+        #expect(status == 1)
+        #expect(node.log.contains("the stop did not finish in time"), "\(node.log.suffix(2000))")
+        for pid in backends { kill(pid_t(pid), SIGCONT) }
+        try await database.close()
+    }
+
     @Test func scheduledJobsRunOnceAcrossTheCluster() async throws {
         let folder = TestRegistry.temporaryFolder()
         // Every node schedules garbage collection every minute.

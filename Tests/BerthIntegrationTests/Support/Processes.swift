@@ -123,8 +123,8 @@ final class BerthProcess: RegistryClient, @unchecked Sendable {
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning {
             guard Date() < deadline else {
-                process.terminate()
-                throw TestFailure("berth did not exit within \(timeout) s")
+                kill(process.processIdentifier, SIGKILL)
+                throw TestFailure("berth did not exit within \(timeout) s; its log ends:\n\(log.suffix(3000))")
             }
             try await Task.sleep(for: .milliseconds(50))
         }
