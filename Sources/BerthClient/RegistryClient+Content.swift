@@ -1,0 +1,175 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import OCI
+
+/// Manifests and blobs, fetched and pushed. What comes from a registry is
+/// checked against its digest: a manifest before it is returned, a blob as
+/// it streams (the stream throws at its end when the bytes are not the
+/// ones named).
+extension RegistryClient {
+    /// A manifest as the registry holds it.
+    public struct FetchedManifest: Sendable {
+        public let manifest: Manifest
+        public var bytes: [UInt8] { manifest.bytes }
+        public var digest: Digest { manifest.digest }
+        public var mediaType: String { manifest.mediaType }
+    }
+
+    /// The manifest `reference` (a tag or a digest) names in `repository`.
+    public func manifest(_ repository: String, _ reference: String, on host: String) async throws -> FetchedManifest {
+        let response = try await send(.GET, "/v2/\(repository)/manifests/\(reference)", on: host, scope: .pull(repository))
+        let body = try await response.body.collect(upTo: Manifest.maxSize + 1)
+        guard response.status == .ok else {
+            throw ClientError("\(host) answered \(response.status.code) for the manifest \(repository):\(reference)\(Self.errorText(body))")
+        }
+        guard body.readableBytes <= Manifest.maxSize else { throw ClientError("\(host)'s manifest \(repository):\(reference) is over 4 MiB") }
+        let bytes = Array(body.readableBytesView)
+        let named = try? Digest(parsing: reference)
+        let header = response.headers.first(name: "Docker-Content-Digest").flatMap { try? Digest(parsing: $0) }
+        let algorithm = named?.algorithm ?? header?.algorithm ?? .sha256
+        let manifest: Manifest
+        do {
+            manifest = try Manifest(parsing: bytes, contentType: response.headers.first(name: "Content-Type"), algorithm: algorithm)
+        } catch {
+            throw ClientError("\(host)'s manifest \(repository):\(reference) is not one Berth can copy: \(error.message)")
+        }
+        if let expected = named ?? header, manifest.digest != expected {
+            throw ClientError("\(host)'s manifest \(repository):\(reference) has the digest \(manifest.digest), not \(expected)")
+        }
+        return FetchedManifest(manifest: manifest)
+    }
+
+    /// The blob's size when `repository` on `host` has it, else nil.
+    public func blobSize(_ repository: String, _ digest: Digest, on host: String, mountingFrom source: String? = nil) async throws -> Int64? {
+        let scope: Scope = source == nil ? .pull(repository) : .push(repository, mountingFrom: source)
+        let response = try await send(.HEAD, "/v2/\(repository)/blobs/\(digest)", on: host, scope: scope)
+        _ = try? await response.body.collect(upTo: 1 << 16)
+        switch response.status.code {
+        case 200: return response.headers.first(name: "Content-Length").flatMap(Int64.init) ?? 0
+        case 404: return nil
+        default: throw ClientError("\(host) answered \(response.status.code) for the blob \(repository)@\(digest)")
+        }
+    }
+
+    /// The blob's bytes, checked against `descriptor` as they stream.
+    public func blob(_ repository: String, _ descriptor: Descriptor, on host: String) async throws -> VerifiedBytes {
+        let response = try await send(
+            .GET, "/v2/\(repository)/blobs/\(descriptor.digest)", on: host, scope: .pull(repository), deadline: .hours(24 * 7))
+        guard response.status == .ok else {
+            let body = try? await response.body.collect(upTo: 1 << 16)
+            throw ClientError("\(host) answered \(response.status.code) for the blob \(repository)@\(descriptor.digest)\(body.map(Self.errorText) ?? "")")
+        }
+        return VerifiedBytes(base: response.body, digest: descriptor.digest, size: descriptor.size, source: "\(host)/\(repository)")
+    }
+
+    /// Asks `host` to mount the blob from `source` (same registry); true when it did.
+    public func mountBlob(_ repository: String, _ digest: Digest, from source: String, on host: String) async throws -> Bool {
+        let response = try await send(
+            .POST, "/v2/\(repository)/blobs/uploads/?mount=\(digest)&from=\(source)", on: host,
+            scope: .push(repository, mountingFrom: source), headers: [("Content-Length", "0")])
+        _ = try? await response.body.collect(upTo: 1 << 16)
+        switch response.status.code {
+        case 201: return true
+        case 202:
+            // The registry opened an upload instead: it is not needed.
+            if let location = response.headers.first(name: "Location") {
+                _ = try? await send(.DELETE, location, on: host, scope: .push(repository))
+            }
+            return false
+        default: return false
+        }
+    }
+
+    /// Uploads `size` bytes of `digest` from `bytes`, in one `PUT`.
+    public func pushBlob<Bytes: AsyncSequence & Sendable>(
+        _ repository: String, _ digest: Digest, size: Int64, bytes: Bytes, on host: String
+    ) async throws where Bytes.Element == ByteBuffer {
+        let started = try await send(.POST, "/v2/\(repository)/blobs/uploads/", on: host, scope: .push(repository), headers: [("Content-Length", "0")])
+        let startBody = try? await started.body.collect(upTo: 1 << 16)
+        guard started.status == .accepted, let location = started.headers.first(name: "Location") else {
+            throw ClientError("\(host) answered \(started.status.code) when an upload to \(repository) was started\(startBody.map(Self.errorText) ?? "")")
+        }
+        let separator = location.contains("?") ? "&" : "?"
+        let put = try await send(
+            .PUT, location + separator + "digest=\(digest)", on: host, scope: .push(repository),
+            headers: [("Content-Type", "application/octet-stream"), ("Content-Length", String(size))],
+            body: { .stream(bytes, length: .known(size)) }, repeatable: false, deadline: .hours(24 * 7))
+        let body = try? await put.body.collect(upTo: 1 << 16)
+        guard put.status == .created else {
+            throw ClientError("\(host) answered \(put.status.code) to the upload of \(digest) to \(repository)\(body.map(Self.errorText) ?? "")")
+        }
+    }
+
+    /// Stores `manifest` in `repository` under `reference` (a tag or its digest).
+    public func pushManifest(_ repository: String, _ reference: String, _ manifest: Manifest, on host: String) async throws {
+        let bytes = manifest.bytes
+        let response = try await send(
+            .PUT, "/v2/\(repository)/manifests/\(reference)", on: host, scope: .push(repository),
+            headers: [("Content-Type", manifest.mediaType), ("Content-Length", String(bytes.count))],
+            body: { .bytes(ByteBuffer(bytes: bytes)) })
+        let body = try? await response.body.collect(upTo: 1 << 16)
+        guard response.status == .created else {
+            throw ClientError("\(host) answered \(response.status.code) to the manifest \(repository):\(reference)\(body.map(Self.errorText) ?? "")")
+        }
+    }
+
+    /// The first error of a registry's error body, as `: CODE: message`.
+    static func errorText(_ body: ByteBuffer) -> String {
+        struct Errors: Decodable {
+            struct Entry: Decodable { let code: String?; let message: String? }
+            let errors: [Entry]?
+        }
+        guard let first = (try? JSONDecoder().decode(Errors.self, from: Data(body.readableBytesView)))?.errors?.first else { return "" }
+        return ": " + [first.code, first.message].compactMap { $0 }.joined(separator: ": ")
+    }
+}
+
+/// A blob's bytes as they arrive, hashed and counted: the sequence throws
+/// at its end (or as soon as there are too many bytes) unless they are
+/// exactly the content the digest names.
+public struct VerifiedBytes: AsyncSequence, Sendable {
+    public typealias Element = ByteBuffer
+    let base: HTTPClientResponse.Body
+    let digest: Digest
+    let size: Int64
+    let source: String
+    /// Told the size of each chunk as it passes (for progress).
+    var onBytes: (@Sendable (Int) -> Void)? = nil
+
+    /// The same bytes, telling `observer` of each chunk.
+    public func reporting(_ observer: @escaping @Sendable (Int) -> Void) -> VerifiedBytes {
+        var copy = self
+        copy.onBytes = observer
+        return copy
+    }
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        var inner: HTTPClientResponse.Body.AsyncIterator
+        var hasher: DigestHasher
+        var count: Int64 = 0
+        let digest: Digest
+        let size: Int64
+        let source: String
+        let onBytes: (@Sendable (Int) -> Void)?
+
+        public mutating func next() async throws -> ByteBuffer? {
+            if let chunk = try await inner.next() {
+                count += Int64(chunk.readableBytes)
+                guard count <= size else { throw ClientError("\(source) sent more than the \(size) bytes of \(digest)") }
+                chunk.withUnsafeReadableBytes { hasher.update($0) }
+                onBytes?(chunk.readableBytes)
+                return chunk
+            }
+            guard count == size else { throw ClientError("\(source) sent \(count) of the \(size) bytes of \(digest)") }
+            let actual = hasher.finalize()
+            guard actual == digest else { throw ClientError("\(source) sent bytes whose digest is \(actual), not \(digest)") }
+            return nil
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(inner: base.makeAsyncIterator(), hasher: DigestHasher(digest.algorithm), digest: digest, size: size, source: source, onBytes: onBytes)
+    }
+}

@@ -1,0 +1,77 @@
+import AsyncHTTPClient
+import Foundation
+import Glibc
+
+/// The reference registry (Debian's `docker-registry`, CNCF Distribution)
+/// as a process on a free loopback port, storing in a folder of its own,
+/// without authentication.
+final class ReferenceRegistry: Sendable {
+    static let executable = "/usr/bin/docker-registry"
+    static var installed: Bool { FileManager.default.isExecutableFile(atPath: executable) }
+
+    let port: Int
+    private let process: Process
+
+    private init(port: Int, process: Process) {
+        (self.port, self.process) = (port, process)
+    }
+
+    var host: String { "127.0.0.1:\(port)" }
+
+    /// Starts it and waits (at most 20 s) until `/v2/` answers.
+    static func start() async throws -> ReferenceRegistry {
+        let folder = TestRegistry.temporaryFolder()
+        try FileManager.default.createDirectory(atPath: folder + "/data", withIntermediateDirectories: true)
+        let port = try freeLoopbackPort()
+        let config = folder + "/config.yml"
+        try """
+            version: 0.1
+            log: {level: warn}
+            storage:
+              filesystem: {rootdirectory: \(folder)/data}
+              delete: {enabled: true}
+            http:
+              addr: 127.0.0.1:\(port)
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["serve", config]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let registry = ReferenceRegistry(port: port, process: process)
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            if let response = try? await HTTPClient.shared.execute(HTTPClientRequest(url: "http://\(registry.host)/v2/"), timeout: .seconds(5)) {
+                _ = try? await response.body.collect(upTo: 1 << 16)
+                if response.status == .ok { return registry }
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        registry.stop()
+        throw TestFailure("the reference registry did not answer within 20 s")
+    }
+
+    func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+    }
+}
+
+/// A port nothing listens on now (bound to 0 and released; another process could take it, rarely).
+func freeLoopbackPort() throws -> Int {
+    let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard socket >= 0 else { throw TestFailure("socket() failed") }
+    defer { close(socket) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
+    }
+    guard bound else { throw TestFailure("bind() failed") }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
