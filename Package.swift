@@ -98,7 +98,7 @@ let package = Package(
         .target(
             name: "BerthRegistry",
             dependencies: [
-                "OCI", "BerthStorage", "BerthMetadata", "BerthAuth", "BerthPolicies",
+                "OCI", "BerthStorage", "BerthMetadata", "BerthAuth", "BerthPolicies", "BerthClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -128,7 +128,7 @@ let package = Package(
         .target(
             name: "BerthManagement",
             dependencies: [
-                "OCI", "BerthMetadata", "BerthAuth", "BerthRegistry", "BerthPolicies", "BerthSigning",
+                "OCI", "BerthMetadata", "BerthAuth", "BerthRegistry", "BerthPolicies", "BerthSigning", "BerthClient",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

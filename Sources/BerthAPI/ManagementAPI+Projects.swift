@@ -1,5 +1,6 @@
 import BerthManagement
 import BerthMetadata
+import BerthPolicies
 import BerthRegistry
 import Foundation
 import Hummingbird
@@ -9,6 +10,8 @@ extension ManagementAPI {
     private struct NewProject: Decodable {
         let name: String
         let `public`: Bool?
+        /// Makes it a pull-through cache (administrators only).
+        let proxy: ProxyBinding?
     }
 
     /// Fields left out stay as they are; `"quota_bytes": null` removes the quota.
@@ -40,10 +43,13 @@ extension ManagementAPI {
         let storage_bytes: Int64
         /// nil: unlimited.
         let quota_bytes: Int64?
+        /// The upstream of a pull-through cache project.
+        let proxy: ProxyBinding?
 
-        init(_ detail: ProjectService.Detail) {
+        init(_ detail: ProjectService.Detail, proxy: ProxyBinding?) {
             (name, self.public, storage_bytes, quota_bytes) =
                 (detail.project.name, detail.project.isPublic, detail.storageBytes, detail.project.quotaBytes)
+            self.proxy = proxy
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -52,28 +58,35 @@ extension ManagementAPI {
             try container.encode(self.public, forKey: .public)
             try container.encode(storage_bytes, forKey: .storage_bytes)
             try container.encode(quota_bytes, forKey: .quota_bytes)  // null, not absent, when unlimited
+            try container.encodeIfPresent(proxy, forKey: .proxy)
         }
 
-        enum CodingKeys: String, CodingKey { case name, `public`, storage_bytes, quota_bytes }
+        enum CodingKeys: String, CodingKey { case name, `public`, storage_bytes, quota_bytes, proxy }
     }
 
     func addProjectRoutes(to api: ManagementRoutes) {
-        let projects = services.projects
+        let (projects, registries) = (services.projects, services.registries)
         let projectAdmin = ManagementAccess.projectRole(.projectAdmin, parameter: "name")
         api.on("/projects", .get, requires: .signedIn) { _, context in
             try Self.json(try await projects.visibleProjects(by: context.requester).map { ProjectBody(name: $0.name, public: $0.isPublic) })
         }
         api.on("/projects", .post, requires: .signedIn) { request, context in
             let body = try await Self.decode(NewProject.self, request, context)
+            if let proxy = body.proxy { try await registries.checkBinding(proxy, by: context.requester) }
             let project = try await projects.create(body.name, isPublic: body.public ?? false, by: context.requester)
+            if let proxy = body.proxy { try await registries.bind(project.name, to: proxy, by: context.requester) }
             return try Self.json(ProjectBody(name: project.name, public: project.isPublic), status: .created)
         }
         api.on("/projects/{name}", .get, requires: .signedIn) { _, context in
-            try Self.json(ProjectDetail(try await projects.detail(of: context.parameters.require("name"), by: context.requester)))
+            let name = try context.parameters.require("name")
+            let detail = try await projects.detail(of: name, by: context.requester)
+            return try Self.json(ProjectDetail(detail, proxy: (try? await registries.proxy(of: name, by: context.requester)) ?? nil))
         }
         api.on("/projects/{name}", .patch, requires: projectAdmin) { request, context in
             let change = try await Self.decode(ProjectChange.self, request, context).change
-            return try Self.json(ProjectDetail(try await projects.update(context.parameters.require("name"), change, by: context.requester)))
+            let name = try context.parameters.require("name")
+            let detail = try await projects.update(name, change, by: context.requester)
+            return try Self.json(ProjectDetail(detail, proxy: (try? await registries.proxy(of: name, by: context.requester)) ?? nil))
         }
         api.on("/projects/{name}", .delete, requires: projectAdmin) { _, context in
             try await projects.delete(context.parameters.require("name"), by: context.requester)

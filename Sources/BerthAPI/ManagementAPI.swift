@@ -35,6 +35,7 @@ public struct ManagementAPI: Sendable {
         addSettingRoutes(to: api)
         addTokenRoutes(to: api)
         addFederationRoutes(to: api)
+        addRegistryRoutes(to: api)
         addMaintenanceRoutes(to: api)
         addEventRoutes(to: api)
         return api.declared

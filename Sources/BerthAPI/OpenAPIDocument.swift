@@ -116,6 +116,22 @@ enum OpenAPIDocument {
             "post": op("Add a federation rule (admins)", body: "FederationRule", ok: "201", returns: ref("FederationRule")),
         ],
         "/api/v1/federation/rules/{rule}": ["delete": op("Delete a federation rule (admins)", ok: "204", params: ["rule"])],
+        "/api/v1/registries": [
+            "get": op("Other registries: proxy projects' upstreams (admins; passwords are never shown)", returns: list("Registry")),
+            "post": op("Define a registry (admins)", body: "Registry", ok: "201", returns: ref("Registry")),
+        ],
+        "/api/v1/registries/{registry}": [
+            "get": op("A registry (admins)", returns: ref("Registry"), params: ["registry"]),
+            "delete": op("Delete a registry (admins)", ok: "204", params: ["registry"]),
+        ],
+        "/api/v1/registries/{registry}/ping": [
+            "post": op("Whether the registry answers and takes its credentials: ok, or the error", returns: ref("PingAnswer"), params: ["registry"]),
+        ],
+        "/api/v1/projects/{name}/proxy": [
+            "get": op("The upstream of a pull-through cache project", returns: ref("ProxyBinding"), params: ["name"]),
+            "put": op("Make the project a pull-through cache of a registry (admins)", body: "ProxyBinding", params: ["name"]),
+            "delete": op("Make it an ordinary project again (admins)", ok: "204", params: ["name"]),
+        ],
         "/api/v1/signatures": [
             "get": op("What an artifact's signatures say (?repository=&digest=)", returns: ref("SignatureVerdict")),
         ],
@@ -158,7 +174,7 @@ enum OpenAPIDocument {
             ["name": string, "password": ["type": "string", "minLength": 8], "email": string, "admin": boolean],
             required: ["name", "password"]),
         "UserChange": object(["password": ["type": "string", "minLength": 8], "email": string, "admin": boolean, "disabled": boolean]),
-        "NewProject": object(["name": string, "public": boolean], required: ["name"]),
+        "NewProject": object(["name": string, "public": boolean, "proxy": ref("ProxyBinding")], required: ["name"]),
         "ProjectChange": object(["public": boolean, "quota_bytes": ["type": "integer", "nullable": true, "minimum": 0]]),
         "RetentionPolicy": object([
             "schedule": ["type": "string", "description": "cron, UTC"],
@@ -196,6 +212,16 @@ enum OpenAPIDocument {
             "claims": ["type": "object", "additionalProperties": string, "description": "claim → value or pattern; all must match"],
             "grants": projectActions, "token_lifetime_seconds": ["type": "integer", "minimum": 60, "maximum": 86_400],
         ], required: ["name", "issuer", "audience", "grants"]),
+        "Registry": object([
+            "name": string, "url": ["type": "string", "description": "https://host[:port], or http:// for plain HTTP"],
+            "username": string, "password": ["type": "string", "description": "taken, sealed, never shown"],
+            "insecure": boolean, "ca_file": string, "created_at": time,
+        ], required: ["name", "url"]),
+        "PingAnswer": object(["ok": boolean, "error": string]),
+        "ProxyBinding": object([
+            "registry": string,
+            "ttl_seconds": ["type": "integer", "minimum": 0, "maximum": 2_592_000, "description": "how long a tag is served before the upstream is asked again (300)"],
+        ], required: ["registry"]),
         "NewPersonalToken": object(
             ["name": string, "projects": projectActions, "expires_in_days": ["type": "integer", "minimum": 1, "maximum": 3650]],
             required: ["name", "projects"]),

@@ -22,7 +22,8 @@ extension RegistryClient {
         let response = try await send(.GET, "/v2/\(repository)/manifests/\(reference)", on: host, scope: .pull(repository))
         let body = try await response.body.collect(upTo: Manifest.maxSize + 1)
         guard response.status == .ok else {
-            throw ClientError("\(host) answered \(response.status.code) for the manifest \(repository):\(reference)\(Self.errorText(body))")
+            throw ClientError(
+                "\(host) answered \(response.status.code) for the manifest \(repository):\(reference)\(Self.errorText(body))", status: Int(response.status.code))
         }
         guard body.readableBytes <= Manifest.maxSize else { throw ClientError("\(host)'s manifest \(repository):\(reference) is over 4 MiB") }
         let bytes = Array(body.readableBytesView)
@@ -62,6 +63,20 @@ extension RegistryClient {
             throw ClientError("\(host) answered \(response.status.code) for the blob \(repository)@\(descriptor.digest)\(body.map(Self.errorText) ?? "")")
         }
         return VerifiedBytes(base: response.body, digest: descriptor.digest, size: descriptor.size, source: "\(host)/\(repository)")
+    }
+
+    /// A blob whose size the registry's `Content-Length` tells, checked as it streams.
+    public func blob(_ repository: String, _ digest: Digest, on host: String, maxSize: Int64) async throws -> VerifiedBytes {
+        let response = try await send(.GET, "/v2/\(repository)/blobs/\(digest)", on: host, scope: .pull(repository), deadline: .hours(24 * 7))
+        guard response.status == .ok else {
+            let body = try? await response.body.collect(upTo: 1 << 16)
+            throw ClientError("\(host) answered \(response.status.code) for the blob \(repository)@\(digest)\(body.map(Self.errorText) ?? "")",
+                              status: Int(response.status.code))
+        }
+        guard let size = response.headers.first(name: "Content-Length").flatMap(Int64.init), (0...maxSize).contains(size) else {
+            throw ClientError("\(host) sent the blob \(repository)@\(digest) without a Content-Length of at most \(maxSize) bytes")
+        }
+        return VerifiedBytes(base: response.body, digest: digest, size: size, source: "\(host)/\(repository)")
     }
 
     /// Asks `host` to mount the blob from `source` (same registry); true when it did.

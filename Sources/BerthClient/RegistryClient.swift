@@ -35,15 +35,20 @@ public final class RegistryClient: Sendable {
     /// Each host's base URL, once known.
     private let bases = Mutex<[String: String]>([:])
 
-    public init(insecure: Bool, credentials: @escaping @Sendable (String) -> Credentials?) {
+    /// `caFile`: a PEM file of the certificates to trust instead of the system's.
+    public init(insecure: Bool, caFile: String? = nil, credentials: @escaping @Sendable (String) -> Credentials?) {
         // The read timeout bounds each wait for bytes, not a transfer: a 40 GB blob is fine.
         var configuration = HTTPClient.Configuration(
             timeout: .init(connect: .seconds(10), read: .seconds(60)), decompression: .disabled)
         // Redirects are followed by `send`, which keeps credentials from other hosts.
         configuration.redirectConfiguration = .disallow
-        if insecure {
+        // A refused connection fails at once (the pool would retry until the
+        // connect timeout); `send` repeats what can be repeated, briefly.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        if insecure || caFile != nil {
             var tls = TLSConfiguration.makeClientConfiguration()
-            tls.certificateVerification = .none
+            if insecure { tls.certificateVerification = .none }
+            if let caFile { tls.trustRoots = .file(caFile) }
             configuration.tlsConfiguration = tls
         }
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
@@ -65,12 +70,21 @@ public final class RegistryClient: Sendable {
         }
         let response = try await send(.HEAD, "/v2/\(reference.repository)/manifests/\(tag)", on: reference.registry, scope: .pull(reference.repository))
         guard response.status == .ok else {
-            throw ClientError("\(reference.registry) answered \(response.status.code) for \(reference.repository):\(tag)")
+            throw ClientError("\(reference.registry) answered \(response.status.code) for \(reference.repository):\(tag)", status: Int(response.status.code))
         }
         guard let header = response.headers.first(name: "Docker-Content-Digest"), let digest = try? Digest(parsing: header) else {
             throw ClientError("\(reference.registry) gave no Docker-Content-Digest for \(reference.repository):\(tag)")
         }
         return digest
+    }
+
+    /// Whether `host` answers the API and takes the credentials (`GET /v2/`, signing in if asked).
+    public func ping(_ host: String) async throws {
+        let response = try await send(.GET, "/v2/", on: host, scope: Scope(items: []))
+        let body = try? await response.body.collect(upTo: 1 << 16)
+        guard response.status == .ok else {
+            throw ClientError("\(host) answered \(response.status.code)\(body.map(Self.errorText) ?? "")", status: Int(response.status.code))
+        }
     }
 
     /// What a request needs: `repository:NAME:ACTIONS` for one or two repositories.
@@ -254,5 +268,7 @@ struct Challenge {
 
 public struct ClientError: Error, CustomStringConvertible {
     public let description: String
-    init(_ description: String) { self.description = description }
+    /// The registry's HTTP status, when it answered.
+    public let status: Int?
+    public init(_ description: String, status: Int? = nil) { (self.description, self.status) = (description, status) }
 }

@@ -1,3 +1,4 @@
+import BerthAuth
 import BerthMetadata
 import BerthPolicies
 import BerthRegistry
@@ -19,13 +20,19 @@ public struct ManagementServices: Sendable {
         let webhooks: any WebhookStore
         let audit: any AuditStore
         let signatures: SignatureVerifier
+        let registries: any RegistryStore
+        /// The proxy projects' upstreams, and the key their passwords are sealed with.
+        let upstreams: Upstreams
+        let secrets: SecretBox
 
         public init(
             content: any MetadataStore, rules: any ImmutabilityRuleStore & RetentionStore, settings: any ProjectSettingStore,
-            webhooks: any WebhookStore, audit: any AuditStore, signatures: SignatureVerifier
+            webhooks: any WebhookStore, audit: any AuditStore, signatures: SignatureVerifier, registries: any RegistryStore,
+            upstreams: Upstreams, secrets: SecretBox
         ) {
             (self.content, self.rules, self.settings, self.webhooks, self.audit, self.signatures) =
                 (content, rules, settings, webhooks, audit, signatures)
+            (self.registries, self.upstreams, self.secrets) = (registries, upstreams, secrets)
         }
     }
 
@@ -50,6 +57,7 @@ public struct ManagementServices: Sendable {
     public let signatures: SignatureService
     public let tokens: PersonalTokenService
     public let federation: FederationService
+    public let registries: RegistryService
     public let webhooks: WebhookService
     public let audit: AuditService
     public let maintenance: MaintenanceService
@@ -69,6 +77,9 @@ public struct ManagementServices: Sendable {
         robots = RobotService(authenticator: authenticator, permissions: permissions, audit: changes)
         tokens = PersonalTokenService(authenticator: authenticator, permissions: permissions, audit: changes)
         federation = FederationService(authenticator: authenticator, permissions: permissions, audit: changes)
+        registries = RegistryService(
+            store: stores.registries, upstreams: stores.upstreams, secrets: stores.secrets, settings: stores.settings,
+            permissions: permissions, audit: changes)
         policies = PolicyService(rules: stores.rules, settings: stores.settings, permissions: permissions, audit: changes)
         signatures = SignatureService(verifier: stores.signatures, content: stores.content, settings: stores.settings, permissions: permissions)
         self.webhooks = WebhookService(store: stores.webhooks, notifier: webhooks, permissions: permissions, audit: changes)

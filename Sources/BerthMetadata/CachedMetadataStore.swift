@@ -150,14 +150,22 @@ public final class CachedMetadataStore: MetadataStore, FollowsChanges {
         _ repository: RepositoryName, _ manifest: Manifest, tag: Tag?, refusingMove: RegistryError?, aliases: TagAliases?,
         events: @escaping PushEvents
     ) async throws -> Digest? {
-        defer {
-            for name in (tag.map { [$0.value] } ?? []) + (aliases?.candidates ?? []) {
-                tags.forget(RepositoryTag(repository: repository.value, tag: name))
-                tell(.tag(repository: repository.value, name: name))
-            }
-            if manifest.subject != nil || manifest.kind == .index { tell(.relation(repository: repository.value)) }
-        }
+        defer { forgetPushed(repository, manifest, tags: (tag.map { [$0.value] } ?? []) + (aliases?.candidates ?? [])) }
         return try await base.putManifest(repository, manifest, tag: tag, refusingMove: refusingMove, aliases: aliases, events: events)
+    }
+
+    public func cacheManifest(_ repository: RepositoryName, _ manifest: Manifest, tag: Tag?, events: @escaping PushEvents) async throws -> Digest? {
+        defer { forgetPushed(repository, manifest, tags: tag.map { [$0.value] } ?? []) }
+        return try await base.cacheManifest(repository, manifest, tag: tag, events: events)
+    }
+
+    /// What a stored manifest may have changed: the tags written, and relations (an index, a subject).
+    private func forgetPushed(_ repository: RepositoryName, _ manifest: Manifest, tags names: [String]) {
+        for name in names {
+            tags.forget(RepositoryTag(repository: repository.value, tag: name))
+            tell(.tag(repository: repository.value, name: name))
+        }
+        if manifest.subject != nil || manifest.kind == .index { tell(.relation(repository: repository.value)) }
     }
 
     public func tags(_ repository: RepositoryName, pointingAt digest: Digest) async throws -> [String] {

@@ -44,6 +44,11 @@ public protocol MetadataStore: Sendable {
         _ repository: RepositoryName, _ manifest: Manifest, tag: Tag?, refusingMove: RegistryError?, aliases: TagAliases?,
         events: @escaping PushEvents
     ) async throws -> Digest?
+    /// Stores a manifest a pull-through cache fetched from its upstream,
+    /// pointing `tag` at it when given. What it references is not checked:
+    /// the cache fetches each blob and child when it is first asked for.
+    @discardableResult
+    func cacheManifest(_ repository: RepositoryName, _ manifest: Manifest, tag: Tag?, events: @escaping PushEvents) async throws -> Digest?
     /// The tags pointing at `digest`.
     func tags(_ repository: RepositoryName, pointingAt digest: Digest) async throws -> [String]
     /// Indexes in `repository` that list the manifest `digest`, at most `limit`.

@@ -143,6 +143,17 @@ public final class SQLContentStore: MetadataStore {
         _ repository: RepositoryName, _ manifest: Manifest, tag: Tag?, refusingMove: RegistryError?, aliases: TagAliases?,
         events: @escaping PushEvents
     ) async throws -> Digest? {
+        try await storeManifest(repository, manifest, tag: tag, refusingMove: refusingMove, aliases: aliases, checkingReferences: true, events: events)
+    }
+
+    public func cacheManifest(_ repository: RepositoryName, _ manifest: Manifest, tag: Tag?, events: @escaping PushEvents) async throws -> Digest? {
+        try await storeManifest(repository, manifest, tag: tag, refusingMove: nil, aliases: nil, checkingReferences: false, events: events)
+    }
+
+    private func storeManifest(
+        _ repository: RepositoryName, _ manifest: Manifest, tag: Tag?, refusingMove: RegistryError?, aliases: TagAliases?,
+        checkingReferences: Bool, events: @escaping PushEvents
+    ) async throws -> Digest? {
         let now = Date().millisSince1970
         let annotations = try manifest.annotations.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
         let (r, d) = (SQLValue.text(repository.value), SQLValue.text(manifest.digest.description))
@@ -155,7 +166,7 @@ public final class SQLContentStore: MetadataStore {
             if let refusingMove, let current, current != manifest.digest.description {
                 throw refusingMove
             }
-            try Self.checkReferences(db, repository, manifest, flavor)
+            if checkingReferences { try Self.checkReferences(db, repository, manifest, flavor) }
             // The writes touch different tables and read none: one statement
             // on PostgreSQL, queued (nothing waits for it but the commit).
             var writes = [

@@ -20,6 +20,8 @@ public struct SQLStores: Sendable {
     public let collection: SQLGarbageCollectionStore
     /// Projects' tag immutability rules and retention policies.
     public let rules: SQLRuleStore
+    /// Other registries (upstreams of proxy projects).
+    public let registries: SQLRegistryStore
 
     /// Migrates the schema of `backend`'s database, then makes the stores.
     public static func open(backend: any SQLBackend) async throws -> SQLStores {
@@ -40,6 +42,7 @@ public struct SQLStores: Sendable {
         jobs = SQLJobStore(backend: backend)
         collection = SQLGarbageCollectionStore(backend: backend)
         rules = SQLRuleStore(backend: backend)
+        registries = SQLRegistryStore(backend: backend)
     }
 
     public func close() async throws {

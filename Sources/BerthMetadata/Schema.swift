@@ -160,6 +160,13 @@ public enum Schema {
                 """,
                 "CREATE INDEX federation_rules_by_issuer ON federation_rules (issuer)",
             ],
+            // Other registries: proxy projects' upstreams and replication targets (passwords sealed).
+            [
+                """
+                CREATE TABLE registries (name \(f.text) PRIMARY KEY, url \(f.text) NOT NULL, username \(f.text),
+                    sealed_password \(f.text), insecure BIGINT NOT NULL, ca_file \(f.text), created_at BIGINT NOT NULL)
+                """,
+            ],
         ]
     }
 
@@ -167,7 +174,7 @@ public enum Schema {
     /// sessions (clients restart them) and job leases (per cluster) stay behind.
     public static let copiedTables = [
         "repositories", "blobs", "repository_blobs", "manifests", "manifest_references", "tags", "users", "projects", "members",
-        "robots", "robot_permissions", "personal_tokens", "federation_rules", "immutability_rules", "retention_policies", "project_settings", "job_runs", "epochs", "audit_events",
+        "robots", "robot_permissions", "personal_tokens", "federation_rules", "registries", "immutability_rules", "retention_policies", "project_settings", "job_runs", "epochs", "audit_events",
         "webhooks", "webhook_deliveries", "event_outbox", "event_cursors",
     ]
 

@@ -97,6 +97,9 @@ public struct Configuration: Sendable, Equatable {
     public var idleTimeout: TimeInterval = 60
     /// A request's head (request line and headers) must arrive within this, in seconds.
     public var requestHeadTimeout: TimeInterval = 30
+    /// Seals stored secrets (upstream registries' passwords); nodes sharing
+    /// a database need the same one. Default: a random key in the data folder.
+    public var secretKey: String?
     /// After SIGTERM, the time to finish requests, stop and close the
     /// stores; the process exits (status 1) if the stop takes longer.
     public var shutdownTimeout: TimeInterval = 15
@@ -221,6 +224,9 @@ public struct Configuration: Sendable, Equatable {
         case "idle_timeout": idleTimeout = try Self.parseDuration(value, key: key)
         case "request_head_timeout": requestHeadTimeout = try Self.parseDuration(value, key: key)
         case "shutdown_timeout": shutdownTimeout = try Self.parseDuration(value, key: key)
+        case "secret_key":
+            guard value.utf8.count >= 16 else { throw ConfigurationError("secret_key must be at least 16 characters") }
+            secretKey = value
         case "max_connections_per_address":
             guard let count = Int(value), count >= 0 else { throw ConfigurationError("max_connections_per_address must be 0 (no limit) or more") }
             maxConnectionsPerAddress = count

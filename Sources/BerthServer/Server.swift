@@ -35,6 +35,10 @@ public final class Server: Sendable {
     let signatureVerifier: SignatureVerifier
     /// The pull policy of signing policies; it remembers its decisions.
     let trustedSignatures: TrustedSignaturesPolicy
+    /// Proxy projects' upstream registries, and the pull-through cache's counters.
+    let upstreams: Upstreams
+    let proxyMetrics = ProxyMetrics()
+    let secrets: SecretBox
     /// nil unless a pull rate limit is set.
     let rateLimiter: PullRateLimiter?
     let quotas: QuotaEnforcer
@@ -79,8 +83,12 @@ public final class Server: Sendable {
         let contentStore: any MetadataStore = cache
         quotas = QuotaEnforcer(source: metadata.accounts, usage: contentStore)
         let limits = RegistryLimits(maxBlobSize: configuration.maxBlobSize)
+        secrets = try configuration.secretKey.map(SecretBox.init(secret:)) ?? SecretBox(keyFile: root + "/secret.key")
+        let upstreams = Upstreams(registries: metadata.registries, settings: settings, secrets: secrets)
+        self.upstreams = upstreams
         // The push and pull chains, in order (one line a policy).
         let pushPolicies: [any PushPolicy] = [
+            ProxyProjectsAreReadOnly { try await upstreams.binding(of: $0) != nil },
             TagImmutability(rules: metadata.rules),
             TagConventions(settings: settings),
             quotas,
@@ -88,8 +96,13 @@ public final class Server: Sendable {
         let pullPolicies: [any PullPolicy] = [
             trustedSignatures,
         ] + extensions.pull
-        content = ContentService(
+        let local = ContentService(
             blobs: blobs, metadata: contentStore, limits: limits, pushPolicies: pushPolicies, pullPolicies: pullPolicies, logger: logger)
+        // Pull-through cache projects fetch from their upstream what the node does not have yet.
+        content = ProxyContent(
+            local: local, metadata: contentStore,
+            writer: UploadService(blobs: blobs, metadata: contentStore, limits: limits, pushPolicies: [], logger: logger),
+            upstreams: upstreams, metrics: proxyMetrics, logger: logger)
         uploads = UploadService(blobs: blobs, metadata: contentStore, limits: limits, pushPolicies: pushPolicies, logger: logger)
         let metrics = JobMetrics()
         webhooks = WebhookNotifier(
@@ -165,7 +178,9 @@ public final class Server: Sendable {
         }
         DistributionAPI(content: content, uploads: uploads, authorizer: authorizer, events: events, rateLimiter: rateLimiter)
             .addRoutes(to: router)
-        MetricsEndpoint(metrics: metrics, jobs: maintenance.metrics, store: metadata.content).addRoutes(to: router)
+        let proxyMetrics = proxyMetrics
+        MetricsEndpoint(metrics: metrics, jobs: maintenance.metrics, store: metadata.content, sections: [{ proxyMetrics.exposition }])
+            .addRoutes(to: router)
         if let authorizer {
             TokenEndpoint(authorizer: authorizer).addRoutes(to: router)
             managementAPI(authorizer).addRoutes(to: router)
@@ -257,6 +272,7 @@ public final class Server: Sendable {
         watchdog?.enter("recording pull times and rate counts")
         try? await pulls.flush()
         try? await rateLimiter?.sync()
+        await upstreams.shutdown()
         watchdog?.enter("closing the database")
         try await metadata.close()
         watchdog?.enter("stopping the disk threads")

@@ -19,4 +19,6 @@ extension ProjectSettingStore {
 public enum ProjectSetting: String, Sendable, CaseIterable {
     case tagRules = "tag-rules"
     case signing
+    /// A pull-through cache project's upstream (set by administrators only).
+    case proxy
 }

@@ -1,0 +1,64 @@
+import BerthAuth
+import BerthClient
+import BerthMetadata
+import BerthPolicies
+import Foundation
+import Logging
+import Synchronization
+
+/// The registries proxy projects pull from: each project's binding (its
+/// `proxy` setting, read through the node's settings cache) and one client
+/// per registry, made with its opened password and kept until the
+/// registry is deleted or the node stops.
+public final class Upstreams: Sendable {
+    let registries: any RegistryStore
+    let settings: any ProjectSettingStore
+    let secrets: SecretBox
+    private let clients = Mutex<[String: (registry: UpstreamRegistry, client: RegistryClient)]>([:])
+
+    public init(registries: any RegistryStore, settings: any ProjectSettingStore, secrets: SecretBox) {
+        (self.registries, self.settings, self.secrets) = (registries, settings, secrets)
+    }
+
+    /// The project's binding, or nil when it is not a proxy project.
+    public func binding(of project: String) async throws -> ProxyBinding? {
+        guard let text = try await settings.setting(.proxy, of: project) else { return nil }
+        return try JSONDecoder().decode(ProxyBinding.self, from: Data(text.utf8))
+    }
+
+    /// The registry and its client for a binding; throws naming a registry that is not (or no longer) defined.
+    public func upstream(_ binding: ProxyBinding) async throws -> (registry: UpstreamRegistry, client: RegistryClient) {
+        guard let registry = try await registries.registry(named: binding.registry) else {
+            throw ClientError("the upstream registry \(binding.registry) is not defined")
+        }
+        if let known = clients.withLock({ $0[registry.name] }), known.registry == registry { return known }
+        let client = try makeClient(registry)
+        let replaced = clients.withLock { clients in
+            defer { clients[registry.name] = (registry, client) }
+            return clients[registry.name]?.client
+        }
+        if let replaced { Task { try? await replaced.shutdown() } }
+        return (registry, client)
+    }
+
+    /// A client of `registry` (for one use, such as a ping, or to keep).
+    public func makeClient(_ registry: UpstreamRegistry) throws -> RegistryClient {
+        let credentials = try registry.sealedPassword.map { sealed in
+            RegistryClient.Credentials(username: registry.username ?? "", password: try secrets.open(sealed))
+        }
+        let host = registry.host
+        let plain = registry.url.hasPrefix("http://")
+        return RegistryClient(insecure: registry.insecure || plain, caFile: registry.caFile) { asked in asked == host ? credentials : nil }
+    }
+
+    /// A registry was deleted: its client goes.
+    public func forget(_ name: String) {
+        if let client = clients.withLock({ $0.removeValue(forKey: name)?.client }) { Task { try? await client.shutdown() } }
+    }
+
+    public func shutdown() async {
+        for client in clients.withLock({ clients in defer { clients = [:] }; return clients.values.map(\.client) }) {
+            try? await client.shutdown()
+        }
+    }
+}
