@@ -102,7 +102,7 @@ public struct Configuration: Sendable, Equatable {
     public var secretKey: String?
     /// After SIGTERM, the time to finish requests, stop and close the
     /// stores; the process exits (status 1) if the stop takes longer.
-    public var shutdownTimeout: TimeInterval = 15
+    public var shutdownTimeout: TimeInterval = 25
     /// Open connections allowed from one client address (trusted proxies
     /// exempt); 0 for no limit.
     public var maxConnectionsPerAddress = 256

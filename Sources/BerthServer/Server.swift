@@ -246,9 +246,10 @@ public final class Server: Sendable {
         let watchdog = ShutdownWatchdog(limit: configuration.shutdownTimeout, logger: logger)
         var group = ServiceGroupConfiguration(
             services: [try application(), watchdog.trigger], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        // In-flight requests get most of the time; what is left closes the stores.
-        group.maximumGracefulShutdownDuration = .seconds(configuration.shutdownTimeout * 0.6)
-        group.maximumCancellationDuration = .seconds(configuration.shutdownTimeout * 0.2)
+        // In-flight requests get all but the last 5 s (half, when the limit is short); then the stores close.
+        let limit = configuration.shutdownTimeout
+        group.maximumGracefulShutdownDuration = .seconds(max(limit - 5, limit / 2))
+        group.maximumCancellationDuration = .seconds(min(3, limit / 5))
         do {
             try await ServiceGroup(configuration: group).run()
         } catch {
