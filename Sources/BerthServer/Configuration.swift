@@ -97,6 +97,9 @@ public struct Configuration: Sendable, Equatable {
     public var idleTimeout: TimeInterval = 60
     /// A request's head (request line and headers) must arrive within this, in seconds.
     public var requestHeadTimeout: TimeInterval = 30
+    /// Mirror mode: names whose first component is not a project are served
+    /// from this (pull-through cache) project, for docker's `registry-mirrors`.
+    public var mirrorProject: String?
     /// Seals stored secrets (upstream registries' passwords); nodes sharing
     /// a database need the same one. Default: a random key in the data folder.
     public var secretKey: String?
@@ -224,6 +227,7 @@ public struct Configuration: Sendable, Equatable {
         case "idle_timeout": idleTimeout = try Self.parseDuration(value, key: key)
         case "request_head_timeout": requestHeadTimeout = try Self.parseDuration(value, key: key)
         case "shutdown_timeout": shutdownTimeout = try Self.parseDuration(value, key: key)
+        case "mirror_project": mirrorProject = value.isEmpty ? nil : value
         case "secret_key":
             guard value.utf8.count >= 16 else { throw ConfigurationError("secret_key must be at least 16 characters") }
             secretKey = value

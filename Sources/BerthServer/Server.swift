@@ -162,6 +162,10 @@ public final class Server: Sendable {
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: AccessLogMiddleware())
         router.add(middleware: ErrorMiddleware())
+        let mirror = configuration.mirrorProject.map { project in
+            MirrorRouting(project: project) { [accounts = metadata.accounts] in try await accounts.project(named: $0) != nil }
+        }
+        if let mirror { router.add(middleware: MirrorMiddleware(routing: mirror)) }
         // Who the caller is, resolved once for every route after it (with
         // `auth: none` nobody is asked, and every route is open).
         if let authorizer { router.add(middleware: AuthenticationMiddleware(authenticator: authorizer.authenticator)) }
@@ -182,7 +186,7 @@ public final class Server: Sendable {
         MetricsEndpoint(metrics: metrics, jobs: maintenance.metrics, store: metadata.content, sections: [{ proxyMetrics.exposition }])
             .addRoutes(to: router)
         if let authorizer {
-            TokenEndpoint(authorizer: authorizer).addRoutes(to: router)
+            TokenEndpoint(authorizer: authorizer, mirror: mirror).addRoutes(to: router)
             managementAPI(authorizer).addRoutes(to: router)
         }
         return router

@@ -124,4 +124,38 @@ struct ProxyTests {
         try await upstream.stop()
         try await proxy.stop()
     }
+
+    /// Mirror mode: names without a project (as docker's `registry-mirrors`
+    /// asks for them) are served from the mirror project, also through the
+    /// token dance (skopeo asks for a token for `library/app`).
+    @Test func mirrorModeServesNamesWithoutAProject() async throws {
+        let (upstream, _) = try await AuthTests.start { $0.autoCreateProjects = true }
+        let (proxy, _) = try await AuthTests.start { $0.mirrorProject = "mirror" }
+        let json = ("Content-Type", "application/json")
+        let (_, digest) = try await upstream.pushImage("library/app", tag: "v1", headers: [Self.admin])
+        _ = try await proxy.request(.POST, "/api/v1/registries", headers: [Self.admin, json], body: Content.json([
+            "name": "up", "url": "http://127.0.0.1:\(upstream.port)", "username": "admin", "password": AuthTests.adminPassword,
+        ]))
+        let created = try await proxy.request(.POST, "/api/v1/projects", headers: [Self.admin, json], body: Content.json([
+            "name": "mirror", "public": true, "proxy": ["registry": "up"],
+        ]))
+        #expect(created.status == 201, "\(created.text)")
+
+        let direct = try await proxy.request(.GET, "/v2/library/app/manifests/v1", headers: [Self.admin, Self.accept])
+        #expect(direct.status == 200 && direct.header("Docker-Content-Digest") == digest.description, "\(direct.status) \(direct.text)")
+        let prefixed = try await proxy.request(.GET, "/v2/mirror/library/app/manifests/v1", headers: [Self.admin, Self.accept])
+        #expect(prefixed.header("Docker-Content-Digest") == digest.description)
+        // A name in an existing project stays in it.
+        _ = try await proxy.pushImage("team/app", tag: "mine", headers: [Self.admin])
+        #expect(try await proxy.request(.GET, "/v2/team/app/manifests/mine", headers: [Self.admin, Self.accept]).status == 200)
+
+        guard isInstalled("skopeo") else { return }
+        let inspected = try await runCommand([
+            "skopeo", "inspect", "--raw", "--tls-verify=false", "--creds", "admin:\(AuthTests.adminPassword)",
+            "docker://127.0.0.1:\(proxy.port)/library/app:v1",
+        ])
+        #expect(inspected.status == 0 && Content.digest(Array(inspected.output.utf8)) == digest, "\(inspected.output)")
+        try await upstream.stop()
+        try await proxy.stop()
+    }
 }

@@ -11,9 +11,19 @@ import OCI
 /// really has (narrowed, never refused, as the token spec says).
 public struct TokenEndpoint: Sendable {
     let authorizer: Authorizer
+    /// Mirror mode: scopes name repositories as `/v2` will read them.
+    let mirror: MirrorRouting?
 
-    public init(authorizer: Authorizer) {
+    public init(authorizer: Authorizer, mirror: MirrorRouting? = nil) {
         self.authorizer = authorizer
+        self.mirror = mirror
+    }
+
+    private func routed(_ scopes: [String]) async throws -> [String] {
+        guard let mirror else { return scopes }
+        var routed: [String] = []
+        for scope in scopes.prefix(32) { routed.append(try await mirror.route(scope: scope)) }
+        return routed
     }
 
     public func addRoutes(to router: Router<BerthRequestContext>) {
@@ -23,10 +33,11 @@ public struct TokenEndpoint: Sendable {
                let (name, jwt) = Authenticator.basic(header), name == FederatedSignIn.userName, FederatedSignIn.isJWT(jwt)
             {
                 return try await issueFederated(
-                    jwt, service: query["service"].map(String.init), scopes: query[values: "scope"].map(String.init))
+                    jwt, service: query["service"].map(String.init), scopes: try await routed(query[values: "scope"].map(String.init)))
             }
             return try await issue(
-                try Self.requester(context), service: query["service"].map(String.init), scopes: query[values: "scope"].map(String.init),
+                try Self.requester(context), service: query["service"].map(String.init),
+                scopes: try await routed(query[values: "scope"].map(String.init)),
                 offline: query["offline_token"] == "true")
         }
         router.post("/service/token") { request, context in
@@ -51,13 +62,13 @@ public struct TokenEndpoint: Sendable {
                 }
                 return try await issueFederated(
                     token, service: form["service"]?.first,
-                    scopes: (form["scope"] ?? []).flatMap { $0.split(separator: " ").map(String.init) })
+                    scopes: try await routed((form["scope"] ?? []).flatMap { $0.split(separator: " ").map(String.init) }))
             default:
                 throw RegistryError(.unsupported, "grant_type must be password, refresh_token or token exchange", status: 400)
             }
             return try await issue(
                 identity, service: form["service"]?.first,
-                scopes: (form["scope"] ?? []).flatMap { $0.split(separator: " ").map(String.init) },
+                scopes: try await routed((form["scope"] ?? []).flatMap { $0.split(separator: " ").map(String.init) }),
                 offline: form["access_type"]?.first == "offline")
         }
     }
