@@ -14,7 +14,12 @@ public final class Upstreams: Sendable {
     let registries: any RegistryStore
     let settings: any ProjectSettingStore
     let secrets: SecretBox
-    private let clients = Mutex<[String: (registry: UpstreamRegistry, client: RegistryClient)]>([:])
+    /// Each registry's client, and when its definition was last read
+    /// (again after `recheck`: another node may have changed or deleted it).
+    private let clients = Mutex<[String: (registry: UpstreamRegistry, client: RegistryClient, checked: Date)]>([:])
+    static let recheck: TimeInterval = 10
+    /// Bindings decoded, by their stored text.
+    private let bindings = Mutex<[String: ProxyBinding]>([:])
 
     public init(registries: any RegistryStore, settings: any ProjectSettingStore, secrets: SecretBox) {
         (self.registries, self.settings, self.secrets) = (registries, settings, secrets)
@@ -23,18 +28,32 @@ public final class Upstreams: Sendable {
     /// The project's binding, or nil when it is not a proxy project.
     public func binding(of project: String) async throws -> ProxyBinding? {
         guard let text = try await settings.setting(.proxy, of: project) else { return nil }
-        return try JSONDecoder().decode(ProxyBinding.self, from: Data(text.utf8))
+        if let known = bindings.withLock({ $0[text] }) { return known }
+        let binding = try JSONDecoder().decode(ProxyBinding.self, from: Data(text.utf8))
+        bindings.withLock { bindings in
+            if bindings.count >= 1_000 { bindings.removeAll(keepingCapacity: true) }
+            bindings[text] = binding
+        }
+        return binding
     }
 
     /// The registry and its client for a binding; throws naming a registry that is not (or no longer) defined.
     public func upstream(_ binding: ProxyBinding) async throws -> (registry: UpstreamRegistry, client: RegistryClient) {
+        let now = Date()
+        if let known = clients.withLock({ $0[binding.registry] }), known.checked > now.addingTimeInterval(-Self.recheck) {
+            return (known.registry, known.client)
+        }
         guard let registry = try await registries.registry(named: binding.registry) else {
+            forget(binding.registry)
             throw ClientError("the upstream registry \(binding.registry) is not defined")
         }
-        if let known = clients.withLock({ $0[registry.name] }), known.registry == registry { return known }
+        if let known = clients.withLock({ $0[registry.name] }), known.registry == registry {
+            clients.withLock { $0[registry.name]?.checked = now }
+            return (known.registry, known.client)
+        }
         let client = try makeClient(registry)
         let replaced = clients.withLock { clients in
-            defer { clients[registry.name] = (registry, client) }
+            defer { clients[registry.name] = (registry, client, now) }
             return clients[registry.name]?.client
         }
         if let replaced { Task { try? await replaced.shutdown() } }
