@@ -22,6 +22,10 @@ public struct SecretBox: Sendable {
             key = SymmetricKey(data: bytes)
             return
         }
+        // A key file that is there but unreadable is never replaced: what it sealed would be lost.
+        guard !FileManager.default.fileExists(atPath: path) else {
+            throw SecretBoxError("\(path) does not hold a key (32 bytes, base64): fix or restore it, or set secret_key")
+        }
         let created = SymmetricKey(size: .bits256)
         let text = created.withUnsafeBytes { Data($0).base64EncodedString() } + "\n"
         guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
