@@ -120,7 +120,7 @@ public struct Configuration: Sendable, Equatable {
         "auto_create_projects", "token_key", "gc_schedule", "gc_grace", "gc_delete_untagged", "audit_retention",
         "webhook_retry_base", "webhook_max_attempts", "webhook_allow_private", "webhook_retention", "audit_pulls", "database", "database_connections", "storage", "s3_endpoint", "s3_bucket", "s3_region",
         "s3_path_style", "s3_prefix", "s3_part_size", "s3_redirect_downloads", "s3_access_key", "s3_secret_key",
-        "trusted_proxies", "idle_timeout", "request_head_timeout", "max_connections_per_address",
+        "trusted_proxies", "idle_timeout", "request_head_timeout", "shutdown_timeout", "max_connections_per_address", "mirror_project", "secret_key",
         "rate_limit_anonymous", "rate_limit_users", "rate_limit_robots", "rate_limit_projects",
     ]
 

@@ -26,6 +26,13 @@ struct ConfigurationTests {
         try configuration.apply(environment: ["BERTH_LISTEN": "[::1]:7000", "BERTH_DATA": "/srv/berth", "UNRELATED": "x"])
         #expect(try configuration.address == ("::1", 7000))
         #expect(configuration.data == "/srv/berth")
+        try configuration.apply(environment: [
+            "BERTH_SHUTDOWN_TIMEOUT": "40s", "BERTH_MIRROR_PROJECT": "hub", "BERTH_SECRET_KEY": "sixteen-or-more-characters",
+        ])
+        #expect(configuration.shutdownTimeout == 40)
+        #expect(configuration.mirrorProject == "hub")
+        #expect(configuration.secretKey == "sixteen-or-more-characters")
+        #expect(throws: ConfigurationError.self) { try configuration.set("secret_key", "short") }
     }
 
     @Test func badValuesAreExplained() {

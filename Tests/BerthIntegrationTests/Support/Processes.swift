@@ -60,13 +60,15 @@ final class BerthProcess: RegistryClient, @unchecked Sendable {
     }
 
     /// Starts `berth serve` on a free port and waits until it listens.
-    static func start(dataFolder: String, extraArguments: [String] = []) async throws -> BerthProcess {
-        try await offCooperativePool { try BerthProcess(dataFolder: dataFolder, extraArguments: extraArguments) }
+    /// `environment` is added to the tests' own.
+    static func start(dataFolder: String, extraArguments: [String] = [], environment: [String: String] = [:]) async throws -> BerthProcess {
+        try await offCooperativePool { try BerthProcess(dataFolder: dataFolder, extraArguments: extraArguments, environment: environment) }
     }
 
-    private init(dataFolder: String, extraArguments: [String] = []) throws {
+    private init(dataFolder: String, extraArguments: [String] = [], environment: [String: String] = [:]) throws {
         self.dataFolder = dataFolder
         process.executableURL = URL(fileURLWithPath: Self.executable)
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let auth = extraArguments.contains("--auth") ? [] : ["--auth", "none"]
         process.arguments = ["serve", "--listen", "127.0.0.1:0", "--data", dataFolder, "--log-level", "notice"] + auth + extraArguments
         pipe = Pipe()
@@ -118,8 +120,9 @@ final class BerthProcess: RegistryClient, @unchecked Sendable {
         process.waitUntilExit()
     }
 
-    /// Waits (bounded) for the process to exit; returns its status.
-    func waitForExit(timeout: TimeInterval = 20) async throws -> Int32 {
+    /// Waits (bounded) for the process to exit; returns its status. The
+    /// default outlasts `shutdown_timeout` (25 s), after which a node ends itself.
+    func waitForExit(timeout: TimeInterval = 40) async throws -> Int32 {
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning {
             guard Date() < deadline else {
