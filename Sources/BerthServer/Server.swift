@@ -250,10 +250,11 @@ public final class Server: Sendable {
         let watchdog = ShutdownWatchdog(limit: configuration.shutdownTimeout, logger: logger)
         var group = ServiceGroupConfiguration(
             services: [try application(), watchdog.trigger], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        // In-flight requests get all but the last 5 s (half, when the limit is short); then the stores close.
+        // In-flight requests get all but the last 5 s (half, when the limit is short); then they are cancelled
+        // and the stores close. No `maximumCancellationDuration`: past it ServiceGroup crashes the process
+        // (fatalError), while the watchdog ends it with a log line that says where it was stuck.
         let limit = configuration.shutdownTimeout
         group.maximumGracefulShutdownDuration = .seconds(max(limit - 5, limit / 2))
-        group.maximumCancellationDuration = .seconds(min(3, limit / 5))
         do {
             try await ServiceGroup(configuration: group).run()
         } catch {
