@@ -134,7 +134,8 @@ public final class RegistryClient: Sendable {
                 try await Task.sleep(for: .milliseconds(500 << (attempt - 1)))
                 continue
             }
-            if response.status == .unauthorized, !challenged, repeatable,
+            // Only our registry's own challenge is answered with its credentials, never a redirect target's.
+            if response.status == .unauthorized, !challenged, repeatable, sameHost,
                let challenge = response.headers.first(name: "WWW-Authenticate").flatMap(Challenge.init)
             {
                 _ = try? await response.body.collect(upTo: 1 << 16)
@@ -154,7 +155,10 @@ public final class RegistryClient: Sendable {
             }
             guard repeatable, attempt < Self.attempts, status == 429 || (500...599).contains(status) else { return response }
             _ = try? await response.body.collect(upTo: 1 << 16)
-            let told = response.headers.first(name: "Retry-After").flatMap(TimeInterval.init).map { min(max($0, 0), Self.longestRetryAfter) }
+            // Whole seconds only (`nan`, `inf` or `1e400` would trap the sleep), at most 30.
+            let told = response.headers.first(name: "Retry-After")
+                .flatMap { $0.count <= 6 && !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) ? Int($0) : nil }
+                .map { TimeInterval(min($0, Int(Self.longestRetryAfter))) }
             try await Task.sleep(for: .seconds(told ?? 0.5 * Double(1 << (attempt - 1))))
         }
     }

@@ -56,7 +56,9 @@ final class ShutdownWatchdog: Sendable {
                 watchdog.enter("finishing requests and stopping the background services")
                 watchdog.arm(because: "signal")
             } catch {
-                // Cancelled: the group is stopping for another reason, and `Server.run` arms the watchdog itself.
+                // Cancelled: the group is stopping for another reason (a service failed); that stop is bounded too.
+                watchdog.enter("cancelling the services")
+                watchdog.arm(because: "cancelled")
             }
         }
     }
