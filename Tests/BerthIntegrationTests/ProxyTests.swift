@@ -77,6 +77,13 @@ struct ProxyTests {
         let push = try await proxy.request(.POST, "/v2/mirror/team/app/blobs/uploads/?digest=\(Content.digest([1, 2, 3]))",
                                            headers: [Self.admin], body: [1, 2, 3])
         #expect(push.status == 403 && push.errorCodes == ["DENIED"], "\(push.text)")
+        // Also when the body is chunked, with no length declared.
+        let opened = try await proxy.request(.POST, "/v2/mirror/team/app/blobs/uploads/", headers: [Self.admin])
+        let location = try #require(opened.header("Location"))
+        let chunked = "PUT \(withQuery(location, "digest=\(Content.digest([1, 2, 3]))")) HTTP/1.1\r\nHost: x\r\nAuthorization: \(Self.admin.1)\r\n"
+            + "Transfer-Encoding: chunked\r\n\r\n3\r\n"
+        let answer = try await RawHTTP.exchange(port: proxy.port, Array(chunked.utf8) + [1, 2, 3] + Array("\r\n0\r\n\r\n".utf8))
+        #expect(answer.status == 403, "\(answer.text)")
 
         // The tag moves upstream: served from the cache until its TTL (1 s) ends, then the new digest.
         let (_, v1b) = try await upstream.pushImage("team/app", tag: "v1", headers: [Self.admin])

@@ -97,7 +97,8 @@ public final class UploadService: Sendable {
     public func uploadMonolithic<Body: AsyncSequence & Sendable>(
         _ repository: RepositoryName, digest: Digest, length: Int64? = nil, body: Body
     ) async throws -> Int64 where Body.Element == ByteBuffer {
-        if let length { try await pushPolicies.admitBlob(into: repository, digest: digest, size: { length }) }
+        // Without a declared length (chunked) the chain still runs: a read-only project refuses any size.
+        try await pushPolicies.admitBlob(into: repository, digest: digest, size: { length ?? 0 })
         let id = try await startUpload(repository, digest: digest)
         do {
             return try await completeUpload(repository, id, digest: digest, offset: 0, body: body, announced: true)
@@ -156,7 +157,8 @@ public final class UploadService: Sendable {
     /// chain (the quota). A refused upload is discarded at once: its bytes
     /// could never become a blob of this project, so they should not wait for the reaper.
     private func admitUpload(_ repository: RepositoryName, _ id: String, digest: Digest?, length: Int64?) async throws {
-        guard !pushPolicies.isEmpty, let length else { return }
+        guard !pushPolicies.isEmpty else { return }
+        let length = length ?? 0
         do {
             try await pushPolicies.admitBlob(into: repository, digest: digest, size: { [blobs] in
                 let (sum, overflow) = (try await blobs.uploadedSize(id: id) ?? 0).addingReportingOverflow(length)
