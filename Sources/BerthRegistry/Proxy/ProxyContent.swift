@@ -156,8 +156,7 @@ public final class ProxyContent: RegistryContent {
 
     public func readableBlob(_ repository: RepositoryName, _ digest: Digest) async throws -> ReadableBlob {
         do {
-            let blob = try await local.readableBlob(repository, digest)
-            return blob
+            return try await local.readableBlob(repository, digest)
         } catch let error as RegistryError where error.code == .blobUnknown {
             guard let mirror = try await mirror(repository) else { throw error }
             do {

@@ -1,6 +1,5 @@
 import AsyncHTTPClient
 import Foundation
-import Glibc
 
 /// The reference registry (Debian's `docker-registry`, CNCF Distribution)
 /// as a process on a free loopback port, storing in a folder of its own,
@@ -22,7 +21,7 @@ final class ReferenceRegistry: Sendable {
     static func start() async throws -> ReferenceRegistry {
         let folder = TestRegistry.temporaryFolder()
         try FileManager.default.createDirectory(atPath: folder + "/data", withIntermediateDirectories: true)
-        let port = try freeLoopbackPort()
+        let port = try freePort()
         let config = folder + "/config.yml"
         try """
             version: 0.1
@@ -57,21 +56,4 @@ final class ReferenceRegistry: Sendable {
         process.terminate()
         process.waitUntilExit()
     }
-}
-
-/// A port nothing listens on now (bound to 0 and released; another process could take it, rarely).
-func freeLoopbackPort() throws -> Int {
-    let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard socket >= 0 else { throw TestFailure("socket() failed") }
-    defer { close(socket) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) { pointer in
-        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
-    }
-    guard bound else { throw TestFailure("bind() failed") }
-    return Int(UInt16(bigEndian: address.sin_port))
 }
