@@ -2,7 +2,7 @@
 # Sourced by .ci/run; usable by hand: `. .ci/services.sh; start_postgres; start_s3`.
 
 BERTH_TEST_DATABASE="postgres://berth:berth@127.0.0.1:55432"
-BERTH_TEST_S3_ENDPOINT="http://127.0.0.1:9199"
+BERTH_TEST_S3_ENDPOINT="http://127.0.0.1:9199 http://127.0.0.1:9198"
 
 # A private cluster in a fresh folder on a port of its own, not the
 # machine's cluster: a cluster left over from an earlier run (or stopped
@@ -47,13 +47,22 @@ stop_postgres() {
   fi
 }
 
+# Two moto servers: each is one Python process, and the suite's S3 load is
+# more than one of them keeps up with on a shared machine. Each test
+# folder keeps to one of them (Tests/…/TestBackends.swift).
 start_s3() {
-  if ! curl -s -o /dev/null "$BERTH_TEST_S3_ENDPOINT"; then
-    nohup python3 -m moto.server -H 127.0.0.1 -p 9199 >/tmp/moto-server.log 2>&1 &
+  local endpoint port
+  for endpoint in $BERTH_TEST_S3_ENDPOINT; do
+    port="${endpoint##*:}"
+    if ! curl -s -o /dev/null "$endpoint"; then
+      nohup python3 -m moto.server -H 127.0.0.1 -p "$port" >"/tmp/moto-server-$port.log" 2>&1 &
+    fi
+  done
+  for endpoint in $BERTH_TEST_S3_ENDPOINT; do
     for _ in $(seq 1 60); do
-      curl -s -o /dev/null "$BERTH_TEST_S3_ENDPOINT" && break
+      curl -s -o /dev/null "$endpoint" && break
       sleep 0.5
     done
-  fi
-  curl -s -o /dev/null "$BERTH_TEST_S3_ENDPOINT" || { echo "the S3 server did not start" >&2; cat /tmp/moto-server.log >&2; return 1; }
+    curl -s -o /dev/null "$endpoint" || { echo "the S3 server $endpoint did not start" >&2; cat "/tmp/moto-server-${endpoint##*:}.log" >&2; return 1; }
+  done
 }

@@ -36,6 +36,7 @@ public struct ManagementAPI: Sendable {
         addTokenRoutes(to: api)
         addFederationRoutes(to: api)
         addRegistryRoutes(to: api)
+        addReplicationRoutes(to: api)
         addMaintenanceRoutes(to: api)
         addEventRoutes(to: api)
         return api.declared

@@ -132,6 +132,22 @@ enum OpenAPIDocument {
             "put": op("Make the project a pull-through cache of a registry (admins)", body: "ProxyBinding", params: ["name"]),
             "delete": op("Make it an ordinary project again (admins)", ok: "204", params: ["name"]),
         ],
+        "/api/v1/replication/rules": [
+            "get": op("Replication rules (admins)", returns: list("ReplicationRule")),
+            "post": op("Define a replication rule (admins)", body: "ReplicationRule", ok: "201", returns: ref("ReplicationRule")),
+        ],
+        "/api/v1/replication/rules/{rule}": [
+            "get": op("A replication rule (admins)", returns: ref("ReplicationRule"), params: ["rule"]),
+            "delete": op("Delete a rule; its executions stay as history (admins)", ok: "204", params: ["rule"]),
+        ],
+        "/api/v1/replication/rules/{rule}/executions": [
+            "get": op("The rule's executions, newest first (?limit=1-1000, 50)", returns: list("ReplicationExecution"), params: ["rule"]),
+            "post": op("Run the rule now: queues an execution and returns its id", ok: "201",
+                       returns: object(["id": string], required: ["id"]), params: ["rule"]),
+        ],
+        "/api/v1/replication/executions/{id}": [
+            "get": op("An execution, with what it did to each artifact", returns: ref("ReplicationExecution"), params: ["id"]),
+        ],
         "/api/v1/signatures": [
             "get": op("What an artifact's signatures say (?repository=&digest=)", returns: ref("SignatureVerdict")),
         ],
@@ -218,6 +234,30 @@ enum OpenAPIDocument {
             "insecure": boolean, "ca_file": string, "created_at": time,
         ], required: ["name", "url"]),
         "PingAnswer": object(["ok": boolean, "error": string]),
+        "ReplicationRule": object([
+            "name": string, "direction": ["type": "string", "enum": ["push", "pull"]],
+            "registry": ["type": "string", "description": "a registry of /api/v1/registries"],
+            "repositories": ["type": "string", "description": "glob over the source's repositories (**)"],
+            "tags": ["type": "string", "description": "glob over their tags (**)"],
+            "exclude_repositories": string, "exclude_tags": string,
+            "destination_namespace": ["type": "string", "description": "replaces the first path component at the destination"],
+            "trigger": ["type": "string", "enum": ["manual", "event", "cron"]],
+            "cron": ["type": "string", "description": "five fields, for trigger: cron"],
+            "replicate_deletions": ["type": "boolean", "description": "push rules with trigger: event"],
+            "override": ["type": "boolean", "description": "replace a tag the destination has at another digest (true)"],
+            "enabled": boolean, "created_at": string,
+        ], required: ["name", "direction", "registry"]),
+        "ReplicationExecution": object([
+            "id": string, "rule": string, "trigger": string,
+            "status": ["type": "string", "enum": ["pending", "running", "succeeded", "failed"]],
+            "repository": string, "reference": string, "deletion": boolean,
+            "created_at": time, "started_at": time, "finished_at": time, "error": string,
+            "artifacts": ["type": "array", "items": object([
+                "repository": string, "destination": string, "reference": string, "digest": string,
+                "status": ["type": "string", "enum": ["succeeded", "failed", "skipped"]],
+                "bytes": ["type": "integer"], "duration_ms": ["type": "integer"], "error": string,
+            ])],
+        ]),
         "ProxyBinding": object([
             "registry": string,
             "ttl_seconds": ["type": "integer", "minimum": 0, "maximum": 2_592_000, "description": "how long a tag is served before the upstream is asked again (300)"],

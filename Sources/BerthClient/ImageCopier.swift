@@ -8,16 +8,6 @@ import Synchronization
 /// repositories are on one registry, else streamed through, checked as
 /// they pass), then the manifests, children before the index that names them.
 public final class ImageCopier: Sendable {
-    /// A repository on a registry, and the client that reaches it.
-    public struct Endpoint: Sendable {
-        public let client: RegistryClient
-        public let host: String
-        public let repository: String
-        public init(client: RegistryClient, host: String, repository: String) {
-            (self.client, self.host, self.repository) = (client, host, repository)
-        }
-    }
-
     /// What happened to each blob and manifest, and bytes as they move.
     public enum Event: Sendable {
         case blobStarted(Digest, size: Int64)
@@ -28,15 +18,15 @@ public final class ImageCopier: Sendable {
 
     public enum BlobOutcome: String, Sendable { case copied, mounted, present }
 
-    let source: Endpoint
-    let destination: Endpoint
+    let source: any CopyEndpoint
+    let destination: any CopyEndpoint
     /// Blobs moving at once.
     let parallelBlobs: Int
     let report: @Sendable (Event) -> Void
     /// Blobs copied (or found) already in this copy: an index's images share layers.
     private let done = Mutex<Set<Digest>>([])
 
-    public init(from source: Endpoint, to destination: Endpoint, parallelBlobs: Int = 4, report: @escaping @Sendable (Event) -> Void = { _ in }) {
+    public init(from source: any CopyEndpoint, to destination: any CopyEndpoint, parallelBlobs: Int = 4, report: @escaping @Sendable (Event) -> Void = { _ in }) {
         self.source = source
         self.destination = destination
         self.parallelBlobs = max(1, parallelBlobs)
@@ -47,22 +37,38 @@ public final class ImageCopier: Sendable {
     /// (a tag, or the digest). An index is copied whole with `allPlatforms`;
     /// otherwise only its image for `platform` is, and that image's digest is returned.
     public func copy(_ reference: String, to destinationReference: String, allPlatforms: Bool, platform: Descriptor.Platform) async throws -> Digest {
-        let top = try await source.client.manifest(source.repository, reference, on: source.host)
-        var chosen = top.manifest
-        if top.manifest.kind == .index, !allPlatforms {
-            guard let child = top.manifest.manifests.first(where: { Self.matches($0.platform, platform) }) else {
-                let offered = top.manifest.manifests.compactMap(\.platform).map { "\($0.os)/\($0.architecture)\($0.variant.map { "/" + $0 } ?? "")" }
+        let top = try await source.manifest(reference)
+        var chosen = top
+        if top.kind == .index, !allPlatforms {
+            guard let child = top.manifests.first(where: { Self.matches($0.platform, platform) }) else {
+                let offered = top.manifests.compactMap(\.platform).map { "\($0.os)/\($0.architecture)\($0.variant.map { "/" + $0 } ?? "")" }
                 throw ClientError("\(reference) has no image for \(platform.os)/\(platform.architecture) (it has \(offered.joined(separator: ", "))); use --all for every platform")
             }
-            chosen = try await source.client.manifest(source.repository, child.digest.description, on: source.host).manifest
+            chosen = try await source.manifest(child.digest.description)
         }
         try await copyContents(of: chosen)
         if let named = try? Digest(parsing: destinationReference), named != chosen.digest {
             throw ClientError("the copy's digest is \(chosen.digest), not \(named)")
         }
-        try await destination.client.pushManifest(destination.repository, destinationReference, chosen, on: destination.host)
+        try await destination.pushManifest(destinationReference, chosen)
         report(.manifest(chosen.digest, mediaType: chosen.mediaType))
         return chosen.digest
+    }
+
+    /// Copies what refers to `subject` (signatures, SBOMs, attestations),
+    /// and what refers to those, `depth` levels down; returns how many.
+    /// Call it once the subject is at the destination.
+    public func copyReferrers(of subject: Digest, depth: Int = 3) async throws -> Int {
+        guard depth > 0 else { return 0 }
+        var copied = 0
+        for referrer in try await source.referrers(of: subject) {
+            let manifest = try await source.manifest(referrer.digest.description)
+            try await copyContents(of: manifest)
+            try await destination.pushManifest(referrer.digest.description, manifest)
+            report(.manifest(manifest.digest, mediaType: manifest.mediaType))
+            copied += 1 + (try await copyReferrers(of: referrer.digest, depth: depth - 1))
+        }
+        return copied
     }
 
     /// Everything `manifest` needs at the destination before it can be
@@ -70,9 +76,9 @@ public final class ImageCopier: Sendable {
     private func copyContents(of manifest: Manifest) async throws {
         guard manifest.kind == .index else { return try await copyBlobs(manifest.requiredBlobs) }
         for child in manifest.manifests {
-            let fetched = try await source.client.manifest(source.repository, child.digest.description, on: source.host).manifest
+            let fetched = try await source.manifest(child.digest.description)
             try await copyContents(of: fetched)
-            try await destination.client.pushManifest(destination.repository, child.digest.description, fetched, on: destination.host)
+            try await destination.pushManifest(child.digest.description, fetched)
             report(.manifest(fetched.digest, mediaType: fetched.mediaType))
         }
     }
@@ -92,19 +98,17 @@ public final class ImageCopier: Sendable {
 
     private func copyBlob(_ blob: Descriptor) async throws {
         let (from, to) = (source, destination)
-        if try await to.client.blobSize(to.repository, blob.digest, on: to.host) != nil {
+        if try await to.blobSize(blob.digest) != nil {
             return report(.blob(blob.digest, size: blob.size, .present))
         }
         // On one registry the destination's credentials may read the source too: then it mounts.
-        if from.host == to.host,
-           try await to.client.mountBlob(to.repository, blob.digest, from: from.repository, on: to.host)
-        {
+        if from.registry == to.registry, try await to.mountBlob(blob.digest, from: from.repository) {
             return report(.blob(blob.digest, size: blob.size, .mounted))
         }
         report(.blobStarted(blob.digest, size: blob.size))
         let report = report
-        let bytes = try await from.client.blob(from.repository, blob, on: from.host).reporting { report(.blobBytes($0)) }
-        try await to.client.pushBlob(to.repository, blob.digest, size: blob.size, bytes: bytes, on: to.host)
+        let bytes = try await from.blob(blob).reporting { report(.blobBytes($0)) }
+        try await to.pushBlob(blob.digest, size: blob.size, bytes: bytes)
         report(.blob(blob.digest, size: blob.size, .copied))
     }
 

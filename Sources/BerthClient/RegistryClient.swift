@@ -87,13 +87,26 @@ public final class RegistryClient: Sendable {
         }
     }
 
-    /// What a request needs: `repository:NAME:ACTIONS` for one or two repositories.
+    /// Signs in for `scope` before a request that a registry may answer
+    /// without asking (a catalog shows anonymous callers the public part:
+    /// Berth, Harbor), so the answer covers what the credentials may see.
+    func signIn(_ host: String, for scope: Scope) async throws {
+        guard credentials(host) != nil, cachedAuthorization(host: host, scope: scope) == nil else { return }
+        let response = try await http.execute(HTTPClientRequest(url: try await baseURL(host) + "/v2/"), timeout: .seconds(30))
+        _ = try? await response.body.collect(upTo: 1 << 16)
+        guard response.status == .unauthorized, let challenge = response.headers.first(name: "WWW-Authenticate").flatMap(Challenge.init) else { return }
+        try await answer(challenge, host: host, scope: scope)
+    }
+
+    /// What a request needs: `repository:NAME:ACTIONS` for one or two repositories, or the catalog.
     struct Scope: Sendable {
         let items: [String]
         static func pull(_ repository: String) -> Scope { Scope(items: ["repository:\(repository):pull"]) }
         static func push(_ repository: String, mountingFrom source: String? = nil) -> Scope {
             Scope(items: ["repository:\(repository):pull,push"] + (source.map { ["repository:\($0):pull"] } ?? []))
         }
+        static func delete(_ repository: String) -> Scope { Scope(items: ["repository:\(repository):delete"]) }
+        static let catalog = Scope(items: ["registry:catalog:*"])
         var key: String { items.joined(separator: " ") }
     }
 

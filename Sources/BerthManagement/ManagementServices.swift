@@ -24,15 +24,16 @@ public struct ManagementServices: Sendable {
         /// The proxy projects' upstreams, and the key their passwords are sealed with.
         let upstreams: Upstreams
         let secrets: SecretBox
+        let replication: any ReplicationStore
 
         public init(
             content: any MetadataStore, rules: any ImmutabilityRuleStore & RetentionStore, settings: any ProjectSettingStore,
             webhooks: any WebhookStore, audit: any AuditStore, signatures: SignatureVerifier, registries: any RegistryStore,
-            upstreams: Upstreams, secrets: SecretBox
+            upstreams: Upstreams, secrets: SecretBox, replication: any ReplicationStore
         ) {
             (self.content, self.rules, self.settings, self.webhooks, self.audit, self.signatures) =
                 (content, rules, settings, webhooks, audit, signatures)
-            (self.registries, self.upstreams, self.secrets) = (registries, upstreams, secrets)
+            (self.registries, self.upstreams, self.secrets, self.replication) = (registries, upstreams, secrets, replication)
         }
     }
 
@@ -58,6 +59,7 @@ public struct ManagementServices: Sendable {
     public let tokens: PersonalTokenService
     public let federation: FederationService
     public let registries: RegistryService
+    public let replication: ReplicationService
     public let webhooks: WebhookService
     public let audit: AuditService
     public let maintenance: MaintenanceService
@@ -80,6 +82,7 @@ public struct ManagementServices: Sendable {
         registries = RegistryService(
             store: stores.registries, upstreams: stores.upstreams, secrets: stores.secrets, settings: stores.settings,
             permissions: permissions, audit: changes)
+        replication = ReplicationService(store: stores.replication, registries: stores.registries, permissions: permissions, audit: changes)
         policies = PolicyService(rules: stores.rules, settings: stores.settings, permissions: permissions, audit: changes)
         signatures = SignatureService(verifier: stores.signatures, content: stores.content, settings: stores.settings, permissions: permissions)
         self.webhooks = WebhookService(store: stores.webhooks, notifier: webhooks, permissions: permissions, audit: changes)

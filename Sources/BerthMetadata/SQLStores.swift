@@ -22,6 +22,8 @@ public struct SQLStores: Sendable {
     public let rules: SQLRuleStore
     /// Other registries (upstreams of proxy projects).
     public let registries: SQLRegistryStore
+    /// Replication rules and their executions.
+    public let replication: SQLReplicationStore
 
     /// Migrates the schema of `backend`'s database, then makes the stores.
     public static func open(backend: any SQLBackend) async throws -> SQLStores {
@@ -43,6 +45,7 @@ public struct SQLStores: Sendable {
         collection = SQLGarbageCollectionStore(backend: backend)
         rules = SQLRuleStore(backend: backend)
         registries = SQLRegistryStore(backend: backend)
+        replication = SQLReplicationStore(backend: backend)
     }
 
     public func close() async throws {

@@ -167,6 +167,17 @@ public enum Schema {
                     sealed_password \(f.text), insecure BIGINT NOT NULL, ca_file \(f.text), created_at BIGINT NOT NULL)
                 """,
             ],
+            // Replication: rules (JSON documents) and their executions, each claimed by one node.
+            [
+                "CREATE TABLE replication_rules (name \(f.text) PRIMARY KEY, rule \(f.text) NOT NULL, created_at BIGINT NOT NULL)",
+                """
+                CREATE TABLE replication_executions (id \(f.text) PRIMARY KEY, rule \(f.text) NOT NULL, trigger \(f.text) NOT NULL,
+                    scope \(f.text), slot BIGINT, status \(f.text) NOT NULL, node \(f.text), heartbeat BIGINT, created_at BIGINT NOT NULL,
+                    started_at BIGINT, finished_at BIGINT, artifacts \(f.text) NOT NULL, error \(f.text))
+                """,
+                "CREATE INDEX replication_executions_by_status ON replication_executions (status, created_at)",
+                "CREATE INDEX replication_executions_by_rule ON replication_executions (rule, created_at)",
+            ],
         ]
     }
 
@@ -174,7 +185,7 @@ public enum Schema {
     /// sessions (clients restart them) and job leases (per cluster) stay behind.
     public static let copiedTables = [
         "repositories", "blobs", "repository_blobs", "manifests", "manifest_references", "tags", "users", "projects", "members",
-        "robots", "robot_permissions", "personal_tokens", "federation_rules", "registries", "immutability_rules", "retention_policies", "project_settings", "job_runs", "epochs", "audit_events",
+        "robots", "robot_permissions", "personal_tokens", "federation_rules", "registries", "replication_rules", "replication_executions", "immutability_rules", "retention_policies", "project_settings", "job_runs", "epochs", "audit_events",
         "webhooks", "webhook_deliveries", "event_outbox", "event_cursors",
     ]
 

@@ -61,6 +61,7 @@ extension Server {
             })
         }
         jobs.append(retentionJob())
+        jobs.append(contentsOf: replicationJobs())
         if let expression = configuration.gcSchedule, let schedule = CronSchedule(expression) {
             let trigger = Trigger(cron: schedule)
             let options = configuration.collection
@@ -69,6 +70,33 @@ extension Server {
             })
         }
         return jobs
+    }
+
+    /// Queues each cron rule's executions on its schedule (once per due
+    /// time across the cluster: the due time names the execution), and
+    /// starts the queued ones this node claims. Rules are re-read every 30 s.
+    func replicationJobs() -> [BackgroundJobs.Job] {
+        let (store, replicator) = (metadata.replication, replicator)
+        let reload = Trigger(every: 30)
+        let triggers = Mutex<[String: (schedule: String, trigger: Trigger)]>([:])
+        let schedule = BackgroundJobs.Job(name: "replication schedules") { now in
+            if reload.fire(at: now) != nil {
+                var fresh: [String: (schedule: String, trigger: Trigger)] = [:]
+                let known = triggers.withLock { $0 }
+                for rule in try await store.replicationRules() where rule.enabled && rule.trigger == .cron {
+                    guard let text = rule.cron, let cron = CronSchedule(text) else { continue }
+                    fresh[rule.name] = known[rule.name].flatMap { $0.schedule == text ? $0 : nil } ?? (text, Trigger(cron: cron, now: now))
+                }
+                triggers.withLock { $0 = fresh }
+            }
+            for (rule, entry) in triggers.withLock({ $0 }) {
+                try await entry.trigger.run(at: now) { slot in
+                    let id = "c-\(rule)-\(Int64(slot.timeIntervalSince1970))"
+                    _ = try await store.enqueue(ReplicationExecution(id: id, rule: rule, trigger: .cron, scope: nil), slot: slot)
+                }
+            }
+        }
+        return [schedule, BackgroundJobs.Job(name: "replication") { now in try await replicator.tick(now: now) }]
     }
 
     /// Runs each project's retention policy on its schedule; schedules are

@@ -10,7 +10,8 @@ extension Server {
     func managementServices(_ authorizer: Authorizer) -> ManagementServices {
         let stores = ManagementServices.Stores(
             content: metadata.content, rules: metadata.rules, settings: settings, webhooks: metadata.webhooks, audit: metadata.audit,
-            signatures: signatureVerifier, registries: metadata.registries, upstreams: upstreams, secrets: secrets)
+            signatures: signatureVerifier, registries: metadata.registries, upstreams: upstreams, secrets: secrets,
+            replication: metadata.replication)
         return ManagementServices(
             authenticator: authorizer.authenticator, stores: stores, maintenance: maintenance, quotas: quotas, webhooks: webhooks,
             events: events,

@@ -38,6 +38,8 @@ public final class Server: Sendable {
     /// Proxy projects' upstream registries, and the pull-through cache's counters.
     let upstreams: Upstreams
     let proxyMetrics = ProxyMetrics()
+    /// Runs the replication executions this node claims.
+    let replicator: Replicator
     let secrets: SecretBox
     /// nil unless a pull rate limit is set.
     let rateLimiter: PullRateLimiter?
@@ -104,6 +106,14 @@ public final class Server: Sendable {
             writer: UploadService(blobs: blobs, metadata: contentStore, limits: limits, pushPolicies: [], logger: logger),
             upstreams: upstreams, metrics: proxyMetrics, logger: logger)
         uploads = UploadService(blobs: blobs, metadata: contentStore, limits: limits, pushPolicies: pushPolicies, logger: logger)
+        let node = ProcessInfo.processInfo.hostName + ":" + root
+        replicator = Replicator(
+            store: metadata.replication, registries: metadata.registries, upstreams: upstreams, content: content, uploads: uploads, node: node,
+            projectExists: { [accounts = metadata.accounts, open = configuration.auth != "token"] in
+                if open { return true }
+                return try await accounts.project(named: $0) != nil
+            },
+            logger: logger)
         let metrics = JobMetrics()
         webhooks = WebhookNotifier(
             store: metadata.webhooks, retryBase: configuration.webhookRetryBase, maxAttempts: configuration.webhookMaxAttempts,
@@ -116,10 +126,11 @@ public final class Server: Sendable {
             AuditLog(store: metadata.audit, metrics: metrics),
             webhooks,
             TrustedSignatureAnnouncer(settings: settings, metadata: metadata.content, verifier: signatureVerifier, events: outbox, logger: logger),
+            ReplicationTrigger(store: metadata.replication),
         ]
         relay = EventRelay(
             store: metadata.outbox, leases: metadata.jobs, consumers: consumers + extensions.consumers,
-            node: ProcessInfo.processInfo.hostName + ":" + root, metrics: metrics, logger: logger)
+            node: node, metrics: metrics, logger: logger)
         rateLimiter = configuration.rateLimits.isOff ? nil : PullRateLimiter(limits: configuration.rateLimits, store: metadata.rules)
         maintenance = Maintenance(
             collector: GarbageCollector(blobs: blobs, store: metadata.collection, logger: logger),
@@ -278,6 +289,8 @@ public final class Server: Sendable {
         watchdog?.enter("recording pull times and rate counts")
         try? await pulls.flush()
         try? await rateLimiter?.sync()
+        watchdog?.enter("stopping replication")
+        await replicator.shutdown()
         await upstreams.shutdown()
         watchdog?.enter("closing the database")
         try await metadata.close()

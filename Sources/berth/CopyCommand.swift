@@ -43,8 +43,8 @@ struct CopyCommand: AsyncParsableCommand {
         let destinationClient = try client(destinationCredentials, verify: destinationTLSVerify, flag: "--dest-creds")
         let progress = CopyProgress(terminal: isatty(1) == 1)
         let copier = ImageCopier(
-            from: .init(client: sourceClient, host: from.registry, repository: from.repository),
-            to: .init(client: destinationClient, host: to.registry, repository: to.repository),
+            from: RemoteRepository(client: sourceClient, host: from.registry, repository: from.repository),
+            to: RemoteRepository(client: destinationClient, host: to.registry, repository: to.repository),
             report: progress.handle)
         let reference = from.digest?.description ?? from.tag ?? "latest"
         let target = to.tag ?? to.digest?.description ?? from.tag ?? from.digest?.description ?? "latest"

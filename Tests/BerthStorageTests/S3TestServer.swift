@@ -5,7 +5,8 @@ import Foundation
 /// (moto's server in CI); each store gets a prefix of its own.
 enum S3TestServer {
     static func configuration(partSize: Int = 5 << 20) -> S3Configuration? {
-        guard let endpoint = ProcessInfo.processInfo.environment["BERTH_TEST_S3_ENDPOINT"] else { return nil }
+        guard let endpoint = ProcessInfo.processInfo.environment["BERTH_TEST_S3_ENDPOINT"]?.split(separator: " ").first.map(String.init)
+        else { return nil }
         return S3Configuration(
             endpoint: endpoint, bucket: "berth-test", credentials: AWSCredentials(accessKeyID: "test", secretAccessKey: "test"),
             prefix: "t-\(UUID().uuidString.lowercased())/", partSize: partSize)

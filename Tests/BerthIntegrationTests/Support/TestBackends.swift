@@ -6,16 +6,28 @@ import Foundation
 /// Which backends the integration suite runs on: the embedded ones
 /// (filesystem + SQLite) by default; S3 + PostgreSQL when
 /// `BERTH_TEST_BACKENDS=s3-postgres`, with `BERTH_TEST_DATABASE`
-/// (`postgres://user:password@host:port`) and `BERTH_TEST_S3_ENDPOINT`.
-/// Each data folder gets a database and a bucket prefix of its own, the
-/// same ones again when a test restarts on that folder.
+/// (`postgres://user:password@host:port`) and `BERTH_TEST_S3_ENDPOINT`
+/// (one S3 server, or several separated by spaces).
+/// Each data folder gets a database and a bucket of its own, on one of the
+/// S3 servers, the same ones again when a test restarts on that folder.
+/// Several servers and a bucket each keep moto (one Python process per
+/// server, listing a bucket's every key on each list) from becoming what
+/// the whole suite waits on.
 enum TestBackends {
     static let environment = ProcessInfo.processInfo.environment
     static var shared: Bool { environment["BERTH_TEST_BACKENDS"] == "s3-postgres" }
 
-    /// A short name derived from the folder: the database and the prefix.
+    /// A short name derived from the folder: the database, the bucket and the prefix.
     static func name(_ folder: String) -> String {
         "t_" + SHA256.hash(data: Data(folder.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The S3 server of a folder: always the same one of those named.
+    static func s3Endpoint(_ folder: String) -> String {
+        let endpoints = (environment["BERTH_TEST_S3_ENDPOINT"] ?? "http://127.0.0.1:9199").split(separator: " ").map(String.init)
+        guard endpoints.count > 1 else { return endpoints.first ?? "http://127.0.0.1:9199" }
+        let byte = Array(SHA256.hash(data: Data(folder.utf8)))[0]
+        return endpoints[Int(byte) % endpoints.count]
     }
 
     static func databaseURL(_ folder: String) -> String {
@@ -28,8 +40,8 @@ enum TestBackends {
         configuration.database = databaseURL(folder)
         configuration.databaseConnections = 3
         configuration.storage = "s3"
-        configuration.s3Endpoint = environment["BERTH_TEST_S3_ENDPOINT"] ?? "http://127.0.0.1:9199"
-        configuration.s3Bucket = "berth-test"
+        configuration.s3Endpoint = s3Endpoint(folder)
+        configuration.s3Bucket = name(folder).replacingOccurrences(of: "_", with: "-")
         configuration.s3PathStyle = true
         configuration.s3Prefix = name(folder) + "/"
         configuration.s3PartSize = 5 << 20
