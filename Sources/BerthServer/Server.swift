@@ -173,10 +173,14 @@ public final class Server: Sendable {
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: AccessLogMiddleware())
         router.add(middleware: ErrorMiddleware())
-        let mirror = configuration.mirrorProject.map { project in
-            MirrorRouting(project: project) { [accounts = metadata.accounts] in try await accounts.project(named: $0) != nil }
-        }
-        if let mirror { router.add(middleware: MirrorMiddleware(routing: mirror)) }
+        // Names without a project: mirror mode, and containerd's `?ns=` (always on: it only reads proxy projects).
+        let mirror = MirrorRouting(
+            project: configuration.mirrorProject,
+            exists: { [accounts = metadata.accounts] in try await accounts.project(named: $0) != nil },
+            mirroring: { [upstreams, rules = metadata.rules] host in
+                try await upstreams.project(mirroring: host) { try await rules.projects(with: .proxy) }
+            })
+        router.add(middleware: MirrorMiddleware(routing: mirror))
         // Who the caller is, resolved once for every route after it (with
         // `auth: none` nobody is asked, and every route is open).
         if let authorizer { router.add(middleware: AuthenticationMiddleware(authenticator: authorizer.authenticator)) }

@@ -156,6 +156,21 @@ struct ProxyTests {
         _ = try await proxy.pushImage("team/app", tag: "mine", headers: [Self.admin])
         #expect(try await proxy.request(.GET, "/v2/team/app/manifests/mine", headers: [Self.admin, Self.accept]).status == 200)
 
+        // containerd names the registry it wants (`?ns=`): the proxy project bound to that host serves the name.
+        _ = try await proxy.request(.POST, "/api/v1/registries", headers: [Self.admin, json], body: Content.json([
+            "name": "up-by-name", "url": "http://localhost:\(upstream.port)", "username": "admin", "password": AuthTests.adminPassword,
+        ]))
+        _ = try await proxy.request(.POST, "/api/v1/projects", headers: [Self.admin, json], body: Content.json([
+            "name": "other", "public": true, "proxy": ["registry": "up-by-name"],
+        ]))
+        let byHost = try await proxy.request(.GET, "/v2/library/app/manifests/v1?ns=localhost:\(upstream.port)", headers: [Self.admin, Self.accept])
+        #expect(byHost.status == 200 && byHost.header("Docker-Content-Digest") == digest.description, "\(byHost.status) \(byHost.text)")
+        let catalog = try await proxy.request(.GET, "/v2/_catalog", headers: [Self.admin]).text
+        #expect(catalog.contains("other/library/app"), "\(catalog)")
+        // A host no project mirrors: the mirror project, as without `ns`.
+        let unbound = try await proxy.request(.GET, "/v2/library/app/manifests/v1?ns=quay.io", headers: [Self.admin, Self.accept])
+        #expect(unbound.status == 200, "\(unbound.text)")
+
         guard isInstalled("skopeo") else { return }
         let inspected = try await runCommand([
             "skopeo", "inspect", "--raw", "--tls-verify=false", "--creds", "admin:\(AuthTests.adminPassword)",

@@ -53,6 +53,14 @@ public final class SQLRuleStore: ImmutabilityRuleStore, RetentionStore, ProjectS
         }
     }
 
+    /// Every project that has the setting, with its value.
+    public func projects(with name: ProjectSetting) async throws -> [(project: String, value: String)] {
+        try await backend.read { db in
+            try db.rows("SELECT project, value FROM project_settings WHERE name = ? ORDER BY project", .text(name.rawValue))
+                .map { (try $0.text("project"), try $0.text("value")) }
+        }
+    }
+
     public func setSetting(_ name: ProjectSetting, of project: String, to value: String?) async throws {
         let now = Date().millisSince1970
         try await backend.transaction(durable: true) { db in

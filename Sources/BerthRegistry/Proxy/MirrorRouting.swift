@@ -9,30 +9,43 @@ import Synchronization
 /// front. A name whose first component is not a project is read as a name
 /// in the mirror project (`hub/library/alpine`), both on `/v2` and in the
 /// token endpoint's scopes, so the token names what the request will touch.
+/// containerd also says which registry it wants (`?ns=ghcr.io`): then the
+/// proxy project bound to that host serves the name, whether or not a
+/// mirror project is set.
 public final class MirrorRouting: Sendable {
-    let project: String
+    /// The mirror project, for names that come without `?ns=` (or with one no project mirrors).
+    let project: String?
     let exists: @Sendable (String) async throws -> Bool
+    /// The proxy project bound to an upstream host, if any.
+    let mirroring: @Sendable (String) async throws -> String?
     /// Whether each first component named a project, for a few seconds
     /// (every `/v2` request asks; a project created meanwhile waits that long).
     private let known = Mutex<[String: (exists: Bool, until: Date)]>([:])
     static let remembered: TimeInterval = 5
 
-    public init(project: String, exists: @escaping @Sendable (String) async throws -> Bool) {
-        (self.project, self.exists) = (project, exists)
+    public init(
+        project: String?, exists: @escaping @Sendable (String) async throws -> Bool,
+        mirroring: @escaping @Sendable (String) async throws -> String? = { _ in nil }
+    ) {
+        (self.project, self.exists, self.mirroring) = (project, exists, mirroring)
     }
 
-    /// The name to serve `name` as: itself, or within the mirror project.
-    public func route(_ name: String) async throws -> String {
+    /// The name to serve `name` as: itself, or within the proxy project of
+    /// the `ns` host, or within the mirror project.
+    public func route(_ name: String, ns: String? = nil) async throws -> String {
         let first = String(name.prefix { $0 != "/" })
-        guard !first.isEmpty, first != project else { return name }
+        guard !first.isEmpty else { return name }
+        let mirror: String?
+        if let ns, ns.count <= 255, let bound = try await mirroring(ns) { mirror = bound } else { mirror = project }
+        guard let mirror, first != mirror else { return name }
         let now = Date()
-        if let entry = known.withLock({ $0[first] }), entry.until > now { return entry.exists ? name : project + "/" + name }
+        if let entry = known.withLock({ $0[first] }), entry.until > now { return entry.exists ? name : mirror + "/" + name }
         let found = try await exists(first)
         known.withLock { known in
             if known.count >= 10_000 { known.removeAll(keepingCapacity: true) }
             known[first] = (found, now.addingTimeInterval(Self.remembered))
         }
-        return found ? name : project + "/" + name
+        return found ? name : mirror + "/" + name
     }
 
     /// `repository:NAME:ACTIONS` with NAME routed; other scopes as they are.
@@ -54,9 +67,12 @@ public struct MirrorMiddleware: RouterMiddleware {
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        // Most requests are neither: no mirror project, no `ns`; they pass untouched, unparsed.
+        let ns = request.uri.query?.contains("ns=") == true ? request.uri.queryParameters["ns"].map(String.init) : nil
+        guard routing.project != nil || ns != nil else { return try await next(request, context) }
         let path = request.uri.path
         guard let route = V2Route(path: path), let name = route.name else { return try await next(request, context) }
-        let routed = try await routing.route(name)
+        let routed = try await routing.route(name, ns: ns)
         guard routed != name, path.hasPrefix("/v2/" + name + "/") else { return try await next(request, context) }
         var head = request.head
         let query = request.uri.query.map { "?" + $0 } ?? ""

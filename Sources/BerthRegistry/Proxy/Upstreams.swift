@@ -18,6 +18,8 @@ public final class Upstreams: Sendable {
     /// (again after `recheck`: another node may have changed or deleted it).
     private let clients = Mutex<[String: (registry: UpstreamRegistry, client: RegistryClient, checked: Date)]>([:])
     static let recheck: TimeInterval = 10
+    /// Which proxy project serves each upstream host, and until when that is believed.
+    private let hostProjects = Mutex<(projects: [String: String], until: Date)?>(nil)
     /// Bindings decoded, by their stored text.
     private let bindings = Mutex<[String: ProxyBinding]>([:])
 
@@ -68,6 +70,30 @@ public final class Upstreams: Sendable {
         let host = registry.host
         let plain = registry.url.hasPrefix("http://")
         return RegistryClient(insecure: registry.insecure || plain, caFile: registry.caFile) { asked in asked == host ? credentials : nil }
+    }
+
+    /// The proxy project bound to the registry at `host` (containerd's
+    /// `?ns=`: `docker.io` is Docker Hub, however its URL names it); the
+    /// projects' bindings are read again after `recheck`.
+    public func project(mirroring host: String, bindings: @Sendable () async throws -> [(project: String, value: String)]) async throws -> String? {
+        let wanted = Self.canonicalHost(host)
+        let now = Date()
+        if let known = hostProjects.withLock({ $0 }), known.until > now { return known.projects[wanted] }
+        var projects: [String: String] = [:]
+        for (project, text) in try await bindings() {
+            guard let binding = try? JSONDecoder().decode(ProxyBinding.self, from: Data(text.utf8)),
+                  let registry = try await registries.registry(named: binding.registry)
+            else { continue }
+            // The first project (by name) bound to a host answers for it.
+            if projects[Self.canonicalHost(registry.host)] == nil { projects[Self.canonicalHost(registry.host)] = project }
+        }
+        hostProjects.withLock { $0 = (projects, now.addingTimeInterval(Self.recheck)) }
+        return projects[wanted]
+    }
+
+    static func canonicalHost(_ host: String) -> String {
+        let lowered = host.lowercased()
+        return ["docker.io", "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"].contains(lowered) ? "docker.io" : lowered
     }
 
     /// A registry was deleted: its client goes.
