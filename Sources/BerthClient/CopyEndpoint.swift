@@ -14,10 +14,12 @@ public protocol CopyEndpoint: Sendable {
     func blobSize(_ digest: Digest) async throws -> Int64?
     /// True when the blob was mounted from `source` on the same registry.
     func mountBlob(_ digest: Digest, from source: String) async throws -> Bool
-    /// The blob's bytes, checked against `descriptor` as they stream.
-    func blob(_ descriptor: Descriptor) async throws -> ByteStream
-    /// Stores `size` bytes of `digest`.
-    func pushBlob(_ digest: Digest, size: Int64, bytes: ByteStream) async throws
+    /// The blob's bytes from `offset`, checked against `descriptor` as they
+    /// stream (from 0, their digest; past it, their count).
+    func blob(_ descriptor: Descriptor, from offset: Int64) async throws -> ByteStream
+    /// Stores `size` bytes of `digest`; `bytes(offset)` gives them from
+    /// `offset` on, asked again to resume after a failure midway.
+    func pushBlob(_ digest: Digest, size: Int64, bytes: @escaping @Sendable (Int64) async throws -> ByteStream) async throws
     /// Stores `manifest` under `reference` (a tag or its digest).
     func pushManifest(_ reference: String, _ manifest: Manifest) async throws
     /// The manifests whose subject is `digest` (signatures, SBOMs).
@@ -76,11 +78,11 @@ public struct RemoteRepository: CopyEndpoint {
     public func mountBlob(_ digest: Digest, from source: String) async throws -> Bool {
         try await client.mountBlob(repository, digest, from: source, on: registry)
     }
-    public func blob(_ descriptor: Descriptor) async throws -> ByteStream {
-        ByteStream(try await client.blob(repository, descriptor, on: registry))
+    public func blob(_ descriptor: Descriptor, from offset: Int64) async throws -> ByteStream {
+        ByteStream(try await client.blob(repository, descriptor, on: registry, from: offset))
     }
-    public func pushBlob(_ digest: Digest, size: Int64, bytes: ByteStream) async throws {
-        try await client.pushBlob(repository, digest, size: size, bytes: bytes, on: registry)
+    public func pushBlob(_ digest: Digest, size: Int64, bytes: @escaping @Sendable (Int64) async throws -> ByteStream) async throws {
+        try await client.pushBlob(repository, digest, size: size, on: registry, bytes: bytes)
     }
     public func pushManifest(_ reference: String, _ manifest: Manifest) async throws {
         try await client.pushManifest(repository, reference, manifest, on: registry)

@@ -107,8 +107,9 @@ public final class ImageCopier: Sendable {
         }
         report(.blobStarted(blob.digest, size: blob.size))
         let report = report
-        let bytes = try await from.blob(blob).reporting { report(.blobBytes($0)) }
-        try await to.pushBlob(blob.digest, size: blob.size, bytes: bytes)
+        try await to.pushBlob(blob.digest, size: blob.size) { offset in
+            try await from.blob(blob, from: offset).reporting { report(.blobBytes($0)) }
+        }
         report(.blob(blob.digest, size: blob.size, .copied))
     }
 

@@ -54,15 +54,22 @@ extension RegistryClient {
         }
     }
 
-    /// The blob's bytes, checked against `descriptor` as they stream.
-    public func blob(_ repository: String, _ descriptor: Descriptor, on host: String) async throws -> VerifiedBytes {
+    /// The blob's bytes, checked against `descriptor` as they stream. From
+    /// an `offset` (a resumed upload's rest), only their count is checked:
+    /// the destination checks the digest of the whole.
+    public func blob(_ repository: String, _ descriptor: Descriptor, on host: String, from offset: Int64 = 0) async throws -> VerifiedBytes {
+        guard (0...descriptor.size).contains(offset) else { throw ClientError("offset \(offset) is outside the blob \(descriptor.digest)") }
+        let range = offset > 0 ? [("Range", "bytes=\(offset)-")] : []
         let response = try await send(
-            .GET, "/v2/\(repository)/blobs/\(descriptor.digest)", on: host, scope: .pull(repository), deadline: .hours(24 * 7))
-        guard response.status == .ok else {
+            .GET, "/v2/\(repository)/blobs/\(descriptor.digest)", on: host, scope: .pull(repository), headers: range, deadline: .hours(24 * 7))
+        guard response.status == .ok || (offset > 0 && response.status == .partialContent) else {
             let body = try? await response.body.collect(upTo: 1 << 16)
             throw ClientError("\(host) answered \(response.status.code) for the blob \(repository)@\(descriptor.digest)\(body.map(Self.errorText) ?? "")")
         }
-        return VerifiedBytes(base: response.body, digest: descriptor.digest, size: descriptor.size, source: "\(host)/\(repository)")
+        // A registry that ignores `Range` sends it all: the bytes before `offset` are skipped.
+        let skip = response.status == .ok ? offset : 0
+        return VerifiedBytes(
+            base: response.body, digest: descriptor.digest, size: descriptor.size, source: "\(host)/\(repository)", offset: offset, skip: skip)
     }
 
     /// A blob whose size the registry's `Content-Length` tells, checked as it streams.
@@ -94,26 +101,6 @@ extension RegistryClient {
             }
             return false
         default: return false
-        }
-    }
-
-    /// Uploads `size` bytes of `digest` from `bytes`, in one `PUT`.
-    public func pushBlob<Bytes: AsyncSequence & Sendable>(
-        _ repository: String, _ digest: Digest, size: Int64, bytes: Bytes, on host: String
-    ) async throws where Bytes.Element == ByteBuffer {
-        let started = try await send(.POST, "/v2/\(repository)/blobs/uploads/", on: host, scope: .push(repository), headers: [("Content-Length", "0")])
-        let startBody = try? await started.body.collect(upTo: 1 << 16)
-        guard started.status == .accepted, let location = started.headers.first(name: "Location") else {
-            throw ClientError("\(host) answered \(started.status.code) when an upload to \(repository) was started\(startBody.map(Self.errorText) ?? "")")
-        }
-        let separator = location.contains("?") ? "&" : "?"
-        let put = try await send(
-            .PUT, location + separator + "digest=\(digest)", on: host, scope: .push(repository),
-            headers: [("Content-Type", "application/octet-stream"), ("Content-Length", String(size))],
-            body: { .stream(bytes, length: .known(size)) }, repeatable: false, deadline: .hours(24 * 7))
-        let body = try? await put.body.collect(upTo: 1 << 16)
-        guard put.status == .created else {
-            throw ClientError("\(host) answered \(put.status.code) to the upload of \(digest) to \(repository)\(body.map(Self.errorText) ?? "")")
         }
     }
 
@@ -150,6 +137,10 @@ public struct VerifiedBytes: AsyncSequence, Sendable {
     let digest: Digest
     let size: Int64
     let source: String
+    /// Where these bytes start in the blob: past 0, the digest cannot be checked here.
+    var offset: Int64 = 0
+    /// Bytes to drop first (a registry that ignored `Range`).
+    var skip: Int64 = 0
     /// Told the size of each chunk as it passes (for progress).
     var onBytes: (@Sendable (Int) -> Void)? = nil
 
@@ -162,29 +153,39 @@ public struct VerifiedBytes: AsyncSequence, Sendable {
 
     public struct AsyncIterator: AsyncIteratorProtocol {
         var inner: HTTPClientResponse.Body.AsyncIterator
-        var hasher: DigestHasher
+        var hasher: DigestHasher?
         var count: Int64 = 0
+        var skip: Int64
         let digest: Digest
-        let size: Int64
+        let expected: Int64
         let source: String
         let onBytes: (@Sendable (Int) -> Void)?
 
         public mutating func next() async throws -> ByteBuffer? {
-            if let chunk = try await inner.next() {
+            while var chunk = try await inner.next() {
+                if skip > 0 {
+                    let dropped = Int(Swift.min(skip, Int64(chunk.readableBytes)))
+                    chunk.moveReaderIndex(forwardBy: dropped)
+                    skip -= Int64(dropped)
+                    if chunk.readableBytes == 0 { continue }
+                }
                 count += Int64(chunk.readableBytes)
-                guard count <= size else { throw ClientError("\(source) sent more than the \(size) bytes of \(digest)") }
-                chunk.withUnsafeReadableBytes { hasher.update($0) }
+                guard count <= expected else { throw ClientError("\(source) sent more than the \(expected) bytes of \(digest) it owed") }
+                chunk.withUnsafeReadableBytes { hasher?.update($0) }
                 onBytes?(chunk.readableBytes)
                 return chunk
             }
-            guard count == size else { throw ClientError("\(source) sent \(count) of the \(size) bytes of \(digest)") }
-            let actual = hasher.finalize()
-            guard actual == digest else { throw ClientError("\(source) sent bytes whose digest is \(actual), not \(digest)") }
+            guard count == expected else { throw ClientError("\(source) sent \(count) of the \(expected) bytes of \(digest) it owed") }
+            if let actual = hasher?.finalize(), actual != digest {
+                throw ClientError("\(source) sent bytes whose digest is \(actual), not \(digest)")
+            }
             return nil
         }
     }
 
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(inner: base.makeAsyncIterator(), hasher: DigestHasher(digest.algorithm), digest: digest, size: size, source: source, onBytes: onBytes)
+        AsyncIterator(
+            inner: base.makeAsyncIterator(), hasher: offset == 0 ? DigestHasher(digest.algorithm) : nil, skip: skip, digest: digest,
+            expected: size - offset, source: source, onBytes: onBytes)
     }
 }

@@ -167,4 +167,33 @@ struct ReplicationTests {
         try await local.stop()
         try await remote.stop()
     }
+
+    @Test func aBlobCutOffMidwayResumesWhereTheTargetsCopyEnds() async throws {
+        let (source, _) = try await AuthTests.start()
+        let (target, _) = try await AuthTests.start { $0.autoCreateProjects = true }
+        let size = 8 << 20
+        let config = Content.json(["architecture": "amd64", "os": "linux"])
+        let layer = Content.randomBytes(size)
+        try await source.pushBlob("team/big", config, headers: [Self.admin])
+        try await source.pushBlob("team/big", layer, headers: [Self.admin])
+        let digest = try await source.pushManifest("team/big", "v1", Content.imageManifest(config: config, layers: [layer]), headers: [Self.admin])
+        // The relay drops the connection 6 MiB into what it forwards: in the middle of the layer.
+        let relay = try await CuttingRelay.start(to: target.port, cutAfter: 6 << 20)
+        defer { relay.stop() }
+        let defined = try await source.request(.POST, "/api/v1/registries", headers: [Self.admin, Self.json], body: Content.json([
+            "name": "far", "url": "http://127.0.0.1:\(relay.port)", "username": "admin", "password": AuthTests.adminPassword,
+        ]))
+        #expect(defined.status == 201, "\(defined.text)")
+        #expect(try await Self.createRule(source, ["name": "far", "direction": "push", "registry": "far", "repositories": "team/big"]).status == 201)
+
+        let execution = try await Self.run(source, "far")
+        #expect(execution["status"] as? String == "succeeded", "\(execution)")
+        #expect(try await Self.digest(target, "team/big", "v1") == digest)
+        let stats = try relay.stats()
+        #expect(stats.cut, "the relay never cut a connection")
+        // Resumed, not sent again whole: less than twice the layer went through.
+        #expect(stats.sent < 2 * size, "\(stats.sent) bytes sent for a \(size)-byte layer")
+        try await source.stop()
+        try await target.stop()
+    }
 }

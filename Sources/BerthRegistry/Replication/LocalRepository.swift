@@ -1,5 +1,6 @@
 import BerthClient
 import BerthMetadata
+import BerthStorage
 import NIOCore
 import OCI
 
@@ -34,13 +35,18 @@ struct LocalRepository: CopyEndpoint {
         try await content.mountBlob(name, digest, from: try RepositoryName(parsing: source))
     }
 
-    func blob(_ descriptor: Descriptor) async throws -> ByteStream {
+    func blob(_ descriptor: Descriptor, from offset: Int64) async throws -> ByteStream {
         let blob = try await content.readableBlob(name, descriptor.digest)
-        return ByteStream(try await content.read(blob, range: nil))
+        guard blob.size == descriptor.size else {
+            throw ClientError("\(name)@\(descriptor.digest) is \(blob.size) bytes here, not the \(descriptor.size) its manifest says")
+        }
+        let range = offset > 0 ? ByteRange(start: offset, end: blob.size) : nil
+        return ByteStream(try await content.read(blob, range: range))
     }
 
-    func pushBlob(_ digest: Digest, size: Int64, bytes: ByteStream) async throws {
-        _ = try await uploads.uploadMonolithic(name, digest: digest, length: size, body: bytes)
+    /// In-process: no connection to drop, so nothing to resume.
+    func pushBlob(_ digest: Digest, size: Int64, bytes: @escaping @Sendable (Int64) async throws -> ByteStream) async throws {
+        _ = try await uploads.uploadMonolithic(name, digest: digest, length: size, body: try await bytes(0))
     }
 
     func pushManifest(_ reference: String, _ manifest: Manifest) async throws {
