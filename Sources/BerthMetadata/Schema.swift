@@ -185,8 +185,9 @@ public enum Schema {
     /// sessions (clients restart them) and job leases (per cluster) stay behind.
     public static let copiedTables = [
         "repositories", "blobs", "repository_blobs", "manifests", "manifest_references", "tags", "users", "projects", "members",
-        "robots", "robot_permissions", "personal_tokens", "federation_rules", "registries", "replication_rules", "replication_executions", "immutability_rules", "retention_policies", "project_settings", "job_runs", "epochs", "audit_events",
-        "webhooks", "webhook_deliveries", "event_outbox", "event_cursors",
+        "robots", "robot_permissions", "personal_tokens", "federation_rules", "registries", "replication_rules", "replication_executions",
+        "immutability_rules", "retention_policies", "project_settings", "job_runs", "epochs", "audit_events", "webhooks",
+        "webhook_deliveries", "event_outbox", "event_cursors",
     ]
 
     /// Copied tables whose `seq` the database numbers (a copy must move the numbering past the copied rows).

@@ -70,7 +70,16 @@ public final class ProxyContent: RegistryContent {
     // MARK: Manifests
 
     public func manifest(_ repository: RepositoryName, _ reference: Reference) async throws -> StoredManifest {
-        guard let mirror = try await mirror(repository) else { return try await local.manifest(repository, reference) }
+        let found: Mirror?
+        do {
+            found = try await self.mirror(repository)
+        } catch {
+            // The binding's registry was deleted, or its password cannot be opened here: what is cached is still served.
+            guard try await metadata.manifest(repository, reference) != nil else { throw Self.upstreamUnusable(repository, error) }
+            metrics.servedStale()
+            return try await local.manifest(repository, reference)
+        }
+        guard let mirror = found else { return try await local.manifest(repository, reference) }
         let cached = try await metadata.manifest(repository, reference)
         switch reference {
         case .digest(let digest):
@@ -158,7 +167,9 @@ public final class ProxyContent: RegistryContent {
         do {
             return try await local.readableBlob(repository, digest)
         } catch let error as RegistryError where error.code == .blobUnknown {
-            guard let mirror = try await mirror(repository) else { throw error }
+            let found: Mirror?
+            do { found = try await mirror(repository) } catch let failure { throw Self.upstreamUnusable(repository, failure) }
+            guard let mirror = found else { throw error }
             do {
                 try await flights.run("blob \(repository.value)@\(digest)") {
                     // Another request may have stored it while this one waited its turn.
@@ -179,6 +190,11 @@ public final class ProxyContent: RegistryContent {
             }
             return try await local.readableBlob(repository, digest)
         }
+    }
+
+    /// A miss in a proxy project whose upstream cannot be used at all (a 502 naming why, not a 500).
+    static func upstreamUnusable(_ repository: RepositoryName, _ error: any Error) -> RegistryError {
+        RegistryError(.unknown, "\(repository) is a pull-through cache whose upstream cannot be used: \(error)", status: 502)
     }
 
     /// What a client is told when content is not cached and the upstream did not give it.
