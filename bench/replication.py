@@ -75,7 +75,7 @@ def main():
             for i in range(args.images):
                 f.write(f"    bench/app{i}: [v1]\n")
         started = time.monotonic()
-        subprocess.run(["skopeo", "sync", "--src", "yaml", "--dest", "docker", "--dest-tls-verify=false", "--scoped", listing,
+        subprocess.run(["skopeo", "sync", "--src", "yaml", "--dest", "docker", "--dest-tls-verify=false", listing,
                         target.url.removeprefix("http://") + "/sync"], check=True, capture_output=True)
         results["skopeo"].append(time.monotonic() - started)
         source.stop()

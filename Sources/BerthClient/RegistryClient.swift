@@ -192,6 +192,20 @@ public final class RegistryClient: Sendable {
         }
     }
 
+    /// Authorizations remembered at most: one per host and scope (a replication touches many repositories).
+    static let rememberedAuthorizations = 10_000
+
+    private func remember(_ value: String, until: Date, for key: String) {
+        authorizations.withLock { cached in
+            if cached.count >= Self.rememberedAuthorizations {
+                let now = Date()
+                cached = cached.filter { $0.value.until > now }
+                if cached.count >= Self.rememberedAuthorizations { cached.removeAll(keepingCapacity: true) }
+            }
+            cached[key] = (value, until)
+        }
+    }
+
     /// Answers `challenge` and remembers the answer for `host` and `scope`.
     private func answer(_ challenge: Challenge, host: String, scope: Scope) async throws {
         let credentials = credentials(host)
@@ -199,7 +213,7 @@ public final class RegistryClient: Sendable {
         let key = host + " " + scope.key
         guard challenge.scheme == "bearer" else {
             guard let basic else { throw ClientError("\(host) asks for credentials; give --creds or log in with docker") }
-            authorizations.withLock { $0[key] = (basic, Date.distantFuture) }
+            remember(basic, until: .distantFuture, for: key)
             return
         }
         // Credentials travel to the realm over TLS, unless plain HTTP was allowed.
@@ -224,7 +238,7 @@ public final class RegistryClient: Sendable {
         }
         // The spec's default lifetime is 60 s; a token is renewed 10 s before it ends.
         let lifetime = TimeInterval(min(max(token.expires_in ?? 60, 20), 86_400)) - 10
-        authorizations.withLock { $0[key] = ("Bearer " + value, Date().addingTimeInterval(lifetime)) }
+        remember("Bearer " + value, until: Date().addingTimeInterval(lifetime), for: key)
     }
 
     /// `https://host`, or with `insecure`, `http://host` when a registry

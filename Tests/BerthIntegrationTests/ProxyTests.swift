@@ -104,6 +104,13 @@ struct ProxyTests {
         #expect(miss.status == 502 && miss.text.contains("upstream up"), "\(miss.status) \(miss.text)")
         #expect(try await Self.metric(proxy, "berth_proxy_served_stale_total") >= 1)
         #expect(try await Self.metric(proxy, "berth_proxy_misses_total") >= 2)
+
+        // The registry is deleted: what is cached is still served; a miss is a 502 that says why.
+        #expect(try await proxy.request(.DELETE, "/api/v1/registries/up", headers: [Self.admin]).status == 204)
+        let orphaned = try await proxy.request(.GET, "/v2/mirror/team/app/manifests/\(v1)", headers: [Self.admin, Self.accept])
+        #expect(orphaned.status == 200, "\(orphaned.status) \(orphaned.text)")
+        let unusable = try await proxy.request(.GET, "/v2/mirror/team/other/manifests/\(v1)", headers: [Self.admin, Self.accept])
+        #expect(unusable.status == 502 && unusable.text.contains("not defined"), "\(unusable.status) \(unusable.text)")
         try await proxy.stop()
     }
 

@@ -53,12 +53,17 @@ public final class Upstreams: Sendable {
             clients.withLock { $0[registry.name]?.checked = now }
             return (known.registry, known.client)
         }
-        let client = try makeClient(registry)
-        let replaced = clients.withLock { clients in
-            defer { clients[registry.name] = (registry, client, now) }
-            return clients[registry.name]?.client
+        let made = try makeClient(registry)
+        let (client, retired) = clients.withLock { clients -> (RegistryClient, RegistryClient?) in
+            // Another request made one for this definition meanwhile: it is kept (it may be in use), ours goes.
+            if let existing = clients[registry.name], existing.registry == registry {
+                clients[registry.name]?.checked = now
+                return (existing.client, made)
+            }
+            defer { clients[registry.name] = (registry, made, now) }
+            return (made, clients[registry.name]?.client)
         }
-        if let replaced { Task { try? await replaced.shutdown() } }
+        if let retired { Task { try? await retired.shutdown() } }
         return (registry, client)
     }
 
