@@ -89,6 +89,9 @@ public struct ReplicationService: Sendable {
         case .manual:
             if rule.cron != nil { return "cron goes with trigger: cron only" }
         }
+        if let bandwidth = rule.bandwidthKiBPerSecond, !(1...10_000_000).contains(bandwidth) {
+            return "bandwidth_kib_per_second must be 1 to 10000000"
+        }
         if rule.replicateDeletions, rule.trigger != .event || rule.direction != .push {
             return "replicate_deletions needs a push rule with trigger: event (deletions are events)"
         }

@@ -115,6 +115,16 @@ struct ReplicationTests {
         let history = try await source.request(.GET, "/api/v1/replication/rules/to-dr/executions", headers: [Self.admin]).text
         #expect(history.contains(execution["id"] as? String ?? "?") && history.contains(again["id"] as? String ?? "?"), "\(history)")
 
+        // A bandwidth limit: the index's 2 MiB layer at 512 KiB/s takes at least 3 s (4 s, less a burst of one second's worth).
+        let slow = try await Self.createRule(source, [
+            "name": "slow", "direction": "push", "registry": "dr", "repositories": "team/app", "tags": "v1", "destination_namespace": "slow",
+            "bandwidth_kib_per_second": 512,
+        ])
+        #expect(slow.status == 201, "\(slow.text)")
+        #expect(try await Self.createRule(source, ["name": "y", "direction": "push", "registry": "dr", "bandwidth_kib_per_second": 0]).status == 400)
+        let throttled = (try await Self.run(source, "slow")["artifacts"] as? [[String: Any]] ?? []).first
+        #expect(throttled?["status"] as? String == "succeeded" && (throttled?["duration_ms"] as? Int ?? 0) >= 3000, "\(String(describing: throttled))")
+
         // An event rule: a push is copied within seconds, and a deleted tag is deleted there too.
         let live = try await Self.createRule(source, [
             "name": "live", "direction": "push", "registry": "dr", "repositories": "team/*", "destination_namespace": "live",

@@ -27,15 +27,18 @@ public struct ReplicationRule: Sendable, Equatable, Codable {
     public var replicateDeletions: Bool
     /// When false, a tag the destination has (at any digest) is left alone.
     public var override: Bool
+    /// The most blob bytes a run reads per second, in KiB (nil: no limit).
+    public var bandwidthKiBPerSecond: Int?
     public var enabled: Bool
     public var createdAt: Date
 
     public init(
         name: String, direction: Direction, registry: String, repositories: String = "**", tags: String = "**",
         excludeRepositories: String? = nil, excludeTags: String? = nil, destinationNamespace: String? = nil,
-        trigger: Trigger = .manual, cron: String? = nil, replicateDeletions: Bool = false, override: Bool = true, enabled: Bool = true,
-        createdAt: Date = Date()
+        trigger: Trigger = .manual, cron: String? = nil, replicateDeletions: Bool = false, override: Bool = true,
+        bandwidthKiBPerSecond: Int? = nil, enabled: Bool = true, createdAt: Date = Date()
     ) {
+        self.bandwidthKiBPerSecond = bandwidthKiBPerSecond
         (self.name, self.direction, self.registry, self.repositories, self.tags) = (name, direction, registry, repositories, tags)
         (self.excludeRepositories, self.excludeTags, self.destinationNamespace) = (excludeRepositories, excludeTags, destinationNamespace)
         (self.trigger, self.cron, self.replicateDeletions, self.override, self.enabled, self.createdAt) =

@@ -27,6 +27,8 @@ public final class Replicator: Sendable {
     static let beatInterval: TimeInterval = 10
     /// …and one silent this long has died: another node runs it again.
     static let staleAfter: TimeInterval = 60
+    /// Artifacts copied at once (each with up to 4 blobs at once).
+    static let parallelArtifacts = 4
     /// Tags one execution handles at most (a listing is held in memory).
     static let maxArtifacts = 100_000
 
@@ -105,21 +107,31 @@ public final class Replicator: Sendable {
         }
     }
 
-    private func perform(_ execution: ReplicationExecution, record: @Sendable (ReplicationExecution.Artifact) -> Void) async throws {
+    private func perform(_ execution: ReplicationExecution, record: @escaping @Sendable (ReplicationExecution.Artifact) -> Void) async throws {
         guard let rule = try await store.replicationRule(named: execution.rule) else { throw ClientError("the rule \(execution.rule) was deleted") }
         guard let registry = try await registries.registry(named: rule.registry) else {
             throw ClientError("the rule's registry \(rule.registry) is not defined")
         }
         let client = try upstreams.makeClient(registry)
         do {
-            let side = Side(rule: rule, registry: registry, client: client, local: self)
-            for (repository, reference) in try await candidates(rule, execution.scope, side) {
-                try Task.checkCancellation()
-                if execution.scope?.deletion == true {
-                    record(await delete(repository, reference, side))
-                } else {
-                    record(await copy(repository, reference, side))
+            let throttle = rule.bandwidthKiBPerSecond.map { Throttle(bytesPerSecond: $0 * 1024) }
+            let side = Side(rule: rule, registry: registry, client: client, throttle: throttle, local: self)
+            let deletion = execution.scope?.deletion == true
+            let work = try await candidates(rule, execution.scope, side)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                var running = 0
+                for (repository, reference) in work {
+                    try Task.checkCancellation()
+                    if running >= Self.parallelArtifacts {
+                        try await group.next()
+                        running -= 1
+                    }
+                    group.addTask {
+                        record(deletion ? await self.delete(repository, reference, side) : await self.copy(repository, reference, side))
+                    }
+                    running += 1
                 }
+                try await group.waitForAll()
             }
         } catch {
             try? await client.shutdown()
@@ -129,10 +141,12 @@ public final class Replicator: Sendable {
     }
 
     /// The two ends of a rule's copies.
-    struct Side {
+    struct Side: Sendable {
         let rule: ReplicationRule
         let registry: UpstreamRegistry
         let client: RegistryClient
+        /// The rule's bandwidth limit, shared by all of a run's reads.
+        let throttle: Throttle?
         let local: Replicator
 
         func localRepository(_ name: String) throws -> LocalRepository {
@@ -143,10 +157,11 @@ public final class Replicator: Sendable {
 
         func endpoints(_ repository: String) throws -> (source: any CopyEndpoint, destination: any CopyEndpoint) {
             let target = rule.destination(of: repository)
-            switch rule.direction {
-            case .push: return (try localRepository(repository), RemoteRepository(client: client, host: registry.host, repository: target))
-            case .pull: return (RemoteRepository(client: client, host: registry.host, repository: repository), try localRepository(target))
+            let (source, destination): (any CopyEndpoint, any CopyEndpoint) = switch rule.direction {
+            case .push: (try localRepository(repository), RemoteRepository(client: client, host: registry.host, repository: target))
+            case .pull: (RemoteRepository(client: client, host: registry.host, repository: repository), try localRepository(target))
             }
+            return (throttle.map { ThrottledEndpoint(source, throttle: $0) } ?? source, destination)
         }
     }
 
@@ -208,8 +223,8 @@ public final class Replicator: Sendable {
         var digest: Digest?
         do {
             let (source, target) = try side.endpoints(repository)
-            if side.rule.direction == .pull, let local = target as? LocalRepository, try await !projectExists(local.name.project) {
-                throw ClientError("there is no project \(local.name.project) here to replicate into")
+            if side.rule.direction == .pull, let name = try? RepositoryName(parsing: target.repository), try await !projectExists(name.project) {
+                throw ClientError("there is no project \(name.project) here to replicate into")
             }
             let manifest = try await source.manifest(reference)
             digest = manifest.digest
