@@ -55,6 +55,46 @@ public final class ImageCopier: Sendable {
         return chosen.digest
     }
 
+    /// Copies an index with only its images for `platforms` (and the same
+    /// way an image): the index pushed is the original less the other
+    /// entries, so its digest changes unless every entry was kept; returns
+    /// the digest at the destination. Throws when no entry is for them.
+    public func copy(_ reference: String, to destinationReference: String, keeping platforms: [Descriptor.Platform]) async throws -> Digest {
+        let top = try await source.manifest(reference)
+        let kept = top.manifests.filter { entry in platforms.contains { Self.matches(entry.platform, $0) } }
+        guard top.kind == .index, kept.count < top.manifests.count else {
+            return try await copy(reference, to: destinationReference, allPlatforms: true, platform: Self.hostPlatform)
+        }
+        guard !kept.isEmpty else { throw ClientError("\(reference) has an image for none of the platforms asked for") }
+        let narrowed = try Self.narrowed(top, to: Set(kept.map(\.digest)))
+        for child in kept {
+            let fetched = try await source.manifest(child.digest.description)
+            try await copyContents(of: fetched)
+            try await destination.pushManifest(child.digest.description, fetched)
+            report(.manifest(fetched.digest, mediaType: fetched.mediaType))
+        }
+        let target = (try? Digest(parsing: destinationReference)) == nil ? destinationReference : narrowed.digest.description
+        try await destination.pushManifest(target, narrowed)
+        report(.manifest(narrowed.digest, mediaType: narrowed.mediaType))
+        return narrowed.digest
+    }
+
+    /// `index` with only the entries whose digests are `kept`, everything else of its JSON as it was.
+    public static func narrowed(_ index: Manifest, to kept: Set<Digest>) throws -> Manifest {
+        guard var document = try JSONSerialization.jsonObject(with: Data(index.bytes)) as? [String: Any],
+              let entries = document["manifests"] as? [[String: Any]]
+        else { throw ClientError("the index \(index.digest) is not a JSON object with manifests") }
+        document["manifests"] = entries.filter { entry in
+            (entry["digest"] as? String).flatMap { try? Digest(parsing: $0) }.map(kept.contains) ?? false
+        }
+        let bytes = try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])
+        do {
+            return try Manifest(parsing: Array(bytes), contentType: index.mediaType, algorithm: index.digest.algorithm)
+        } catch {
+            throw ClientError("the narrowed index is not valid: \(error.message)")
+        }
+    }
+
     /// Copies what refers to `subject` (signatures, SBOMs, attestations),
     /// and what refers to those, `depth` levels down; returns how many.
     /// Call it once the subject is at the destination.
@@ -114,7 +154,7 @@ public final class ImageCopier: Sendable {
     }
 
     /// An index entry's platform against the one wanted (a variant only when both name one).
-    static func matches(_ offered: Descriptor.Platform?, _ wanted: Descriptor.Platform) -> Bool {
+    public static func matches(_ offered: Descriptor.Platform?, _ wanted: Descriptor.Platform) -> Bool {
         guard let offered, offered.os == wanted.os, offered.architecture == wanted.architecture else { return false }
         guard let variant = wanted.variant, let other = offered.variant else { return true }
         return variant == other

@@ -89,6 +89,9 @@ public struct ReplicationService: Sendable {
         case .manual:
             if rule.cron != nil { return "cron goes with trigger: cron only" }
         }
+        if let platforms = rule.platforms, platforms.isEmpty || platforms.count > 32 || platforms.contains(where: { Descriptor.Platform(named: $0) == nil }) {
+            return "platforms must be 1 to 32 names such as linux/amd64 or linux/arm64/v8"
+        }
         if let bandwidth = rule.bandwidthKiBPerSecond, !(1...10_000_000).contains(bandwidth) {
             return "bandwidth_kib_per_second must be 1 to 10000000"
         }

@@ -29,6 +29,15 @@ public struct Descriptor: Sendable, Equatable, Codable {
             self.os = os
             self.variant = variant
         }
+
+        /// `os/architecture[/variant]` as people write platforms (`linux/arm64/v8`); nil when it is not one.
+        public init?(named name: String) {
+            let parts = name.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+            guard (2...3).contains(parts.count),
+                  parts.allSatisfy({ !$0.isEmpty && $0.count <= 32 && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") } })
+            else { return nil }
+            self.init(architecture: parts[1], os: parts[0], variant: parts.count == 3 ? parts[2] : nil)
+        }
     }
 }
 

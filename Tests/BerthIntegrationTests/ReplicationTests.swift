@@ -125,6 +125,23 @@ struct ReplicationTests {
         let throttled = (try await Self.run(source, "slow")["artifacts"] as? [[String: Any]] ?? []).first
         #expect(throttled?["status"] as? String == "succeeded" && (throttled?["duration_ms"] as? Int ?? 0) >= 3000, "\(String(describing: throttled))")
 
+        // A platform filter: the index arrives with its amd64 image only, narrowed (so with a digest of its own).
+        let narrow = try await Self.createRule(source, [
+            "name": "amd64", "direction": "push", "registry": "dr", "repositories": "team/app", "tags": "v1", "destination_namespace": "amd",
+            "platforms": ["linux/amd64"],
+        ])
+        #expect(narrow.status == 201, "\(narrow.text)")
+        #expect(try await Self.createRule(source, ["name": "z", "direction": "push", "registry": "dr", "platforms": ["linux"]]).status == 400)
+        let narrowed = try await Self.run(source, "amd64")
+        #expect(narrowed["status"] as? String == "succeeded", "\(narrowed)")
+        let narrowedIndex = try await target.request(.GET, "/v2/amd/app/manifests/v1", headers: [Self.admin, ProxyTests.accept])
+        let entries = (try narrowedIndex.json()["manifests"] as? [[String: Any]] ?? []).compactMap { $0["digest"] as? String }
+        #expect(entries == [index.amd64.description], "\(narrowedIndex.text)")
+        #expect(try await Self.digest(target, "amd/app", index.arm64.description) == nil)
+        #expect(try await Self.digest(target, "amd/app", index.amd64.description) == index.amd64)
+        let again2 = try await Self.run(source, "amd64")
+        #expect((again2["artifacts"] as? [[String: Any]])?.first?["status"] as? String == "skipped", "\(again2)")
+
         // An event rule: a push is copied within seconds, and a deleted tag is deleted there too.
         let live = try await Self.createRule(source, [
             "name": "live", "direction": "push", "registry": "dr", "repositories": "team/*", "destination_namespace": "live",

@@ -27,6 +27,8 @@ public struct ReplicationRule: Sendable, Equatable, Codable {
     public var replicateDeletions: Bool
     /// When false, a tag the destination has (at any digest) is left alone.
     public var override: Bool
+    /// Of a multi-platform index, only these images (`os/architecture[/variant]`); nil: all.
+    public var platforms: [String]?
     /// The most blob bytes a run reads per second, in KiB (nil: no limit).
     public var bandwidthKiBPerSecond: Int?
     public var enabled: Bool
@@ -36,8 +38,9 @@ public struct ReplicationRule: Sendable, Equatable, Codable {
         name: String, direction: Direction, registry: String, repositories: String = "**", tags: String = "**",
         excludeRepositories: String? = nil, excludeTags: String? = nil, destinationNamespace: String? = nil,
         trigger: Trigger = .manual, cron: String? = nil, replicateDeletions: Bool = false, override: Bool = true,
-        bandwidthKiBPerSecond: Int? = nil, enabled: Bool = true, createdAt: Date = Date()
+        platforms: [String]? = nil, bandwidthKiBPerSecond: Int? = nil, enabled: Bool = true, createdAt: Date = Date()
     ) {
+        self.platforms = platforms
         self.bandwidthKiBPerSecond = bandwidthKiBPerSecond
         (self.name, self.direction, self.registry, self.repositories, self.tags) = (name, direction, registry, repositories, tags)
         (self.excludeRepositories, self.excludeTags, self.destinationNamespace) = (excludeRepositories, excludeTags, destinationNamespace)

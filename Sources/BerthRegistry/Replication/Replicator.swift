@@ -229,14 +229,25 @@ public final class Replicator: Sendable {
             let manifest = try await source.manifest(reference)
             digest = manifest.digest
             let present = try await presentDigest(target, reference)
-            if let present, present == manifest.digest || !side.rule.override {
-                return artifact(.skipped, digest: digest, error: present == manifest.digest ? nil : "the destination has \(present) and override is off")
+            let expected = try side.rule.platforms.map(ReplicationFilter.platforms).flatMap { platforms -> Digest? in
+                let kept = manifest.manifests.filter { entry in platforms.contains { ImageCopier.matches(entry.platform, $0) } }
+                guard manifest.kind == .index, !kept.isEmpty, kept.count < manifest.manifests.count else { return nil }
+                return try ImageCopier.narrowed(manifest, to: Set(kept.map(\.digest))).digest
+            } ?? manifest.digest
+            if let present, present == expected || !side.rule.override {
+                return artifact(.skipped, digest: present, error: present == expected ? nil : "the destination has \(present) and override is off")
             }
             let copier = ImageCopier(from: source, to: target) { event in
                 if case .blobBytes(let count) = event { bytes.add(Int64(count), ordering: .relaxed) }
             }
-            _ = try await copier.copy(reference, to: reference, allPlatforms: true, platform: ImageCopier.hostPlatform)
-            _ = try await copier.copyReferrers(of: manifest.digest)
+            if let platforms = side.rule.platforms.map(ReplicationFilter.platforms), manifest.kind == .index {
+                // A narrowed index has a digest of its own; its referrers name the original, so they stay behind.
+                digest = try await copier.copy(reference, to: reference, keeping: platforms)
+                if digest == manifest.digest { _ = try await copier.copyReferrers(of: manifest.digest) }
+            } else {
+                _ = try await copier.copy(reference, to: reference, allPlatforms: true, platform: ImageCopier.hostPlatform)
+                _ = try await copier.copyReferrers(of: manifest.digest)
+            }
             return artifact(.succeeded, digest: digest)
         } catch {
             logger.warning("an artifact did not replicate", metadata: [
@@ -293,5 +304,10 @@ struct ReplicationFilter {
 
     func includes(tag: String) -> Bool {
         (tags?.matches(tag) ?? false) && !(excludedTags?.matches(tag) ?? false)
+    }
+
+    /// The rule's platforms (checked when it was stored).
+    static func platforms(_ names: [String]) -> [Descriptor.Platform] {
+        names.compactMap(Descriptor.Platform.init(named:))
     }
 }
