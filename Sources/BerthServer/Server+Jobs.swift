@@ -96,7 +96,12 @@ extension Server {
                 }
             }
         }
-        return [schedule, BackgroundJobs.Job(name: "replication") { now in try await replicator.tick(now: now) }]
+        // Every event-triggered copy is an execution: those that ended are kept 30 days, as history.
+        let prune = Trigger(every: 3600)
+        let pruneHistory = BackgroundJobs.Job(name: "prune replication history") { now in
+            if prune.fire(at: now) != nil { _ = try await store.pruneExecutions(finishedBefore: now.addingTimeInterval(-30 * 86_400)) }
+        }
+        return [schedule, pruneHistory, BackgroundJobs.Job(name: "replication") { now in try await replicator.tick(now: now) }]
     }
 
     /// Runs each project's retention policy on its schedule; schedules are

@@ -131,4 +131,6 @@ public protocol ReplicationStore: Sendable {
     func execution(id: String) async throws -> ReplicationExecution?
     /// A rule's newest executions first.
     func executions(of rule: String, limit: Int) async throws -> [ReplicationExecution]
+    /// Forgets executions that ended before `date`; returns how many.
+    func pruneExecutions(finishedBefore date: Date) async throws -> Int
 }

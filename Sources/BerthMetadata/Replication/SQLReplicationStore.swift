@@ -113,6 +113,15 @@ public final class SQLReplicationStore: ReplicationStore {
         }
     }
 
+    public func pruneExecutions(finishedBefore date: Date) async throws -> Int {
+        try await backend.transaction(durable: false) { db in
+            let old = try db.rows(
+                "SELECT id FROM replication_executions WHERE status IN ('succeeded', 'failed') AND finished_at < ? LIMIT 10000", .time(date))
+            for row in old { try db.execute("DELETE FROM replication_executions WHERE id = ?", .text(try row.text("id"))) }
+            return old.count
+        }
+    }
+
     private static func rule(_ row: SQLRow) throws -> ReplicationRule {
         try JSONDecoder().decode(ReplicationRule.self, from: Data(try row.text("rule").utf8))
     }
