@@ -20,6 +20,7 @@ extension ManagementAPI {
         let cron: String?
         let replicate_deletions: Bool?
         let override: Bool?
+        let tag_versions: String?
         let platforms: [String]?
         let bandwidth_kib_per_second: Int?
         let enabled: Bool?
@@ -29,7 +30,7 @@ extension ManagementAPI {
             (name, direction, registry, repositories, tags) = (rule.name, rule.direction, rule.registry, rule.repositories, rule.tags)
             (exclude_repositories, exclude_tags, destination_namespace) = (rule.excludeRepositories, rule.excludeTags, rule.destinationNamespace)
             (trigger, cron, replicate_deletions, override, enabled) = (rule.trigger, rule.cron, rule.replicateDeletions, rule.override, rule.enabled)
-            (platforms, bandwidth_kib_per_second) = (rule.platforms, rule.bandwidthKiBPerSecond)
+            (tag_versions, platforms, bandwidth_kib_per_second) = (rule.tagVersions, rule.platforms, rule.bandwidthKiBPerSecond)
             created_at = ISO8601DateFormatter().string(from: rule.createdAt)
         }
 
@@ -38,7 +39,7 @@ extension ManagementAPI {
                 name: name, direction: direction, registry: registry, repositories: repositories ?? "**", tags: tags ?? "**",
                 excludeRepositories: exclude_repositories, excludeTags: exclude_tags, destinationNamespace: destination_namespace,
                 trigger: trigger ?? .manual, cron: cron, replicateDeletions: replicate_deletions ?? false, override: override ?? true,
-                platforms: platforms, bandwidthKiBPerSecond: bandwidth_kib_per_second, enabled: enabled ?? true)
+                tagVersions: tag_versions, platforms: platforms, bandwidthKiBPerSecond: bandwidth_kib_per_second, enabled: enabled ?? true)
         }
     }
 

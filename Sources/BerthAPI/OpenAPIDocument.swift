@@ -245,6 +245,7 @@ enum OpenAPIDocument {
             "cron": ["type": "string", "description": "five fields, for trigger: cron"],
             "replicate_deletions": ["type": "boolean", "description": "push rules with trigger: event"],
             "override": ["type": "boolean", "description": "replace a tag the destination has at another digest (true)"],
+            "tag_versions": ["type": "string", "description": "also: tags that are semantic versions in this range (>=1.2.0 <2.0.0, ^1.4.0, ~2.3.1 || >=3.0.0)"],
             "platforms": ["type": "array", "items": ["type": "string"], "description": "of an index, only these images (linux/amd64, linux/arm64/v8); the index is narrowed to them"],
             "bandwidth_kib_per_second": ["type": "integer", "minimum": 1, "maximum": 10_000_000, "description": "the most blob bytes a run reads per second"],
             "enabled": boolean, "created_at": string,

@@ -89,6 +89,9 @@ public struct ReplicationService: Sendable {
         case .manual:
             if rule.cron != nil { return "cron goes with trigger: cron only" }
         }
+        if let versions = rule.tagVersions, SemanticVersionRange(versions) == nil {
+            return "tag_versions must be a semantic version range such as \">=1.2.0 <2.0.0\", \"^1.4.0\" or \"~2.3.1 || >=3.0.0\""
+        }
         if let platforms = rule.platforms, platforms.isEmpty || platforms.count > 32 || platforms.contains(where: { Descriptor.Platform(named: $0) == nil }) {
             return "platforms must be 1 to 32 names such as linux/amd64 or linux/arm64/v8"
         }

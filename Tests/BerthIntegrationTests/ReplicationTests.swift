@@ -169,9 +169,11 @@ struct ReplicationTests {
         let (_, one) = try await remote.pushImage("team/app", tag: "1.0", headers: [Self.admin])
         try await remote.pushImage("team/app", tag: "1.0-rc", headers: [Self.admin])
         try await remote.pushImage("team/tool", tag: "1.0", headers: [Self.admin])
+        let (_, v121) = try await remote.pushImage("team/app", tag: "v1.2.1", headers: [Self.admin])
+        try await remote.pushImage("team/app", tag: "v2.0.0", headers: [Self.admin])
         let created = try await Self.createRule(local, [
             "name": "from-up", "direction": "pull", "registry": "up", "repositories": "team/*", "exclude_repositories": "team/tool",
-            "tags": "*", "exclude_tags": "*-rc", "destination_namespace": "open",
+            "tags": "1.*", "exclude_tags": "*-rc", "destination_namespace": "open",
         ])
         #expect(created.status == 201, "\(created.text)")
         // The private project `team` upstream is listed with the rule's credentials.
@@ -182,6 +184,18 @@ struct ReplicationTests {
         #expect(try await Self.digest(local, "open/app", "1.0") == one)
         #expect(try await Self.digest(local, "open/app", "1.0-rc") == nil)
         #expect(try await Self.digest(local, "open/tool", "1.0") == nil)
+
+        // Tags by semantic version range.
+        let ranged = try await Self.createRule(local, [
+            "name": "ranged", "direction": "pull", "registry": "up", "repositories": "team/app", "tag_versions": "^1.2.0",
+            "destination_namespace": "open",
+        ])
+        #expect(ranged.status == 201, "\(ranged.text)")
+        #expect(try await Self.createRule(local, ["name": "w", "direction": "pull", "registry": "up", "tag_versions": "1.x"]).status == 400)
+        let byVersion = try await Self.run(local, "ranged")
+        #expect((byVersion["artifacts"] as? [[String: Any]] ?? []).compactMap { $0["reference"] as? String } == ["v1.2.1"], "\(byVersion)")
+        #expect(try await Self.digest(local, "open/app", "v1.2.1") == v121)
+        #expect(try await Self.digest(local, "open/app", "v2.0.0") == nil)
 
         // A destination project that does not exist: each artifact fails, saying why.
         let nowhere = try await Self.createRule(local, [

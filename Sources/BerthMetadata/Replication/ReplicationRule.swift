@@ -15,6 +15,8 @@ public struct ReplicationRule: Sendable, Equatable, Codable {
     public var repositories: String
     /// …and tags of them (a glob).
     public var tags: String
+    /// Tags that are semantic versions in this range (`>=1.2.0 <2.0.0`, `^1.4.0`), besides matching `tags`.
+    public var tagVersions: String?
     /// Repositories and tags left out, though they match.
     public var excludeRepositories: String?
     public var excludeTags: String?
@@ -38,9 +40,9 @@ public struct ReplicationRule: Sendable, Equatable, Codable {
         name: String, direction: Direction, registry: String, repositories: String = "**", tags: String = "**",
         excludeRepositories: String? = nil, excludeTags: String? = nil, destinationNamespace: String? = nil,
         trigger: Trigger = .manual, cron: String? = nil, replicateDeletions: Bool = false, override: Bool = true,
-        platforms: [String]? = nil, bandwidthKiBPerSecond: Int? = nil, enabled: Bool = true, createdAt: Date = Date()
+        tagVersions: String? = nil, platforms: [String]? = nil, bandwidthKiBPerSecond: Int? = nil, enabled: Bool = true, createdAt: Date = Date()
     ) {
-        self.platforms = platforms
+        (self.platforms, self.tagVersions) = (platforms, tagVersions)
         self.bandwidthKiBPerSecond = bandwidthKiBPerSecond
         (self.name, self.direction, self.registry, self.repositories, self.tags) = (name, direction, registry, repositories, tags)
         (self.excludeRepositories, self.excludeTags, self.destinationNamespace) = (excludeRepositories, excludeTags, destinationNamespace)

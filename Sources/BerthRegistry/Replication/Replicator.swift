@@ -290,8 +290,10 @@ struct ReplicationFilter {
     let tags: Glob?
     let excludedRepositories: Glob?
     let excludedTags: Glob?
+    let versions: SemanticVersionRange?
 
     init(_ rule: ReplicationRule) {
+        versions = rule.tagVersions.flatMap(SemanticVersionRange.init)
         repositories = Glob(rule.repositories)
         tags = Glob(rule.tags)
         excludedRepositories = rule.excludeRepositories.flatMap(Glob.init)
@@ -303,7 +305,9 @@ struct ReplicationFilter {
     }
 
     func includes(tag: String) -> Bool {
-        (tags?.matches(tag) ?? false) && !(excludedTags?.matches(tag) ?? false)
+        guard (tags?.matches(tag) ?? false), !(excludedTags?.matches(tag) ?? false) else { return false }
+        guard let versions else { return true }
+        return SemanticVersion(tag).map(versions.contains) ?? false
     }
 
     /// The rule's platforms (checked when it was stored).
