@@ -35,8 +35,15 @@ public final class RegistryClient: Sendable {
     /// Each host's base URL, once known.
     private let bases = Mutex<[String: String]>([:])
 
+    /// Told the headers of every answer a registry gives (the pull-through cache reads the upstream's rate limit there).
+    let onResponse: (@Sendable (_ host: String, _ headers: HTTPHeaders) -> Void)?
+
     /// `caFile`: a PEM file of the certificates to trust instead of the system's.
-    public init(insecure: Bool, caFile: String? = nil, credentials: @escaping @Sendable (String) -> Credentials?) {
+    public init(
+        insecure: Bool, caFile: String? = nil, credentials: @escaping @Sendable (String) -> Credentials?,
+        onResponse: (@Sendable (_ host: String, _ headers: HTTPHeaders) -> Void)? = nil
+    ) {
+        self.onResponse = onResponse
         // The read timeout bounds each wait for bytes, not a transfer: a 40 GB blob is fine.
         var configuration = HTTPClient.Configuration(
             timeout: .init(connect: .seconds(10), read: .seconds(60)), decompression: .disabled)
@@ -156,6 +163,7 @@ public final class RegistryClient: Sendable {
                 try await answer(challenge, host: host, scope: scope)
                 continue
             }
+            onResponse?(host, response.headers)
             let status = response.status.code
             if [301, 302, 303, 307, 308].contains(status), method == .GET || method == .HEAD, redirects < 5,
                let location = response.headers.first(name: "Location"), let next = URL(string: location, relativeTo: URL(string: url))?.absoluteURL,

@@ -86,7 +86,7 @@ public final class Server: Sendable {
         quotas = QuotaEnforcer(source: metadata.accounts, usage: contentStore)
         let limits = RegistryLimits(maxBlobSize: configuration.maxBlobSize)
         secrets = try configuration.secretKey.map(SecretBox.init(secret:)) ?? SecretBox(keyFile: root + "/secret.key")
-        let upstreams = Upstreams(registries: metadata.registries, settings: settings, secrets: secrets)
+        let upstreams = Upstreams(registries: metadata.registries, settings: settings, secrets: secrets, metrics: proxyMetrics)
         self.upstreams = upstreams
         // The push and pull chains, in order (one line a policy).
         let pushPolicies: [any PushPolicy] = [

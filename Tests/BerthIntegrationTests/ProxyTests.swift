@@ -1,3 +1,4 @@
+import BerthPolicies
 import Foundation
 import OCI
 import Testing
@@ -22,7 +23,8 @@ struct ProxyTests {
     }
 
     @Test func theCacheServesWhatItFetchedEvenWhenTheUpstreamIsGone() async throws {
-        let (upstream, _) = try await AuthTests.start()
+        // The upstream limits pulls as Docker Hub does, and says what is left (`RateLimit-Remaining`).
+        let (upstream, _) = try await AuthTests.start { $0.rateLimits = PullRateLimits(users: RateLimit("1000/1h")) }
         let (proxy, _) = try await AuthTests.start()
         let json = ("Content-Type", "application/json")
         let (_, v1) = try await upstream.pushImage("team/app", tag: "v1", headers: [Self.admin])
@@ -63,6 +65,8 @@ struct ProxyTests {
         let manifest = try JSONSerialization.jsonObject(with: Data(first.body)) as? [String: Any]
         let layers = (manifest?["layers"] as? [[String: Any]] ?? []).compactMap { $0["digest"] as? String }
         let layer = try #require(layers.first)
+        let left = try await Self.metric(proxy, "berth_proxy_upstream_ratelimit_remaining{registry=\"up\"}")
+        #expect((0..<1000).contains(left), "the upstream's remaining pulls as a gauge: \(left)")
 
         // Sixteen concurrent pulls of a blob not cached yet: one upstream fetch.
         let before = try await Self.blobFetches(upstream)

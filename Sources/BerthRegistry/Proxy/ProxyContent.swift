@@ -304,6 +304,15 @@ public final class ProxyMetrics: Sendable {
     func revalidation() { revalidations.add(1, ordering: .relaxed) }
     func servedStale() { stale.add(1, ordering: .relaxed) }
     func fetched(bytes: Int64) { upstreamBytes.add(bytes, ordering: .relaxed) }
+    /// What each upstream said is left of its pull limit, on its last answer that said.
+    private let remaining = Mutex<[String: Int64]>([:])
+
+    func upstreamRemaining(_ registry: String, _ count: Int64) {
+        remaining.withLock { known in
+            if known[registry] == nil, known.count >= 1_000 { return }
+            known[registry] = count
+        }
+    }
 
     public var exposition: String {
         """
@@ -317,7 +326,10 @@ public final class ProxyMetrics: Sendable {
         berth_proxy_served_stale_total \(stale.load(ordering: .relaxed))
         # TYPE berth_proxy_upstream_bytes_total counter
         berth_proxy_upstream_bytes_total \(upstreamBytes.load(ordering: .relaxed))
+        # TYPE berth_proxy_upstream_ratelimit_remaining gauge
 
-        """
+        """ + remaining.withLock { $0 }.sorted { $0.key < $1.key }.map { registry, count in
+            "berth_proxy_upstream_ratelimit_remaining{registry=\"\(registry)\"} \(count)\n"
+        }.joined()
     }
 }

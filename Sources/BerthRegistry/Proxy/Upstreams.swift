@@ -4,6 +4,7 @@ import BerthMetadata
 import BerthPolicies
 import Foundation
 import Logging
+import NIOHTTP1
 import Synchronization
 
 /// The registries proxy projects pull from: each project's binding (its
@@ -23,8 +24,11 @@ public final class Upstreams: Sendable {
     /// Bindings decoded, by their stored text.
     private let bindings = Mutex<[String: ProxyBinding]>([:])
 
-    public init(registries: any RegistryStore, settings: any ProjectSettingStore, secrets: SecretBox) {
-        (self.registries, self.settings, self.secrets) = (registries, settings, secrets)
+    /// Where the upstreams' rate limits are told (`/metrics`).
+    let metrics: ProxyMetrics
+
+    public init(registries: any RegistryStore, settings: any ProjectSettingStore, secrets: SecretBox, metrics: ProxyMetrics = ProxyMetrics()) {
+        (self.registries, self.settings, self.secrets, self.metrics) = (registries, settings, secrets, metrics)
     }
 
     /// The project's binding, or nil when it is not a proxy project.
@@ -74,7 +78,15 @@ public final class Upstreams: Sendable {
         }
         let host = registry.host
         let plain = registry.url.hasPrefix("http://")
-        return RegistryClient(insecure: registry.insecure || plain, caFile: registry.caFile) { asked in asked == host ? credentials : nil }
+        let (metrics, name) = (metrics, registry.name)
+        return RegistryClient(
+            insecure: registry.insecure || plain, caFile: registry.caFile, credentials: { asked in asked == host ? credentials : nil },
+            onResponse: { asked, headers in
+                // Docker Hub's `ratelimit-remaining: 76;w=21600` (and Berth's own `RateLimit-Remaining`).
+                guard asked == host, let value = headers.first(name: "RateLimit-Remaining") else { return }
+                let count = value.prefix { $0 != ";" }.trimmingCharacters(in: .whitespaces)
+                if count.count <= 12, let remaining = Int64(count), remaining >= 0 { metrics.upstreamRemaining(name, remaining) }
+            })
     }
 
     /// The proxy project bound to the registry at `host` (containerd's
