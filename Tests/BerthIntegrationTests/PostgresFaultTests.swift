@@ -239,7 +239,9 @@ struct PostgresFaultTests {
                 let elapsed = started.duration(to: .now)
                 #expect(response.status == 503, "\(response.text)")
                 #expect(try response.json()["database"] as? String == "no answer within 2.0 seconds", "\(response.text)")
-                #expect(elapsed < .seconds(4), "healthz took \(elapsed)")
+                // The answer itself names the 2 s timeout; this bound only says the probe did not wait on
+                // the frozen database (a loaded CI machine took 4.2 s against a former 4 s bound).
+                #expect(elapsed < .seconds(15), "healthz took \(elapsed)")
             }
         } catch {
             try cluster.thaw()
