@@ -71,6 +71,13 @@ class Server:
             os.killpg(self.proc.pid, signal.SIGKILL)
 
 
+def berth_node(berth, work, name):
+    """A Berth with `--auth none` and quiet logs, its data in `work/name`, on a free loopback port."""
+    port = free_port()
+    return Server(name, [berth, "serve", "--listen", f"127.0.0.1:{port}", "--data", f"{work}/{name}", "--auth", "none",
+                         "--log-level", "error"], f"http://127.0.0.1:{port}", work)
+
+
 def measured(server, work):
     """Runs work() and returns (its result, server CPU seconds used)."""
     before = server.cpu_seconds()

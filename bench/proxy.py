@@ -10,7 +10,7 @@ rounds so that a noisy machine shows as spread rather than as a difference.
 import argparse, json, os, sqlite3, statistics, tempfile
 import requests
 
-from bench import Server, free_port, measured, wrk, emit
+from bench import berth_node, measured, wrk, emit
 from signing import blob, manifest
 
 
@@ -30,9 +30,7 @@ def main():
     work = tempfile.mkdtemp(prefix="berth-proxy-")
 
     def start(name):
-        port = free_port()
-        return Server(name, [args.berth, "serve", "--listen", f"127.0.0.1:{port}", "--data", f"{work}/{name}", "--auth", "none",
-                             "--log-level", "error"], f"http://127.0.0.1:{port}", work)
+        return berth_node(args.berth, work, name)
 
     layers = [os.urandom(4096) for _ in range(3)]
     upstream = start("upstream")

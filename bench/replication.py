@@ -9,7 +9,7 @@ artifact; rounds alternate, each with fresh targets.
 """
 import argparse, json, os, sqlite3, statistics, subprocess, tempfile, time
 
-from bench import Server, free_port, emit
+from bench import berth_node, emit
 from proxy import push_image
 
 
@@ -24,9 +24,7 @@ def main():
     work = tempfile.mkdtemp(prefix="berth-replication-")
 
     def start(name):
-        port = free_port()
-        return Server(name, [args.berth, "serve", "--listen", f"127.0.0.1:{port}", "--data", f"{work}/{name}", "--auth", "none",
-                             "--log-level", "error"], f"http://127.0.0.1:{port}", work)
+        return berth_node(args.berth, work, name)
 
     source = start("source")
     for i in range(args.images):

@@ -10,6 +10,8 @@ public protocol CopyEndpoint: Sendable {
     var repository: String { get }
     /// The manifest `reference` (a tag or a digest) names, checked against its digest.
     func manifest(_ reference: String) async throws -> Manifest
+    /// The digest `reference` names now, or nil when there is none (a `HEAD` on a registry).
+    func digest(of reference: String) async throws -> Digest?
     /// The blob's size when the repository has it, else nil.
     func blobSize(_ digest: Digest) async throws -> Int64?
     /// True when the blob was mounted from `source` on the same registry.
@@ -40,12 +42,17 @@ public struct ByteStream: AsyncSequence, Sendable {
 
     /// The same bytes, telling `observer` how many pass, chunk by chunk.
     public func reporting(_ observer: @escaping @Sendable (Int) -> Void) -> ByteStream {
+        inspecting { observer($0.readableBytes) }
+    }
+
+    /// The same bytes, each chunk shown to `inspect` (which may wait: a throttle) before it passes on.
+    func inspecting(_ inspect: @escaping @Sendable (ByteBuffer) async throws -> Void) -> ByteStream {
         let make = make
         return ByteStream(rebuilding: {
             var inner = make()
             return AsyncIterator {
                 let chunk = try await inner.next()
-                if let chunk { observer(chunk.readableBytes) }
+                if let chunk { try await inspect(chunk) }
                 return chunk
             }
         })
@@ -73,6 +80,9 @@ public struct RemoteRepository: CopyEndpoint {
 
     public func manifest(_ reference: String) async throws -> Manifest {
         try await client.manifest(repository, reference, on: registry).manifest
+    }
+    public func digest(of reference: String) async throws -> Digest? {
+        try await client.manifestDigest(repository, reference, on: registry)
     }
     public func blobSize(_ digest: Digest) async throws -> Int64? { try await client.blobSize(repository, digest, on: registry) }
     public func mountBlob(_ digest: Digest, from source: String) async throws -> Bool {

@@ -38,49 +38,40 @@ public final class ImageCopier: Sendable {
     /// otherwise only its image for `platform` is, and that image's digest is returned.
     public func copy(_ reference: String, to destinationReference: String, allPlatforms: Bool, platform: Descriptor.Platform) async throws -> Digest {
         let top = try await source.manifest(reference)
-        var chosen = top
-        if top.kind == .index, !allPlatforms {
-            guard let child = top.manifests.first(where: { Self.matches($0.platform, platform) }) else {
-                let offered = top.manifests.compactMap(\.platform).map { "\($0.os)/\($0.architecture)\($0.variant.map { "/" + $0 } ?? "")" }
-                throw ClientError("\(reference) has no image for \(platform.os)/\(platform.architecture) (it has \(offered.joined(separator: ", "))); use --all for every platform")
+        guard top.kind == .index, !allPlatforms else { return try await copy(top, to: destinationReference) }
+        guard let child = top.manifests.first(where: { Self.matches($0.platform, platform) }) else {
+            let offered = top.manifests.compactMap(\.platform).map { "\($0.os)/\($0.architecture)\($0.variant.map { "/" + $0 } ?? "")" }
+            throw ClientError("\(reference) has no image for \(platform.os)/\(platform.architecture) (it has \(offered.joined(separator: ", "))); use --all for every platform")
+        }
+        return try await copy(try await source.manifest(child.digest.description), to: destinationReference)
+    }
+
+    /// Copies `manifest` (fetched from the source) with everything it needs
+    /// as `destinationReference` (a tag, or its digest); returns the digest
+    /// at the destination. With `platforms`, an index keeps only their
+    /// images and is pushed narrowed to them (see `narrowed`).
+    public func copy(_ manifest: Manifest, to destinationReference: String, keeping platforms: [Descriptor.Platform]? = nil) async throws -> Digest {
+        let pushed = try platforms.flatMap { try Self.narrowed(manifest, keeping: $0) } ?? manifest
+        var target = destinationReference
+        if let named = try? Digest(parsing: destinationReference), named != pushed.digest {
+            guard pushed.digest != manifest.digest, named == manifest.digest else {
+                throw ClientError("the copy's digest is \(pushed.digest), not \(named)")
             }
-            chosen = try await source.manifest(child.digest.description)
+            target = pushed.digest.description  // a narrowed index goes under its own digest
         }
-        try await copyContents(of: chosen)
-        if let named = try? Digest(parsing: destinationReference), named != chosen.digest {
-            throw ClientError("the copy's digest is \(chosen.digest), not \(named)")
-        }
-        try await destination.pushManifest(destinationReference, chosen)
-        report(.manifest(chosen.digest, mediaType: chosen.mediaType))
-        return chosen.digest
+        try await copyContents(of: pushed)
+        try await destination.pushManifest(target, pushed)
+        report(.manifest(pushed.digest, mediaType: pushed.mediaType))
+        return pushed.digest
     }
 
-    /// Copies an index with only its images for `platforms` (and the same
-    /// way an image): the index pushed is the original less the other
-    /// entries, so its digest changes unless every entry was kept; returns
-    /// the digest at the destination. Throws when no entry is for them.
-    public func copy(_ reference: String, to destinationReference: String, keeping platforms: [Descriptor.Platform]) async throws -> Digest {
-        let top = try await source.manifest(reference)
-        let kept = top.manifests.filter { entry in platforms.contains { Self.matches(entry.platform, $0) } }
-        guard top.kind == .index, kept.count < top.manifests.count else {
-            return try await copy(reference, to: destinationReference, allPlatforms: true, platform: Self.hostPlatform)
-        }
-        guard !kept.isEmpty else { throw ClientError("\(reference) has an image for none of the platforms asked for") }
-        let narrowed = try Self.narrowed(top, to: Set(kept.map(\.digest)))
-        for child in kept {
-            let fetched = try await source.manifest(child.digest.description)
-            try await copyContents(of: fetched)
-            try await destination.pushManifest(child.digest.description, fetched)
-            report(.manifest(fetched.digest, mediaType: fetched.mediaType))
-        }
-        let target = (try? Digest(parsing: destinationReference)) == nil ? destinationReference : narrowed.digest.description
-        try await destination.pushManifest(target, narrowed)
-        report(.manifest(narrowed.digest, mediaType: narrowed.mediaType))
-        return narrowed.digest
-    }
-
-    /// `index` with only the entries whose digests are `kept`, everything else of its JSON as it was.
-    public static func narrowed(_ index: Manifest, to kept: Set<Digest>) throws -> Manifest {
+    /// `index` with only its entries for `platforms`, everything else of its
+    /// JSON as it was (so its digest is its own); nil when it is not an index
+    /// or every entry is for them. Throws when no entry is.
+    public static func narrowed(_ index: Manifest, keeping platforms: [Descriptor.Platform]) throws -> Manifest? {
+        let kept = Set(index.manifests.filter { entry in platforms.contains { matches(entry.platform, $0) } }.map(\.digest))
+        guard index.kind == .index, kept.count < Set(index.manifests.map(\.digest)).count else { return nil }
+        guard !kept.isEmpty else { throw ClientError("the index \(index.digest) has an image for none of the platforms asked for") }
         guard var document = try JSONSerialization.jsonObject(with: Data(index.bytes)) as? [String: Any],
               let entries = document["manifests"] as? [[String: Any]]
         else { throw ClientError("the index \(index.digest) is not a JSON object with manifests") }
@@ -102,10 +93,7 @@ public final class ImageCopier: Sendable {
         guard depth > 0 else { return 0 }
         var copied = 0
         for referrer in try await source.referrers(of: subject) {
-            let manifest = try await source.manifest(referrer.digest.description)
-            try await copyContents(of: manifest)
-            try await destination.pushManifest(referrer.digest.description, manifest)
-            report(.manifest(manifest.digest, mediaType: manifest.mediaType))
+            _ = try await copy(try await source.manifest(referrer.digest.description), to: referrer.digest.description)
             copied += 1 + (try await copyReferrers(of: referrer.digest, depth: depth - 1))
         }
         return copied
@@ -116,10 +104,7 @@ public final class ImageCopier: Sendable {
     private func copyContents(of manifest: Manifest) async throws {
         guard manifest.kind == .index else { return try await copyBlobs(manifest.requiredBlobs) }
         for child in manifest.manifests {
-            let fetched = try await source.manifest(child.digest.description)
-            try await copyContents(of: fetched)
-            try await destination.pushManifest(child.digest.description, fetched)
-            report(.manifest(fetched.digest, mediaType: fetched.mediaType))
+            _ = try await copy(try await source.manifest(child.digest.description), to: child.digest.description)
         }
     }
 

@@ -27,26 +27,8 @@ public final class Throttle: Sendable {
 extension ByteStream {
     /// The same bytes, no faster than `throttle` allows.
     public func throttled(by throttle: Throttle) -> ByteStream {
-        ByteStream(Throttled(base: self, throttle: throttle))
+        inspecting { try await throttle.pay($0.readableBytes) }
     }
-}
-
-private struct Throttled: AsyncSequence, Sendable {
-    typealias Element = ByteBuffer
-    let base: ByteStream
-    let throttle: Throttle
-
-    struct AsyncIterator: AsyncIteratorProtocol {
-        var inner: ByteStream.AsyncIterator
-        let throttle: Throttle
-        mutating func next() async throws -> ByteBuffer? {
-            guard let chunk = try await inner.next() else { return nil }
-            try await throttle.pay(chunk.readableBytes)
-            return chunk
-        }
-    }
-
-    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(inner: base.makeAsyncIterator(), throttle: throttle) }
 }
 
 /// An endpoint whose blobs are read no faster than a throttle allows (a replication rule's bandwidth limit).
@@ -59,6 +41,7 @@ public struct ThrottledEndpoint: CopyEndpoint {
     public var registry: String { base.registry }
     public var repository: String { base.repository }
     public func manifest(_ reference: String) async throws -> Manifest { try await base.manifest(reference) }
+    public func digest(of reference: String) async throws -> Digest? { try await base.digest(of: reference) }
     public func blobSize(_ digest: Digest) async throws -> Int64? { try await base.blobSize(digest) }
     public func mountBlob(_ digest: Digest, from source: String) async throws -> Bool { try await base.mountBlob(digest, from: source) }
     public func blob(_ descriptor: Descriptor, from offset: Int64) async throws -> ByteStream {

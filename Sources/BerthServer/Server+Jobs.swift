@@ -77,24 +77,11 @@ extension Server {
     /// starts the queued ones this node claims. Rules are re-read every 30 s.
     func replicationJobs() -> [BackgroundJobs.Job] {
         let (store, replicator) = (metadata.replication, replicator)
-        let reload = Trigger(every: 30)
-        let triggers = Mutex<[String: (schedule: String, trigger: Trigger)]>([:])
-        let schedule = BackgroundJobs.Job(name: "replication schedules") { now in
-            if reload.fire(at: now) != nil {
-                var fresh: [String: (schedule: String, trigger: Trigger)] = [:]
-                let known = triggers.withLock { $0 }
-                for rule in try await store.replicationRules() where rule.enabled && rule.trigger == .cron {
-                    guard let text = rule.cron, let cron = CronSchedule(text) else { continue }
-                    fresh[rule.name] = known[rule.name].flatMap { $0.schedule == text ? $0 : nil } ?? (text, Trigger(cron: cron, now: now))
-                }
-                triggers.withLock { $0 = fresh }
-            }
-            for (rule, entry) in triggers.withLock({ $0 }) {
-                try await entry.trigger.run(at: now) { slot in
-                    let id = "c-\(rule)-\(Int64(slot.timeIntervalSince1970))"
-                    _ = try await store.enqueue(ReplicationExecution(id: id, rule: rule, trigger: .cron, scope: nil), slot: slot)
-                }
-            }
+        let schedule = Self.cronJob(name: "replication schedules") {
+            try await store.replicationRules().filter { $0.enabled && $0.trigger == .cron }.reduce(into: [:]) { $0[$1.name] = $1.cron }
+        } run: { rule, slot in
+            let id = "c-\(rule)-\(Int64(slot.timeIntervalSince1970))"
+            _ = try await store.enqueue(ReplicationExecution(id: id, rule: rule, trigger: .cron, scope: nil), slot: slot)
         }
         // Every event-triggered copy is an execution: those that ended are kept 30 days, as history.
         let prune = Trigger(every: 3600)
@@ -104,28 +91,39 @@ extension Server {
         return [schedule, pruneHistory, BackgroundJobs.Job(name: "replication") { now in try await replicator.tick(now: now) }]
     }
 
-    /// Runs each project's retention policy on its schedule; schedules are
-    /// re-read every 30 seconds.
+    /// Runs each project's retention policy on its schedule.
     func retentionJob() -> BackgroundJobs.Job {
         let (metadata, maintenance) = (metadata, maintenance)
+        return Self.cronJob(name: "retention") {
+            try await metadata.rules.retentionPolicies().reduce(into: [:]) { schedules, entry in
+                schedules[entry.project] = (try? JSONDecoder().decode(RetentionPolicy.self, from: Data(entry.policy.utf8)))?.schedule
+            }
+        } run: { project, slot in
+            _ = try await maintenance.applyRetention(project: project, dryRun: false, slot: slot)
+        }
+    }
+
+    /// A job over a changing set of cron schedules (`schedules`: key to
+    /// expression, re-read every 30 s): `run(key, slot)` at each due time.
+    /// A schedule that did not change keeps its trigger, so a due time is not lost to a re-read.
+    static func cronJob(
+        name: String, schedules: @escaping @Sendable () async throws -> [String: String],
+        run: @escaping @Sendable (String, Date) async throws -> Void
+    ) -> BackgroundJobs.Job {
         let reload = Trigger(every: 30)
         let triggers = Mutex<[String: (schedule: String, trigger: Trigger)]>([:])
-        return BackgroundJobs.Job(name: "retention") { now in
+        return BackgroundJobs.Job(name: name) { now in
             if reload.fire(at: now) != nil {
                 var fresh: [String: (schedule: String, trigger: Trigger)] = [:]
                 let known = triggers.withLock { $0 }
-                for (project, text) in try await metadata.rules.retentionPolicies() {
-                    guard let policy = try? JSONDecoder().decode(RetentionPolicy.self, from: Data(text.utf8)),
-                          let schedule = policy.schedule, let cron = CronSchedule(schedule)
-                    else { continue }
-                    fresh[project] = known[project].flatMap { $0.schedule == schedule ? $0 : nil } ?? (schedule, Trigger(cron: cron, now: now))
+                for (key, text) in try await schedules() {
+                    guard let cron = CronSchedule(text) else { continue }
+                    fresh[key] = known[key].flatMap { $0.schedule == text ? $0 : nil } ?? (text, Trigger(cron: cron, now: now))
                 }
                 triggers.withLock { $0 = fresh }
             }
-            for (project, entry) in triggers.withLock({ $0 }) {
-                try await entry.trigger.run(at: now) { slot in
-                    _ = try await maintenance.applyRetention(project: project, dryRun: false, slot: slot)
-                }
+            for (key, entry) in triggers.withLock({ $0 }) {
+                try await entry.trigger.run(at: now) { slot in try await run(key, slot) }
             }
         }
     }

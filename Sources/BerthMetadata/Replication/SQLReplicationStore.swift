@@ -115,10 +115,12 @@ public final class SQLReplicationStore: ReplicationStore {
 
     public func pruneExecutions(finishedBefore date: Date) async throws -> Int {
         try await backend.transaction(durable: false) { db in
-            let old = try db.rows(
-                "SELECT id FROM replication_executions WHERE status IN ('succeeded', 'failed') AND finished_at < ? LIMIT 10000", .time(date))
-            for row in old { try db.execute("DELETE FROM replication_executions WHERE id = ?", .text(try row.text("id"))) }
-            return old.count
+            try db.rows(
+                """
+                DELETE FROM replication_executions WHERE id IN (SELECT id FROM replication_executions
+                    WHERE status IN ('succeeded', 'failed') AND finished_at < ? LIMIT 10000) RETURNING id
+                """, .time(date)
+            ).count
         }
     }
 

@@ -23,6 +23,14 @@ struct LocalRepository: CopyEndpoint {
         return try Manifest(parsing: Array(stored.content), contentType: stored.mediaType, algorithm: stored.digest.algorithm)
     }
 
+    func digest(of reference: String) async throws -> Digest? {
+        do {
+            return try await content.manifest(name, try Reference(parsing: reference)).digest
+        } catch let error as RegistryError where error.code == .manifestUnknown || error.code == .nameUnknown {
+            return nil
+        }
+    }
+
     func blobSize(_ digest: Digest) async throws -> Int64? {
         do {
             return try await content.readableBlob(name, digest).size

@@ -228,43 +228,22 @@ public final class Replicator: Sendable {
             }
             let manifest = try await source.manifest(reference)
             digest = manifest.digest
-            let present = try await presentDigest(target, reference)
-            let expected = try side.rule.platforms.map(ReplicationFilter.platforms).flatMap { platforms -> Digest? in
-                let kept = manifest.manifests.filter { entry in platforms.contains { ImageCopier.matches(entry.platform, $0) } }
-                guard manifest.kind == .index, !kept.isEmpty, kept.count < manifest.manifests.count else { return nil }
-                return try ImageCopier.narrowed(manifest, to: Set(kept.map(\.digest))).digest
-            } ?? manifest.digest
-            if let present, present == expected || !side.rule.override {
+            let platforms = side.rule.platforms.map(ReplicationFilter.platforms)
+            let expected = try platforms.flatMap { try ImageCopier.narrowed(manifest, keeping: $0) }?.digest ?? manifest.digest
+            if let present = try await target.digest(of: reference), present == expected || !side.rule.override {
                 return artifact(.skipped, digest: present, error: present == expected ? nil : "the destination has \(present) and override is off")
             }
             let copier = ImageCopier(from: source, to: target) { event in
                 if case .blobBytes(let count) = event { bytes.add(Int64(count), ordering: .relaxed) }
             }
-            if let platforms = side.rule.platforms.map(ReplicationFilter.platforms), manifest.kind == .index {
-                // A narrowed index has a digest of its own; its referrers name the original, so they stay behind.
-                digest = try await copier.copy(reference, to: reference, keeping: platforms)
-                if digest == manifest.digest { _ = try await copier.copyReferrers(of: manifest.digest) }
-            } else {
-                _ = try await copier.copy(reference, to: reference, allPlatforms: true, platform: ImageCopier.hostPlatform)
-                _ = try await copier.copyReferrers(of: manifest.digest)
-            }
+            digest = try await copier.copy(manifest, to: reference, keeping: platforms)
+            // A narrowed index has a digest of its own; the original's referrers name the original, so they stay behind.
+            if digest == manifest.digest { _ = try await copier.copyReferrers(of: manifest.digest) }
             return artifact(.succeeded, digest: digest)
         } catch {
             logger.warning("an artifact did not replicate", metadata: [
                 "rule": "\(side.rule.name)", "repository": "\(repository)", "reference": "\(reference)", "error": "\(error)"])
             return artifact(.failed, digest: digest, error: "\(error)")
-        }
-    }
-
-    /// What the destination's `reference` names now, or nil.
-    private func presentDigest(_ target: any CopyEndpoint, _ reference: String) async throws -> Digest? {
-        if let remote = target as? RemoteRepository {
-            return try await remote.client.manifestDigest(remote.repository, reference, on: remote.registry)
-        }
-        do {
-            return try await target.manifest(reference).digest
-        } catch let error as RegistryError where error.code == .manifestUnknown || error.code == .nameUnknown {
-            return nil
         }
     }
 
