@@ -46,7 +46,7 @@ public struct ByteStream: AsyncSequence, Sendable {
     }
 
     /// The same bytes, each chunk shown to `inspect` (which may wait: a throttle) before it passes on.
-    func inspecting(_ inspect: @escaping @Sendable (ByteBuffer) async throws -> Void) -> ByteStream {
+    public func inspecting(_ inspect: @escaping @Sendable (ByteBuffer) async throws -> Void) -> ByteStream {
         let make = make
         return ByteStream(rebuilding: {
             var inner = make()

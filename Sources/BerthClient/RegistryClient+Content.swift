@@ -135,7 +135,8 @@ public struct VerifiedBytes: AsyncSequence, Sendable {
     public typealias Element = ByteBuffer
     let base: HTTPClientResponse.Body
     let digest: Digest
-    let size: Int64
+    /// The blob's size (of which these bytes are the part from `offset`).
+    public let size: Int64
     let source: String
     /// Where these bytes start in the blob: past 0, the digest cannot be checked here.
     var offset: Int64 = 0

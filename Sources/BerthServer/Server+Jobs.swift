@@ -61,6 +61,14 @@ extension Server {
             })
         }
         jobs.append(retentionJob())
+        // Each blob cached checks its project's size limit; this catches what other nodes cached.
+        let checkCaches = Trigger(every: 60)
+        let (eviction, rules) = (eviction, metadata.rules)
+        jobs.append(BackgroundJobs.Job(name: "cache size limits") { now in
+            if checkCaches.fire(at: now) != nil {
+                for (project, _) in try await rules.projects(with: .proxy) { eviction.nudge(project) }
+            }
+        })
         jobs.append(contentsOf: replicationJobs())
         if let expression = configuration.gcSchedule, let schedule = CronSchedule(expression) {
             let trigger = Trigger(cron: schedule)

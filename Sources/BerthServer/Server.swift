@@ -38,6 +38,8 @@ public final class Server: Sendable {
     /// Proxy projects' upstream registries, and the pull-through cache's counters.
     let upstreams: Upstreams
     let proxyMetrics = ProxyMetrics()
+    /// Keeps pull-through cache projects within their size limits.
+    let eviction: CacheEviction
     /// Runs the replication executions this node claims.
     let replicator: Replicator
     let secrets: SecretBox
@@ -101,10 +103,13 @@ public final class Server: Sendable {
         let local = ContentService(
             blobs: blobs, metadata: contentStore, limits: limits, pushPolicies: pushPolicies, pullPolicies: pullPolicies, logger: logger)
         // Pull-through cache projects fetch from their upstream what the node does not have yet.
+        let eviction = CacheEviction(
+            upstreams: upstreams, metadata: contentStore, rules: metadata.rules, content: local, metrics: proxyMetrics, logger: logger)
+        self.eviction = eviction
         content = ProxyContent(
             local: local, metadata: contentStore,
             writer: UploadService(blobs: blobs, metadata: contentStore, limits: limits, pushPolicies: [], logger: logger),
-            upstreams: upstreams, metrics: proxyMetrics, logger: logger)
+            upstreams: upstreams, metrics: proxyMetrics, eviction: eviction, logger: logger)
         uploads = UploadService(blobs: blobs, metadata: contentStore, limits: limits, pushPolicies: pushPolicies, logger: logger)
         let node = ProcessInfo.processInfo.hostName + ":" + root
         replicator = Replicator(

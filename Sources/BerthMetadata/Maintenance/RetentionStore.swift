@@ -28,4 +28,6 @@ public protocol RetentionStore: Sendable {
     func artifacts(inProject project: String) async throws -> [ArtifactRecord]
     /// Records when manifests (repository and digest, as text) were last pulled.
     func recordPulls(_ pulls: [(repository: String, digest: String, at: Date)]) async throws
+    /// The blobs `repository` may read that none of its manifests references.
+    func unreferencedBlobs(in repository: String) async throws -> [Digest]
 }

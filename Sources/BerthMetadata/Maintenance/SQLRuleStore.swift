@@ -190,4 +190,16 @@ public final class SQLRuleStore: ImmutabilityRuleStore, RetentionStore, ProjectS
             }
         }
     }
+
+    public func unreferencedBlobs(in repository: String) async throws -> [Digest] {
+        try await backend.read { db in
+            try db.rows(
+                """
+                SELECT digest FROM repository_blobs b WHERE repository = ? AND NOT EXISTS (
+                    SELECT 1 FROM manifest_references r WHERE r.child = b.digest AND r.repository = b.repository AND r.kind = 'blob')
+                ORDER BY digest
+                """, .text(repository)
+            ).map { try Digest(parsing: try $0.text("digest")) }
+        }
+    }
 }

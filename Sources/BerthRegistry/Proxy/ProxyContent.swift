@@ -17,7 +17,9 @@ import Synchronization
 ///   does not count those) and the manifest fetched only when its digest changed.
 /// - A digest, once cached, is served from the cache for good.
 /// - Blobs and an index's children are fetched when first asked for,
-///   stored (checked against their digests) and then served like pushed ones.
+///   stored (checked against their digests) and then served like pushed
+///   ones. The request that asked first gets the blob's bytes as they
+///   arrive; the others wait until it is stored.
 /// - When the upstream is down, slow or refusing, what is cached is served
 ///   (logged and counted); only a miss fails, naming the upstream's answer.
 /// - Concurrent misses for the same content make one upstream fetch.
@@ -28,8 +30,12 @@ public final class ProxyContent: RegistryContent {
     let writer: UploadService
     let upstreams: Upstreams
     let metrics: ProxyMetrics
+    /// Told of each blob cached, to keep the project within its size limit.
+    let eviction: CacheEviction?
     let logger: Logger
     private let flights = SingleFlight()
+    /// Blobs on their way from upstreams, by repository and digest.
+    private let fills = Mutex<[String: BlobFill]>([:])
     /// When each cached tag was last found current upstream (per node; a
     /// node that restarts asks again, which costs a `HEAD`).
     private let checked = Mutex<[String: Date]>([:])
@@ -44,9 +50,10 @@ public final class ProxyContent: RegistryContent {
 
     public init(
         local: any RegistryContent, metadata: any MetadataStore, writer: UploadService, upstreams: Upstreams, metrics: ProxyMetrics,
-        logger: Logger
+        eviction: CacheEviction?, logger: Logger
     ) {
-        (self.local, self.metadata, self.writer, self.upstreams, self.metrics, self.logger) = (local, metadata, writer, upstreams, metrics, logger)
+        (self.local, self.metadata, self.writer, self.upstreams, self.metrics, self.eviction, self.logger) =
+            (local, metadata, writer, upstreams, metrics, eviction, logger)
     }
 
     /// Where `repository` lives upstream, when its project is a proxy.
@@ -170,19 +177,12 @@ public final class ProxyContent: RegistryContent {
             let found: Mirror?
             do { found = try await mirror(repository) } catch let failure { throw Self.upstreamUnusable(repository, failure) }
             guard let mirror = found else { throw error }
+            let (fill, live) = startOrJoinFill(repository, digest, mirror)
             do {
-                try await flights.run("blob \(repository.value)@\(digest)") {
-                    // Another request may have stored it while this one waited its turn.
-                    if try await self.metadata.linkedBlobSize(repository, digest) != nil { return }
-                    self.metrics.miss()
-                    let limit = self.limits.maxBlobSize
-                    let metrics = self.metrics
-                    let bytes = try await mirror.client.blob(mirror.path, digest, on: mirror.registry.host, maxSize: limit)
-                        .reporting { metrics.fetched(bytes: Int64($0)) }
-                    _ = try await self.writer.uploadMonolithic(repository, digest: digest, body: bytes)
-                    self.logger.info("blob cached from upstream", metadata: [
-                        "repository": "\(repository)", "digest": "\(digest)", "upstream": "\(mirror.registry.name)"])
+                if let live, let size = try await fill.opened.value {
+                    return ReadableBlob(digest: digest, size: size, live: live)
                 }
+                try await fill.stored.value
             } catch let failure as RegistryError {
                 throw failure
             } catch {
@@ -191,6 +191,45 @@ public final class ProxyContent: RegistryContent {
             return try await local.readableBlob(repository, digest)
         }
     }
+
+    /// The fill of `digest` under way, or a new one with the claim to stream it (for the request that started it).
+    private func startOrJoinFill(_ repository: RepositoryName, _ digest: Digest, _ mirror: Mirror) -> (BlobFill, LiveBlob?) {
+        let key = "\(repository.value)@\(digest)"
+        return fills.withLock { fills -> (BlobFill, LiveBlob?) in
+            if let running = fills[key] { return (running, nil) }
+            let (metadata, metrics, writer, eviction, logger, limit) = (metadata, metrics, writer, eviction, logger, limits.maxBlobSize)
+            let fill = BlobFill {
+                // Stored by a fill that ended between this request's miss and now.
+                if try await metadata.linkedBlobSize(repository, digest) != nil { return nil }
+                metrics.miss()
+                return try await mirror.client.blob(mirror.path, digest, on: mirror.registry.host, maxSize: limit)
+            } store: { bytes in
+                _ = try await writer.uploadMonolithic(repository, digest: digest, body: bytes.reporting { metrics.fetched(bytes: Int64($0)) })
+                logger.info("blob cached from upstream", metadata: [
+                    "repository": "\(repository)", "digest": "\(digest)", "upstream": "\(mirror.registry.name)"])
+                if mirror.binding.maxBytes != nil { eviction?.nudge(repository.project) }
+            }
+            fills[key] = fill
+            Task { [weak self] in
+                _ = await fill.stored.result
+                self?.fills.withLock { _ = $0.removeValue(forKey: key) }
+            }
+            return (fill, LiveBlob(fill))
+        }
+    }
+
+    /// A blob being filled streams to the request that started the fill;
+    /// any other read (a range, a second read) waits until it is stored.
+    public func read(_ blob: ReadableBlob, range: ByteRange?) async throws -> BlobChunks {
+        guard let live = blob.live else { return try await local.read(blob, range: range) }
+        if range == nil, let chunks = live.chunks(size: blob.size) { return chunks }
+        live.letGo()
+        try await live.fill.stored.value
+        return try await local.read(blob, range: range)
+    }
+
+    /// Nothing to redirect to while the blob is still on its way.
+    public func downloadURL(_ blob: ReadableBlob) -> String? { blob.live == nil ? local.downloadURL(blob) : nil }
 
     /// A miss in a proxy project whose upstream cannot be used at all (a 502 naming why, not a 500).
     static func upstreamUnusable(_ repository: RepositoryName, _ error: any Error) -> RegistryError {
@@ -218,8 +257,6 @@ public final class ProxyContent: RegistryContent {
 
     // MARK: Everything else is the node's own
 
-    public func read(_ blob: ReadableBlob, range: ByteRange?) async throws -> BlobChunks { try await local.read(blob, range: range) }
-    public func downloadURL(_ blob: ReadableBlob) -> String? { local.downloadURL(blob) }
     public func deleteBlob(_ repository: RepositoryName, _ digest: Digest, by actor: Actor) async throws {
         try await local.deleteBlob(repository, digest, by: actor)
     }
@@ -296,6 +333,7 @@ public final class ProxyMetrics: Sendable {
     private let revalidations = Atomic<Int>(0)
     private let stale = Atomic<Int>(0)
     private let upstreamBytes = Atomic<Int64>(0)
+    private let evictions = Atomic<Int>(0)
 
     public init() {}
 
@@ -304,6 +342,7 @@ public final class ProxyMetrics: Sendable {
     func revalidation() { revalidations.add(1, ordering: .relaxed) }
     func servedStale() { stale.add(1, ordering: .relaxed) }
     func fetched(bytes: Int64) { upstreamBytes.add(bytes, ordering: .relaxed) }
+    func evicted(_ count: Int) { evictions.add(count, ordering: .relaxed) }
     /// What each upstream said is left of its pull limit, on its last answer that said.
     private let remaining = Mutex<[String: Int64]>([:])
 
@@ -326,6 +365,8 @@ public final class ProxyMetrics: Sendable {
         berth_proxy_served_stale_total \(stale.load(ordering: .relaxed))
         # TYPE berth_proxy_upstream_bytes_total counter
         berth_proxy_upstream_bytes_total \(upstreamBytes.load(ordering: .relaxed))
+        # TYPE berth_proxy_evicted_total counter
+        berth_proxy_evicted_total \(evictions.load(ordering: .relaxed))
         # TYPE berth_proxy_upstream_ratelimit_remaining gauge
 
         """ + remaining.withLock { $0 }.sorted { $0.key < $1.key }.map { registry, count in

@@ -47,6 +47,8 @@ public protocol RegistryContent: Sendable {
 public struct ReadableBlob: Sendable {
     public let digest: Digest
     public let size: Int64
+    /// A blob a pull-through cache is fetching right now: its bytes as they arrive, for the request that asked first.
+    var live: LiveBlob? = nil
 }
 
 /// What a manifest push did.

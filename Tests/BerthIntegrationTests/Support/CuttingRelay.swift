@@ -2,7 +2,9 @@ import Foundation
 
 /// A TCP relay on loopback (`cut-proxy.py`, beside this file) in front of a
 /// registry: it cuts the first connection whose client-to-server bytes
-/// pass `cutAfter`, and counts every byte clients sent through it.
+/// pass `cutAfter`, and counts every byte clients sent through it. With
+/// `holdAfter`, it stops passing the registry's answers after that many
+/// bytes in all, until `release()`.
 final class CuttingRelay: Sendable {
     let port: Int
     private let process: Process
@@ -12,13 +14,13 @@ final class CuttingRelay: Sendable {
         (self.port, self.process, self.statsFile) = (port, process, statsFile)
     }
 
-    static func start(to target: Int, cutAfter: Int) async throws -> CuttingRelay {
+    static func start(to target: Int, cutAfter: Int = Int(Int32.max), holdAfter: Int? = nil) async throws -> CuttingRelay {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("cut-proxy.py").path
         let port = try freePort()
         let stats = TestRegistry.temporaryFolder() + "-relay.json"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [script, String(port), String(target), String(cutAfter), stats]
+        process.arguments = [script, String(port), String(target), String(cutAfter), stats] + (holdAfter.map { [String($0), stats + ".release"] } ?? [])
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         let relay = CuttingRelay(port: port, process: process, statsFile: stats)
@@ -35,6 +37,11 @@ final class CuttingRelay: Sendable {
     func stats() throws -> (sent: Int, cut: Bool) {
         let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: statsFile))) as? [String: Any]
         return (object?["sent"] as? Int ?? -1, object?["cut"] as? Bool ?? false)
+    }
+
+    /// Lets the held answers go on.
+    func release() {
+        FileManager.default.createFile(atPath: statsFile + ".release", contents: Data())
     }
 
     func stop() {

@@ -3,10 +3,15 @@ resumed uploads: it forwards 127.0.0.1:LISTEN to 127.0.0.1:TARGET, closes
 the first connection whose client-to-server bytes pass CUT, and keeps the
 total of client-to-server bytes in STATS (as JSON) as it goes.
 
-usage: cut-proxy.py LISTEN TARGET CUT STATS
+With HOLD and RELEASE, it also stops passing server-to-client bytes once
+HOLD of them passed in all, until the file RELEASE exists (at most two
+minutes): for the test of a cache streaming what it has so far.
+
+usage: cut-proxy.py LISTEN TARGET CUT STATS [HOLD RELEASE]
 """
 import asyncio
 import json
+import os
 import signal
 import sys
 
@@ -14,7 +19,25 @@ import sys
 signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 listen, target, cut, stats_path = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-state = {"sent": 0, "cut": False}
+state = {"sent": 0, "cut": False, "received": 0}
+hold, release = (int(sys.argv[5]), sys.argv[6]) if len(sys.argv) > 6 else (None, None)
+
+
+async def held(data, client_writer):
+    """Passes `data` on, waiting for RELEASE at the HOLD mark."""
+    if hold is not None and state["received"] + len(data) > hold and not os.path.exists(release):
+        keep = max(0, hold - state["received"])
+        client_writer.write(data[:keep])
+        await client_writer.drain()
+        state["received"] += keep
+        for _ in range(2400):
+            if os.path.exists(release):
+                break
+            await asyncio.sleep(0.05)
+        data = data[keep:]
+    client_writer.write(data)
+    await client_writer.drain()
+    state["received"] += len(data)
 
 
 def save():
@@ -51,8 +74,7 @@ async def relay(client_reader, client_writer):
     async def downstream():
         try:
             while data := await server_reader.read(65536):
-                client_writer.write(data)
-                await client_writer.drain()
+                await held(data, client_writer)
         except (ConnectionError, OSError):
             pass
         finally:
