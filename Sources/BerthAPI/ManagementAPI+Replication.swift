@@ -22,6 +22,7 @@ extension ManagementAPI {
         let override: Bool?
         let tag_versions: String?
         let platforms: [String]?
+        let labels, exclude_labels, artifact_types, exclude_artifact_types: [String]?
         let bandwidth_kib_per_second: Int?
         let enabled: Bool?
         let created_at: String?
@@ -31,6 +32,7 @@ extension ManagementAPI {
             (exclude_repositories, exclude_tags, destination_namespace) = (rule.excludeRepositories, rule.excludeTags, rule.destinationNamespace)
             (trigger, cron, replicate_deletions, override, enabled) = (rule.trigger, rule.cron, rule.replicateDeletions, rule.override, rule.enabled)
             (tag_versions, platforms, bandwidth_kib_per_second) = (rule.tagVersions, rule.platforms, rule.bandwidthKiBPerSecond)
+            (labels, exclude_labels, artifact_types, exclude_artifact_types) = (rule.labels, rule.excludeLabels, rule.artifactTypes, rule.excludeArtifactTypes)
             created_at = ISO8601DateFormatter().string(from: rule.createdAt)
         }
 
@@ -39,7 +41,8 @@ extension ManagementAPI {
                 name: name, direction: direction, registry: registry, repositories: repositories ?? "**", tags: tags ?? "**",
                 excludeRepositories: exclude_repositories, excludeTags: exclude_tags, destinationNamespace: destination_namespace,
                 trigger: trigger ?? .manual, cron: cron, replicateDeletions: replicate_deletions ?? false, override: override ?? true,
-                tagVersions: tag_versions, platforms: platforms, bandwidthKiBPerSecond: bandwidth_kib_per_second, enabled: enabled ?? true)
+                tagVersions: tag_versions, platforms: platforms, labels: labels, excludeLabels: exclude_labels, artifactTypes: artifact_types,
+                excludeArtifactTypes: exclude_artifact_types, bandwidthKiBPerSecond: bandwidth_kib_per_second, enabled: enabled ?? true)
         }
     }
 

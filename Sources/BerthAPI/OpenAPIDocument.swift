@@ -247,6 +247,10 @@ enum OpenAPIDocument {
             "override": ["type": "boolean", "description": "replace a tag the destination has at another digest (true)"],
             "tag_versions": ["type": "string", "description": "also: tags that are semantic versions in this range (>=1.2.0 <2.0.0, ^1.4.0, ~2.3.1 || >=3.0.0)"],
             "platforms": ["type": "array", "items": ["type": "string"], "description": "of an index, only these images (linux/amd64, linux/arm64/v8); the index is narrowed to them"],
+            "labels": ["type": "array", "items": ["type": "string"], "description": "only artifacts with all of these labels (key or key=value; config labels and annotations)"],
+            "exclude_labels": ["type": "array", "items": ["type": "string"], "description": "no artifact with any of these labels"],
+            "artifact_types": ["type": "array", "items": ["type": "string"], "description": "only artifacts of these types (globs over artifactType, else the config's media type)"],
+            "exclude_artifact_types": ["type": "array", "items": ["type": "string"]],
             "bandwidth_kib_per_second": ["type": "integer", "minimum": 1, "maximum": 10_000_000, "description": "the most blob bytes a run reads per second"],
             "enabled": boolean, "created_at": string,
         ], required: ["name", "direction", "registry"]),
@@ -264,6 +268,7 @@ enum OpenAPIDocument {
         "ProxyBinding": object([
             "registry": string,
             "ttl_seconds": ["type": "integer", "minimum": 0, "maximum": 2_592_000, "description": "how long a tag is served before the upstream is asked again (300)"],
+            "max_bytes": ["type": "integer", "minimum": 1_048_576, "description": "blob bytes the cache may hold; past it the least recently pulled artifacts go (no limit when absent)"],
         ], required: ["registry"]),
         "NewPersonalToken": object(
             ["name": string, "projects": projectActions, "expires_in_days": ["type": "integer", "minimum": 1, "maximum": 3650]],

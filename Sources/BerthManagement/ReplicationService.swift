@@ -95,6 +95,16 @@ public struct ReplicationService: Sendable {
         if let platforms = rule.platforms, platforms.isEmpty || platforms.count > 32 || platforms.contains(where: { Descriptor.Platform(named: $0) == nil }) {
             return "platforms must be 1 to 32 names such as linux/amd64 or linux/arm64/v8"
         }
+        for (field, labels) in [("labels", rule.labels), ("exclude_labels", rule.excludeLabels)] {
+            if let labels, labels.isEmpty || labels.count > 32 || labels.contains(where: { LabelCondition($0) == nil }) {
+                return "\(field) must be 1 to 32 labels, each key or key=value (a key of 1 to 256 characters)"
+            }
+        }
+        for (field, types) in [("artifact_types", rule.artifactTypes), ("exclude_artifact_types", rule.excludeArtifactTypes)] {
+            if let types, types.isEmpty || types.count > 32 || types.contains(where: { Glob($0) == nil }) {
+                return "\(field) must be 1 to 32 media types or globs over them (application/vnd.oci.image.config.v1+json, application/*)"
+            }
+        }
         if let bandwidth = rule.bandwidthKiBPerSecond, !(1...10_000_000).contains(bandwidth) {
             return "bandwidth_kib_per_second must be 1 to 10000000"
         }

@@ -209,6 +209,62 @@ struct ReplicationTests {
         try await remote.stop()
     }
 
+    /// Pushes an image whose config carries `labels`, tagged `tag`, with an optional `artifactType`.
+    static func pushLabelled(
+        _ registry: TestRegistry, _ repository: String, tag: String, labels: [String: String], artifactType: String? = nil
+    ) async throws -> Digest {
+        let config = Content.json(["architecture": "amd64", "os": "linux", "config": ["Labels": labels], "nonce": UUID().uuidString])
+        let layer = Content.randomBytes(500)
+        try await registry.pushBlob(repository, config, headers: [admin])
+        try await registry.pushBlob(repository, layer, headers: [admin])
+        let manifest = Content.imageManifest(config: config, layers: [layer], extra: artifactType.map { ["artifactType": $0] } ?? [:])
+        return try await registry.pushManifest(repository, tag, manifest, headers: [admin])
+    }
+
+    @Test func labelAndArtifactTypeFiltersChooseWhatIsCopied() async throws {
+        let (source, _) = try await AuthTests.start()
+        let (target, _) = try await AuthTests.start { $0.autoCreateProjects = true }
+        try await Self.define("dr", on: source, reaching: target)
+        let released = try await Self.pushLabelled(source, "team/app", tag: "released", labels: ["tier": "prod", "team": "a"])
+        try await Self.pushLabelled(source, "team/app", tag: "staging", labels: ["tier": "staging", "team": "a"])
+        try await Self.pushLabelled(source, "team/app", tag: "legacy", labels: ["tier": "prod", "deprecated": "yes"])
+        let chart = try await Self.pushLabelled(source, "team/app", tag: "chart", labels: [:], artifactType: "application/vnd.cncf.helm.config.v1+json")
+
+        for (bad, why) in [
+            (["name": "x", "direction": "push", "registry": "dr", "labels": ["=v"]], "empty label key"),
+            (["name": "x", "direction": "push", "registry": "dr", "labels": [] as [String]], "no labels"),
+            (["name": "x", "direction": "push", "registry": "dr", "artifact_types": ["[x"]], "bad type glob"),
+        ] as [([String: Any], String)] {
+            let refused = try await Self.createRule(source, bad)
+            #expect(refused.status == 400, "\(why): \(refused.text)")
+        }
+        // Images labelled tier=prod, less those deprecated; no Helm charts.
+        let created = try await Self.createRule(source, [
+            "name": "prod", "direction": "push", "registry": "dr", "labels": ["tier=prod"], "exclude_labels": ["deprecated"],
+            "exclude_artifact_types": ["application/vnd.cncf.helm.*"],
+        ])
+        #expect(created.status == 201, "\(created.text)")
+        let shown = try await source.request(.GET, "/api/v1/replication/rules/prod", headers: [Self.admin]).json()
+        #expect(shown["exclude_labels"] as? [String] == ["deprecated"], "\(shown)")
+        let execution = try await Self.run(source, "prod")
+        #expect(execution["status"] as? String == "succeeded", "\(execution)")
+        let copied = (execution["artifacts"] as? [[String: Any]] ?? []).compactMap { $0["reference"] as? String }
+        #expect(copied == ["released"], "\(execution)")
+        #expect(try await Self.digest(target, "team/app", "released") == released)
+        #expect(try await Self.digest(target, "team/app", "legacy") == nil)
+
+        // Only Helm charts, by artifact type.
+        #expect(try await Self.createRule(source, [
+            "name": "charts", "direction": "push", "registry": "dr", "artifact_types": ["application/vnd.cncf.helm.config.v1+json"],
+            "destination_namespace": "charts",
+        ]).status == 201)
+        let charts = try await Self.run(source, "charts")
+        #expect((charts["artifacts"] as? [[String: Any]] ?? []).compactMap { $0["reference"] as? String } == ["chart"], "\(charts)")
+        #expect(try await Self.digest(target, "charts/app", "chart") == chart)
+        try await source.stop()
+        try await target.stop()
+    }
+
     @Test func aBlobCutOffMidwayResumesWhereTheTargetsCopyEnds() async throws {
         let (source, _) = try await AuthTests.start()
         let (target, _) = try await AuthTests.start { $0.autoCreateProjects = true }

@@ -31,6 +31,14 @@ public struct ReplicationRule: Sendable, Equatable, Codable {
     public var override: Bool
     /// Of a multi-platform index, only these images (`os/architecture[/variant]`); nil: all.
     public var platforms: [String]?
+    /// Artifacts carrying every one of these labels (`key` or `key=value`, an image's
+    /// config labels and its manifest's annotations), none of `excludeLabels`.
+    public var labels: [String]?
+    public var excludeLabels: [String]?
+    /// Artifacts of these types (globs over the artifact type: `artifactType`,
+    /// else the config's media type, else an index's media type), none of `excludeArtifactTypes`.
+    public var artifactTypes: [String]?
+    public var excludeArtifactTypes: [String]?
     /// The most blob bytes a run reads per second, in KiB (nil: no limit).
     public var bandwidthKiBPerSecond: Int?
     public var enabled: Bool
@@ -40,8 +48,11 @@ public struct ReplicationRule: Sendable, Equatable, Codable {
         name: String, direction: Direction, registry: String, repositories: String = "**", tags: String = "**",
         excludeRepositories: String? = nil, excludeTags: String? = nil, destinationNamespace: String? = nil,
         trigger: Trigger = .manual, cron: String? = nil, replicateDeletions: Bool = false, override: Bool = true,
-        tagVersions: String? = nil, platforms: [String]? = nil, bandwidthKiBPerSecond: Int? = nil, enabled: Bool = true, createdAt: Date = Date()
+        tagVersions: String? = nil, platforms: [String]? = nil, labels: [String]? = nil, excludeLabels: [String]? = nil,
+        artifactTypes: [String]? = nil, excludeArtifactTypes: [String]? = nil, bandwidthKiBPerSecond: Int? = nil, enabled: Bool = true,
+        createdAt: Date = Date()
     ) {
+        (self.labels, self.excludeLabels, self.artifactTypes, self.excludeArtifactTypes) = (labels, excludeLabels, artifactTypes, excludeArtifactTypes)
         (self.platforms, self.tagVersions) = (platforms, tagVersions)
         self.bandwidthKiBPerSecond = bandwidthKiBPerSecond
         (self.name, self.direction, self.registry, self.repositories, self.tags) = (name, direction, registry, repositories, tags)

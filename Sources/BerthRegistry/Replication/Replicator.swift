@@ -115,7 +115,7 @@ public final class Replicator: Sendable {
         let client = try upstreams.makeClient(registry)
         do {
             let throttle = rule.bandwidthKiBPerSecond.map { Throttle(bytesPerSecond: $0 * 1024) }
-            let side = Side(rule: rule, registry: registry, client: client, throttle: throttle, local: self)
+            let side = Side(rule: rule, registry: registry, client: client, throttle: throttle, filter: ArtifactFilter(rule), local: self)
             let deletion = execution.scope?.deletion == true
             let work = try await candidates(rule, execution.scope, side)
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -127,7 +127,8 @@ public final class Replicator: Sendable {
                         running -= 1
                     }
                     group.addTask {
-                        record(deletion ? await self.delete(repository, reference, side) : await self.copy(repository, reference, side))
+                        let done = deletion ? await self.delete(repository, reference, side) : await self.copy(repository, reference, side)
+                        if let done { record(done) }
                     }
                     running += 1
                 }
@@ -147,6 +148,7 @@ public final class Replicator: Sendable {
         let client: RegistryClient
         /// The rule's bandwidth limit, shared by all of a run's reads.
         let throttle: Throttle?
+        let filter: ArtifactFilter
         let local: Replicator
 
         func localRepository(_ name: String) throws -> LocalRepository {
@@ -209,8 +211,9 @@ public final class Replicator: Sendable {
         return all
     }
 
-    /// Copies one tag (or digest) with what it needs and what refers to it.
-    private func copy(_ repository: String, _ reference: String, _ side: Side) async -> ReplicationExecution.Artifact {
+    /// Copies one tag (or digest) with what it needs and what refers to it;
+    /// nil when its type or labels leave it out (not a copy the rule makes, so not recorded).
+    private func copy(_ repository: String, _ reference: String, _ side: Side) async -> ReplicationExecution.Artifact? {
         let started = ContinuousClock.now
         let destination = side.rule.destination(of: repository)
         let bytes = Atomic<Int64>(0)
@@ -228,6 +231,11 @@ public final class Replicator: Sendable {
             }
             let manifest = try await source.manifest(reference)
             digest = manifest.digest
+            if !side.filter.isEmpty, let refusal = try await side.filter.refusal(manifest, from: source) {
+                logger.debug("left out by the rule's filters", metadata: [
+                    "rule": "\(side.rule.name)", "repository": "\(repository)", "reference": "\(reference)", "reason": "\(refusal)"])
+                return nil
+            }
             let platforms = side.rule.platforms.map(ReplicationFilter.platforms)
             let expected = try platforms.flatMap { try ImageCopier.narrowed(manifest, keeping: $0) }?.digest ?? manifest.digest
             if let present = try await target.digest(of: reference), present == expected || !side.rule.override {
@@ -248,7 +256,7 @@ public final class Replicator: Sendable {
     }
 
     /// Deletes at the destination what was deleted here (push rules with `replicate_deletions`).
-    private func delete(_ repository: String, _ reference: String, _ side: Side) async -> ReplicationExecution.Artifact {
+    private func delete(_ repository: String, _ reference: String, _ side: Side) async -> ReplicationExecution.Artifact? {
         let destination = side.rule.destination(of: repository)
         do {
             let deleted = try await side.client.deleteManifest(destination, reference, on: side.registry.host)
