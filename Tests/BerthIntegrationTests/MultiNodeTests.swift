@@ -299,6 +299,60 @@ struct MultiNodeTests {
         }
         try await metadata.close()
     }
+
+    @Test func eachReplicationRunsOnOneNodeOfTheCluster() async throws {
+        let folder = TestRegistry.temporaryFolder()
+        // Token auth: replication is administered through `/api/v1`.
+        let arguments = try await EventOutboxTests.arguments(folder) + ["--log-level", "info"]
+        var nodes: [BerthProcess] = []
+        for index in 0..<2 { nodes.append(try await BerthProcess.start(dataFolder: folder + "/node\(index)", extraArguments: arguments)) }
+        let target = try await TestRegistry.start()
+        let (admin, json) = (AuthTests.basic("admin"), ("Content-Type", "application/json"))
+        #expect(try await nodes[0].request(.POST, "/api/v1/projects", headers: [admin, json], body: Content.json(["name": "team"])).status == 201)
+        var pushed: [String: OCI.Digest] = [:]
+        for tag in ["v1", "v2", "v3"] { pushed[tag] = try await nodes[0].pushImage("team/app", tag: tag, headers: [admin]).digest }
+        let defined = try await nodes[0].request(.POST, "/api/v1/registries", headers: [admin, json], body: Content.json([
+            "name": "dr", "url": "http://127.0.0.1:\(target.port)",
+        ]))
+        #expect(defined.status == 201, "\(defined.text)")
+        let rule = try await nodes[1].request(.POST, "/api/v1/replication/rules", headers: [admin, json], body: Content.json([
+            "name": "to-dr", "direction": "push", "registry": "dr",
+        ]))
+        #expect(rule.status == 201, "\(rule.text)")
+        // Eight runs queued through both nodes at once: each is claimed by one node, once.
+        let (first, second) = (nodes[0], nodes[1])
+        let ids = try await withThrowingTaskGroup(of: String?.self) { group in
+            for index in 0..<8 {
+                let node = index % 2 == 0 ? first : second
+                group.addTask {
+                    try await node.request(.POST, "/api/v1/replication/rules/to-dr/executions", headers: [admin]).json()["id"] as? String
+                }
+            }
+            return try await group.reduce(into: [String]()) { if let id = $1 { $0.append(id) } }
+        }
+        #expect(ids.count == 8)
+        let deadline = Date().addingTimeInterval(90)
+        var statuses: [String: String] = [:]
+        while Date() < deadline, statuses.count < ids.count {
+            for id in ids where statuses[id] == nil {
+                let execution = try await nodes[0].request(.GET, "/api/v1/replication/executions/\(id)", headers: [admin]).json()
+                if let status = execution["status"] as? String, status == "succeeded" || status == "failed" { statuses[id] = status }
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(statuses.count == 8 && statuses.values.allSatisfy { $0 == "succeeded" }, "\(statuses)")
+        for tag in ["v1", "v2", "v3"] {
+            #expect(try await CopyTests.manifestDigest(target, "/v2/team/app/manifests/\(tag)") == pushed[tag])
+        }
+        // Every node logs each run it finished: in all, each id once.
+        let finished = nodes.flatMap { $0.log.split(separator: "\n").filter { $0.contains("replication finished") } }
+        for id in ids { #expect(finished.filter { $0.contains(id) }.count == 1, "\(id): \(finished)") }
+        for node in nodes {
+            node.signal(SIGTERM)
+            _ = try await node.waitForExit()
+        }
+        try await target.stop()
+    }
 }
 
 @Suite("S3 + PostgreSQL specifics", .enabled(if: TestBackends.shared, "needs BERTH_TEST_BACKENDS=s3-postgres"))
