@@ -167,4 +167,49 @@ struct ProxyCacheTests {
         try await proxy.stop()
         try await upstream.stop()
     }
+
+    /// A blob of 2 GiB (`BERTH_TEST_LARGE_BLOB_BYTES` to change it) through
+    /// a cache running as its own process, whose peak memory is read from
+    /// `/proc`. On the filesystem only: the S3 server here keeps objects in memory.
+    @Test(.enabled(if: !TestBackends.shared, "the S3 test server holds objects in memory: 2 GiB runs on the filesystem pass"))
+    func aLargeBlobPassesThroughTheCacheInBoundedMemory() async throws {
+        guard isInstalled("curl") else { throw TestFailure("curl is not installed") }
+        let size = Int(ProcessInfo.processInfo.environment["BERTH_TEST_LARGE_BLOB_BYTES"] ?? "") ?? (2 << 30)
+        let upstream = try await TestRegistry.start()
+        let work = TestRegistry.temporaryFolder()
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let file = work + "/blob"
+        let made = try await runCommand(["sh", "-c", "head -c \(size) /dev/urandom > '\(file)' && sha256sum '\(file)'"])
+        let hex: String = try #require(made.output.split(separator: " ").first.map(String.init), "\(made.output)")
+        let digest = try Digest(parsing: "sha256:" + hex)
+        let opened = try await upstream.request(.POST, "/v2/team/big/blobs/uploads/")
+        let location = try #require(opened.header("Location"))
+        let put = try await runCommand([
+            "curl", "-s", "-f", "-o", "/dev/null", "-T", file, "http://127.0.0.1:\(upstream.port)" + withQuery(location, "digest=\(digest)"),
+        ])
+        #expect(put.status == 0, "\(put.output)")
+
+        let folder = TestRegistry.temporaryFolder()
+        let cache = try await BerthProcess.start(dataFolder: folder, extraArguments: try await EventOutboxTests.arguments(folder))
+        defer { cache.stop() }
+        let idle = cache.memory("VmRSS")
+        #expect(try await cache.request(.POST, "/api/v1/registries", headers: [Self.admin, Self.json], body: Content.json([
+            "name": "up", "url": "http://127.0.0.1:\(upstream.port)",
+        ])).status == 201)
+        #expect(try await cache.request(.POST, "/api/v1/projects", headers: [Self.admin, Self.json], body: Content.json([
+            "name": "cache", "public": true, "proxy": ["registry": "up"],
+        ])).status == 201)
+        // The first pull streams it while it is stored; the second reads the cache.
+        for _ in 0..<2 {
+            let pulled = try await runCommand([
+                "sh", "-c",
+                "curl -s -f --max-time 900 -u admin:\(AuthTests.adminPassword) http://127.0.0.1:\(cache.port)/v2/cache/team/big/blobs/\(digest) | sha256sum",
+            ])
+            #expect(pulled.output.hasPrefix(hex), "\(pulled.output)")
+        }
+        let peak = cache.memory("VmHWM")
+        #expect(idle > 0 && peak > 0 && peak < 256 << 20, "idle \(idle >> 20) MiB, peak \(peak >> 20) MiB through a \(size >> 20) MiB blob")
+        try await upstream.stop()
+    }
 }

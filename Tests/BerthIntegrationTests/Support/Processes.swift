@@ -52,6 +52,15 @@ final class BerthProcess: RegistryClient, @unchecked Sendable {
     var log: String { output.withLock { $0 } }
     var isRunning: Bool { process.isRunning }
 
+    /// A `/proc/<pid>/status` figure in bytes (`VmRSS` now, `VmHWM` the peak); -1 when unreadable.
+    func memory(_ field: String) -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }),
+              let kib = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
+        else { return -1 }
+        return kib * 1024
+    }
+
     static var executable: String {
         if let path = ProcessInfo.processInfo.environment["BERTH_BINARY"] { return path }
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
