@@ -26,6 +26,7 @@ python3 -c 'import cryptography' 2>/dev/null || pip install -q cryptography
 (cd bench && python3 ratelimit.py --berth ../.build-release/release/berth --out out/ratelimit.md)
 # Pull-through cache hits against ordinary GETs; replication against skopeo sync.
 (cd bench && python3 proxy.py --berth ../.build-release/release/berth --out out/proxy.md)
+(cd bench && python3 proxy_miss.py --berth ../.build-release/release/berth --out out/proxy-miss.md)
 (cd bench && python3 replication.py --berth ../.build-release/release/berth --out out/replication.md)
 # Garbage collection of 10,000 manifests and 50,000 blobs, against the reference.
 python3 bench/gc.py --berth .build-release/release/berth --out bench/out/gc.md

@@ -72,8 +72,12 @@ extension RegistryClient {
             base: response.body, digest: descriptor.digest, size: descriptor.size, source: "\(host)/\(repository)", offset: offset, skip: skip)
     }
 
-    /// A blob whose size the registry's `Content-Length` tells, checked as it streams.
-    public func blob(_ repository: String, _ digest: Digest, on host: String, maxSize: Int64) async throws -> VerifiedBytes {
+    /// A blob whose size the registry's `Content-Length` tells, checked as it
+    /// streams: its length always, its digest unless the caller checks it
+    /// itself (a store that hashes what it writes need not hash it twice).
+    public func blob(
+        _ repository: String, _ digest: Digest, on host: String, maxSize: Int64, checkingDigest: Bool = true
+    ) async throws -> VerifiedBytes {
         let response = try await send(.GET, "/v2/\(repository)/blobs/\(digest)", on: host, scope: .pull(repository), deadline: .hours(24 * 7))
         guard response.status == .ok else {
             let body = try? await response.body.collect(upTo: 1 << 16)
@@ -83,7 +87,7 @@ extension RegistryClient {
         guard let size = response.headers.first(name: "Content-Length").flatMap(Int64.init), (0...maxSize).contains(size) else {
             throw ClientError("\(host) sent the blob \(repository)@\(digest) without a Content-Length of at most \(maxSize) bytes")
         }
-        return VerifiedBytes(base: response.body, digest: digest, size: size, source: "\(host)/\(repository)")
+        return VerifiedBytes(base: response.body, digest: digest, size: size, source: "\(host)/\(repository)", checksDigest: checkingDigest)
     }
 
     /// Asks `host` to mount the blob from `source` (same registry); true when it did.
@@ -142,6 +146,8 @@ public struct VerifiedBytes: AsyncSequence, Sendable {
     var offset: Int64 = 0
     /// Bytes to drop first (a registry that ignored `Range`).
     var skip: Int64 = 0
+    /// False when the consumer hashes the bytes itself.
+    var checksDigest = true
     /// Told the size of each chunk as it passes (for progress).
     var onBytes: (@Sendable (Int) -> Void)? = nil
 
@@ -186,7 +192,7 @@ public struct VerifiedBytes: AsyncSequence, Sendable {
 
     public func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(
-            inner: base.makeAsyncIterator(), hasher: offset == 0 ? DigestHasher(digest.algorithm) : nil, skip: skip, digest: digest,
+            inner: base.makeAsyncIterator(), hasher: offset == 0 && checksDigest ? DigestHasher(digest.algorithm) : nil, skip: skip, digest: digest,
             expected: size - offset, source: source, onBytes: onBytes)
     }
 }

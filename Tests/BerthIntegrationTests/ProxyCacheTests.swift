@@ -161,6 +161,15 @@ struct ProxyCacheTests {
             let tags = try await proxy.request(.GET, "/v2/cache/team/\(name)/tags/list", headers: [Self.admin])
             #expect(tags.text.contains("v1") == kept, "\(name): \(tags.status) \(tags.text)")
         }
+        // Each cache fill is a push event (by `proxy:<registry>`), as what scans pushes will see;
+        // each eviction is recorded as a retention deletion.
+        let filled = try await Self.waitUntil(seconds: 10) {
+            try await proxy.request(.GET, "/api/v1/audit?project=cache&action=artifact.pushed&actor=proxy:up", headers: [Self.admin])
+                .text.components(separatedBy: "proxy:up").count - 1 >= 3
+        }
+        #expect(filled)
+        let deletions = try await proxy.request(.GET, "/api/v1/audit?project=cache&action=retention.deleted", headers: [Self.admin])
+        #expect(deletions.text.contains("evicted"), "\(deletions.text)")
         // What was evicted is fetched again when asked for.
         let back = try await proxy.request(.GET, "/v2/cache/team/b/manifests/\(images["b"]!)", headers: [Self.admin, ProxyTests.accept])
         #expect(back.status == 200)

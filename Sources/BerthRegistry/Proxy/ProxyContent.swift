@@ -202,7 +202,8 @@ public final class ProxyContent: RegistryContent {
                 // Stored by a fill that ended between this request's miss and now.
                 if try await metadata.linkedBlobSize(repository, digest) != nil { return nil }
                 metrics.miss()
-                return try await mirror.client.blob(mirror.path, digest, on: mirror.registry.host, maxSize: limit)
+                // The upload hashes what it writes and refuses a mismatch: no second hash here.
+                return try await mirror.client.blob(mirror.path, digest, on: mirror.registry.host, maxSize: limit, checkingDigest: false)
             } store: { bytes in
                 _ = try await writer.uploadMonolithic(repository, digest: digest, body: bytes.reporting { metrics.fetched(bytes: Int64($0)) })
                 logger.info("blob cached from upstream", metadata: [
