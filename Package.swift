@@ -94,6 +94,8 @@ let package = Package(
             dependencies: ["OCI", "BerthMetadata"],
             swiftSettings: swiftSettings
         ),
+        // Vulnerability data and matching: ecosystems' version orders, OSV records and archives, CVSS scores. No I/O.
+        .target(name: "BerthVulnerabilities", swiftSettings: swiftSettings),
         // RegistryService and the /v2 Distribution API routes.
         .target(
             name: "BerthRegistry",
@@ -203,6 +205,7 @@ let package = Package(
         ),
         .testTarget(name: "BerthClientTests", dependencies: ["BerthClient"], swiftSettings: testSettings),
         .testTarget(name: "BerthPoliciesTests", dependencies: ["BerthPolicies", "BerthMetadata", "OCI"], swiftSettings: testSettings),
+        .testTarget(name: "BerthVulnerabilitiesTests", dependencies: ["BerthVulnerabilities"], swiftSettings: testSettings),
         .testTarget(
             name: "BerthAuthTests",
             dependencies: ["BerthAuth", "BerthMetadata", "OCI", .product(name: "Crypto", package: "swift-crypto")],
