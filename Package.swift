@@ -100,7 +100,7 @@ let package = Package(
         .target(
             name: "BerthRegistry",
             dependencies: [
-                "OCI", "BerthStorage", "BerthMetadata", "BerthAuth", "BerthPolicies", "BerthClient",
+                "OCI", "BerthStorage", "BerthMetadata", "BerthAuth", "BerthPolicies", "BerthClient", "BerthVulnerabilities",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),

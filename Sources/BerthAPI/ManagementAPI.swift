@@ -37,6 +37,7 @@ public struct ManagementAPI: Sendable {
         addFederationRoutes(to: api)
         addRegistryRoutes(to: api)
         addReplicationRoutes(to: api)
+        addVulnerabilityRoutes(to: api)
         addMaintenanceRoutes(to: api)
         addEventRoutes(to: api)
         return api.declared

@@ -148,6 +148,22 @@ enum OpenAPIDocument {
         "/api/v1/replication/executions/{id}": [
             "get": op("An execution, with what it did to each artifact", returns: ref("ReplicationExecution"), params: ["id"]),
         ],
+        "/api/v1/vulndb": [
+            "get": op("The vulnerability database: records, records per ecosystem, the last import", returns: object([
+                "records": ["type": "integer"], "ecosystems": ["type": "object", "additionalProperties": ["type": "integer"]],
+                "updated_at": string,
+            ])),
+            "post": [
+                "summary": "Import an OSV all.zip archive (admins; Content-Type: application/zip, up to 512 MiB); answers when it is stored",
+                "requestBody": ["required": true, "content": ["application/zip": ["schema": ["type": "string", "format": "binary"]]]],
+                "responses": [
+                    "200": ["description": "the import's counts", "content": ["application/json": ["schema": object([
+                        "read": ["type": "integer"], "stored": ["type": "integer"], "unchanged": ["type": "integer"],
+                        "withdrawn": ["type": "integer"], "invalid": ["type": "integer"], "problems": ["type": "array", "items": string],
+                    ])]]],
+                ].merging(["400", "401", "403", "413", "415"].map { ($0, ["$ref": "#/components/responses/Error"]) }, uniquingKeysWith: { $1 }),
+            ] as [String: Any],
+        ],
         "/api/v1/signatures": [
             "get": op("What an artifact's signatures say (?repository=&digest=)", returns: ref("SignatureVerdict")),
         ],

@@ -24,6 +24,8 @@ public struct SQLStores: Sendable {
     public let registries: SQLRegistryStore
     /// Replication rules and their executions.
     public let replication: SQLReplicationStore
+    /// The vulnerability database (OSV advisories).
+    public let vulnerabilities: SQLVulnerabilityStore
 
     /// Migrates the schema of `backend`'s database, then makes the stores.
     public static func open(backend: any SQLBackend) async throws -> SQLStores {
@@ -46,6 +48,7 @@ public struct SQLStores: Sendable {
         rules = SQLRuleStore(backend: backend)
         registries = SQLRegistryStore(backend: backend)
         replication = SQLReplicationStore(backend: backend)
+        vulnerabilities = SQLVulnerabilityStore(backend: backend)
     }
 
     public func close() async throws {

@@ -178,6 +178,18 @@ public enum Schema {
                 "CREATE INDEX replication_executions_by_status ON replication_executions (status, created_at)",
                 "CREATE INDEX replication_executions_by_rule ON replication_executions (rule, created_at)",
             ],
+            // The vulnerability database: OSV records, and the packages each names (matching looks them up by package).
+            [
+                """
+                CREATE TABLE vulnerabilities (id \(f.text) PRIMARY KEY, modified \(f.text) NOT NULL, record \(f.text) NOT NULL,
+                    imported_at BIGINT NOT NULL)
+                """,
+                """
+                CREATE TABLE vulnerable_packages (ecosystem \(f.text) NOT NULL, package \(f.text) NOT NULL, id \(f.text) NOT NULL,
+                    PRIMARY KEY (ecosystem, package, id))
+                """,
+                "CREATE INDEX vulnerable_packages_by_id ON vulnerable_packages (id)",
+            ],
         ]
     }
 
@@ -187,7 +199,7 @@ public enum Schema {
         "repositories", "blobs", "repository_blobs", "manifests", "manifest_references", "tags", "users", "projects", "members",
         "robots", "robot_permissions", "personal_tokens", "federation_rules", "registries", "replication_rules", "replication_executions",
         "immutability_rules", "retention_policies", "project_settings", "job_runs", "epochs", "audit_events", "webhooks",
-        "webhook_deliveries", "event_outbox", "event_cursors",
+        "webhook_deliveries", "event_outbox", "event_cursors", "vulnerabilities", "vulnerable_packages",
     ]
 
     /// Copied tables whose `seq` the database numbers (a copy must move the numbering past the copied rows).

@@ -54,4 +54,19 @@ extension Server {
         try await threadPool.shutdownGracefully()
         return report
     }
+
+    /// `berth vulndb import`: loads OSV advisories into the database the configuration names.
+    public static func importAdvisories(from path: String, configuration: Configuration, logger: Logger) async throws -> AdvisoryImporter.Report {
+        let root = URL(fileURLWithPath: configuration.data).standardizedFileURL.path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let metadata = try await SQLStores.open(backend: try await database(configuration, root: root, logger: logger))
+        do {
+            let report = try await AdvisoryImporter(store: metadata.vulnerabilities).importPath(path)
+            try await metadata.close()
+            return report
+        } catch {
+            try? await metadata.close()
+            throw error
+        }
+    }
 }

@@ -7,7 +7,7 @@ struct Berth: AsyncParsableCommand {
         abstract: "A self-hosted OCI container registry in one binary.",
         subcommands: [
             Serve.self, UserCommand.self, ProjectCommand.self, RobotCommand.self, GCCommand.self, MigrateCommand.self, PinCommand.self,
-            CredentialHelperCommand.self, CopyCommand.self, DigestCommand.self,
+            CredentialHelperCommand.self, CopyCommand.self, DigestCommand.self, VulndbCommand.self,
         ])
 }
 
