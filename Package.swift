@@ -94,13 +94,15 @@ let package = Package(
             dependencies: ["OCI", "BerthMetadata"],
             swiftSettings: swiftSettings
         ),
+        // The system's zlib: image layers are gunzipped as they stream.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         // Vulnerability data and matching: ecosystems' version orders, OSV records and archives, CVSS scores. No I/O.
         .target(name: "BerthVulnerabilities", swiftSettings: swiftSettings),
         // RegistryService and the /v2 Distribution API routes.
         .target(
             name: "BerthRegistry",
             dependencies: [
-                "OCI", "BerthStorage", "BerthMetadata", "BerthAuth", "BerthPolicies", "BerthClient", "BerthVulnerabilities",
+                "OCI", "BerthStorage", "BerthMetadata", "BerthAuth", "BerthPolicies", "BerthClient", "BerthVulnerabilities", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -4,7 +4,7 @@ import Foundation
 import Hummingbird
 import OCI
 
-/// The vulnerability database: its counts, and imports of OSV archives.
+/// The vulnerability database (its counts, imports of OSV archives), and artifacts' scans.
 extension ManagementAPI {
     /// The largest archive taken over HTTP; `berth vulndb import` reads larger ones from disk.
     static let largestUploadedArchive = 512 << 20
@@ -28,6 +28,29 @@ extension ManagementAPI {
                     status: 413)
             }
             return try Self.json(try await vulnerabilities.importArchive(Data(body.readableBytesView), by: context.requester))
+        }
+        let scans = services.scans
+        api.on("/scan", .post, requires: .signedIn) { request, context in
+            struct Asked: Decodable { let repository: String; let digest: String }
+            let asked = try await Self.decode(Asked.self, request, context)
+            let queued = try await scans.request(repository: asked.repository, digest: asked.digest, by: context.requester)
+            struct Answer: Encodable { let status: String; let queued: Bool }
+            return try Self.json(Answer(status: "pending", queued: queued), status: .accepted)
+        }
+        api.on("/vulnerabilities", .get, requires: .signedIn) { request, context in
+            let parameters = request.uri.queryParameters
+            guard let repository = parameters["repository"].map(String.init), let digest = parameters["digest"].map(String.init) else {
+                throw RegistryError(.unsupported, "repository and digest are required (?repository=team/app&digest=sha256:…)", status: 400)
+            }
+            guard let scan = try await scans.scan(repository: repository, digest: digest, by: context.requester) else {
+                return try Self.json(["status": "none"])
+            }
+            var answer = (scan.report.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }) ?? [:]
+            answer["status"] = scan.status.rawValue
+            answer["requested_at"] = ISO8601DateFormatter().string(from: scan.requestedAt)
+            if let error = scan.error { answer["error"] = error }
+            let body = try JSONSerialization.data(withJSONObject: answer, options: [.sortedKeys, .withoutEscapingSlashes])
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
         }
     }
 }

@@ -164,6 +164,14 @@ enum OpenAPIDocument {
                 ].merging(["400", "401", "403", "413", "415"].map { ($0, ["$ref": "#/components/responses/Error"]) }, uniquingKeysWith: { $1 }),
             ] as [String: Any],
         ],
+        "/api/v1/scan": [
+            "post": op("Scan an artifact now (developers of its project): 202, then GET /api/v1/vulnerabilities", body: "ScanRequest", ok: "202",
+                       returns: object(["status": string, "queued": boolean])),
+        ],
+        "/api/v1/vulnerabilities": [
+            "get": op("An artifact's last scan (?repository=&digest=): status none|pending|running|done|failed, summary, vulnerabilities",
+                      returns: ref("ScanReport")),
+        ],
         "/api/v1/signatures": [
             "get": op("What an artifact's signatures say (?repository=&digest=)", returns: ref("SignatureVerdict")),
         ],
@@ -281,6 +289,18 @@ enum OpenAPIDocument {
                 "bytes": ["type": "integer"], "duration_ms": ["type": "integer"], "error": string,
             ])],
         ]),
+        "ScanRequest": object(["repository": string, "digest": string], required: ["repository", "digest"]),
+        "ScanReport": object([
+            "status": ["type": "string", "enum": ["none", "pending", "running", "done", "failed"]],
+            "repository": string, "digest": string, "scanned_at": string, "requested_at": string, "distribution": string,
+            "packages": ["type": "integer"], "summary": ["type": "object", "additionalProperties": ["type": "integer"]],
+            "vulnerabilities": ["type": "array", "items": object([
+                "id": string, "aliases": ["type": "array", "items": string], "package": string, "source_package": string, "ecosystem": string,
+                "installed_version": string, "fixed_version": string, "severity": string, "cvss_score": ["type": "number"],
+                "cvss_vector": string, "summary": string,
+            ])],
+            "skipped_layers": ["type": "array", "items": string], "error": string,
+        ], required: ["status"]),
         "ProxyBinding": object([
             "registry": string,
             "ttl_seconds": ["type": "integer", "minimum": 0, "maximum": 2_592_000, "description": "how long a tag is served before the upstream is asked again (300)"],

@@ -26,16 +26,18 @@ public struct ManagementServices: Sendable {
         let secrets: SecretBox
         let replication: any ReplicationStore
         let vulnerabilities: SQLVulnerabilityStore
+        let scans: SQLScanStore
 
         public init(
             content: any MetadataStore, rules: any ImmutabilityRuleStore & RetentionStore, settings: any ProjectSettingStore,
             webhooks: any WebhookStore, audit: any AuditStore, signatures: SignatureVerifier, registries: any RegistryStore,
-            upstreams: Upstreams, secrets: SecretBox, replication: any ReplicationStore, vulnerabilities: SQLVulnerabilityStore
+            upstreams: Upstreams, secrets: SecretBox, replication: any ReplicationStore, vulnerabilities: SQLVulnerabilityStore,
+            scans: SQLScanStore
         ) {
             (self.content, self.rules, self.settings, self.webhooks, self.audit, self.signatures) =
                 (content, rules, settings, webhooks, audit, signatures)
             (self.registries, self.upstreams, self.secrets, self.replication) = (registries, upstreams, secrets, replication)
-            self.vulnerabilities = vulnerabilities
+            (self.vulnerabilities, self.scans) = (vulnerabilities, scans)
         }
     }
 
@@ -63,6 +65,7 @@ public struct ManagementServices: Sendable {
     public let registries: RegistryService
     public let replication: ReplicationService
     public let vulnerabilities: VulnerabilityService
+    public let scans: ScanService
     public let webhooks: WebhookService
     public let audit: AuditService
     public let maintenance: MaintenanceService
@@ -87,6 +90,7 @@ public struct ManagementServices: Sendable {
             permissions: permissions, audit: changes)
         replication = ReplicationService(store: stores.replication, registries: stores.registries, permissions: permissions, audit: changes)
         vulnerabilities = VulnerabilityService(store: stores.vulnerabilities, permissions: permissions, audit: changes)
+        scans = ScanService(scans: stores.scans, content: stores.content, permissions: permissions, audit: changes)
         policies = PolicyService(rules: stores.rules, settings: stores.settings, permissions: permissions, audit: changes)
         signatures = SignatureService(verifier: stores.signatures, content: stores.content, settings: stores.settings, permissions: permissions)
         self.webhooks = WebhookService(store: stores.webhooks, notifier: webhooks, permissions: permissions, audit: changes)

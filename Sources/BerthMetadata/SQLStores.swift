@@ -26,6 +26,8 @@ public struct SQLStores: Sendable {
     public let replication: SQLReplicationStore
     /// The vulnerability database (OSV advisories).
     public let vulnerabilities: SQLVulnerabilityStore
+    /// Artifacts' scans and their reports.
+    public let scans: SQLScanStore
 
     /// Migrates the schema of `backend`'s database, then makes the stores.
     public static func open(backend: any SQLBackend) async throws -> SQLStores {
@@ -49,6 +51,7 @@ public struct SQLStores: Sendable {
         registries = SQLRegistryStore(backend: backend)
         replication = SQLReplicationStore(backend: backend)
         vulnerabilities = SQLVulnerabilityStore(backend: backend)
+        scans = SQLScanStore(backend: backend)
     }
 
     public func close() async throws {

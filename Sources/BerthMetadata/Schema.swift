@@ -189,6 +189,13 @@ public enum Schema {
                     PRIMARY KEY (ecosystem, package, id))
                 """,
                 "CREATE INDEX vulnerable_packages_by_id ON vulnerable_packages (id)",
+                // Each artifact's last scan, queued and claimed like replication's executions.
+                """
+                CREATE TABLE scan_reports (repository \(f.text) NOT NULL, digest \(f.text) NOT NULL, status \(f.text) NOT NULL,
+                    node \(f.text), heartbeat BIGINT, report \(f.text), error \(f.text), requested_at BIGINT NOT NULL, scanned_at BIGINT,
+                    PRIMARY KEY (repository, digest))
+                """,
+                "CREATE INDEX scan_reports_by_status ON scan_reports (status, requested_at)",
             ],
         ]
     }
@@ -199,7 +206,7 @@ public enum Schema {
         "repositories", "blobs", "repository_blobs", "manifests", "manifest_references", "tags", "users", "projects", "members",
         "robots", "robot_permissions", "personal_tokens", "federation_rules", "registries", "replication_rules", "replication_executions",
         "immutability_rules", "retention_policies", "project_settings", "job_runs", "epochs", "audit_events", "webhooks",
-        "webhook_deliveries", "event_outbox", "event_cursors", "vulnerabilities", "vulnerable_packages",
+        "webhook_deliveries", "event_outbox", "event_cursors", "vulnerabilities", "vulnerable_packages", "scan_reports",
     ]
 
     /// Copied tables whose `seq` the database numbers (a copy must move the numbering past the copied rows).

@@ -11,7 +11,8 @@ extension Server {
         let stores = ManagementServices.Stores(
             content: metadata.content, rules: metadata.rules, settings: settings, webhooks: metadata.webhooks, audit: metadata.audit,
             signatures: signatureVerifier, registries: metadata.registries, upstreams: upstreams, secrets: secrets,
-            replication: metadata.replication, vulnerabilities: metadata.vulnerabilities)
+            replication: metadata.replication, vulnerabilities: metadata.vulnerabilities,
+            scans: metadata.scans)
         return ManagementServices(
             authenticator: authorizer.authenticator, stores: stores, maintenance: maintenance, quotas: quotas, webhooks: webhooks,
             events: events,

@@ -1,0 +1,95 @@
+import Foundation
+
+/// An artifact's scan: queued, claimed by one node, then its report (JSON) or why it failed.
+public struct ScanRecord: Sendable, Equatable {
+    public enum Status: String, Sendable { case pending, running, done, failed }
+    public let repository: String
+    public let digest: String
+    public let status: Status
+    public let report: String?
+    public let error: String?
+    public let requestedAt: Date
+    public let scannedAt: Date?
+}
+
+/// Scans as rows: one per (repository, digest), claimed by one node at a
+/// time (and by another once its heartbeat stops), as replication's executions are.
+public final class SQLScanStore: Sendable {
+    let backend: any SQLBackend
+
+    init(backend: any SQLBackend) {
+        self.backend = backend
+    }
+
+    /// Queues a scan; false when one is queued or running already.
+    public func request(_ repository: String, _ digest: String, at date: Date = Date()) async throws -> Bool {
+        try await backend.transaction(durable: true) { db in
+            let (r, d) = (SQLValue.text(repository), SQLValue.text(digest))
+            if let row = try db.row("SELECT status FROM scan_reports WHERE repository = ? AND digest = ?", r, d) {
+                let status = try row.text("status")
+                if status == ScanRecord.Status.pending.rawValue || status == ScanRecord.Status.running.rawValue { return false }
+                try db.execute(
+                    "UPDATE scan_reports SET status = 'pending', requested_at = ?, node = NULL WHERE repository = ? AND digest = ?",
+                    .time(date), r, d)
+            } else {
+                try db.execute(
+                    "INSERT INTO scan_reports (repository, digest, status, requested_at) VALUES (?, ?, 'pending', ?)", r, d, .time(date))
+            }
+            return true
+        }
+    }
+
+    /// Takes the oldest queued scan for `node`, or one whose node stopped beating before `staleBefore`.
+    public func claim(node: String, now: Date, staleBefore: Date) async throws -> (repository: String, digest: String)? {
+        let waiting = try await backend.read { db in
+            try db.row(
+                "SELECT 1 AS found FROM scan_reports WHERE status = 'pending' OR (status = 'running' AND heartbeat < ?) LIMIT 1",
+                .time(staleBefore)) != nil
+        }
+        guard waiting else { return nil }
+        return try await backend.transaction(durable: true) { db in
+            guard let row = try db.row(
+                """
+                SELECT repository, digest FROM scan_reports WHERE status = 'pending' OR (status = 'running' AND heartbeat < ?)
+                ORDER BY requested_at, repository, digest LIMIT 1
+                """, .time(staleBefore))
+            else { return nil }
+            let (repository, digest) = (try row.text("repository"), try row.text("digest"))
+            try db.execute(
+                "UPDATE scan_reports SET status = 'running', node = ?, heartbeat = ? WHERE repository = ? AND digest = ?",
+                .text(node), .time(now), .text(repository), .text(digest))
+            return (repository, digest)
+        }
+    }
+
+    /// Tells the others `node` still scans it.
+    public func beat(_ repository: String, _ digest: String, node: String, now: Date) async throws {
+        try await backend.transaction(durable: false) { db in
+            try db.execute(
+                "UPDATE scan_reports SET heartbeat = ? WHERE repository = ? AND digest = ? AND node = ? AND status = 'running'",
+                .time(now), .text(repository), .text(digest), .text(node))
+        }
+    }
+
+    /// Ends a scan with its report, or with why it failed.
+    public func finish(_ repository: String, _ digest: String, report: String?, error: String?, at date: Date = Date()) async throws {
+        try await backend.transaction(durable: true) { db in
+            try db.execute(
+                "UPDATE scan_reports SET status = ?, report = ?, error = ?, scanned_at = ?, node = NULL WHERE repository = ? AND digest = ?",
+                .text(report != nil ? ScanRecord.Status.done.rawValue : ScanRecord.Status.failed.rawValue), .text(report), .text(error),
+                .time(date), .text(repository), .text(digest))
+        }
+    }
+
+    public func scan(_ repository: String, _ digest: String) async throws -> ScanRecord? {
+        try await backend.read { db in
+            try db.row("SELECT * FROM scan_reports WHERE repository = ? AND digest = ?", .text(repository), .text(digest)).map { row in
+                ScanRecord(
+                    repository: try row.text("repository"), digest: try row.text("digest"),
+                    status: ScanRecord.Status(rawValue: try row.text("status")) ?? .failed, report: try row.optionalText("report"),
+                    error: try row.optionalText("error"), requestedAt: Date(millisSince1970: try row.integer("requested_at")),
+                    scannedAt: try row.optionalInteger("scanned_at").map { Date(millisSince1970: $0) })
+            }
+        }
+    }
+}
