@@ -94,6 +94,8 @@ let package = Package(
             dependencies: ["OCI", "BerthMetadata"],
             swiftSettings: swiftSettings
         ),
+        // SBOMs: image layers read as tar streams (with whiteouts), package databases, CycloneDX and SPDX documents. No I/O.
+        .target(name: "BerthSBOM", swiftSettings: swiftSettings),
         // The system's zlib: image layers are gunzipped as they stream.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         // Vulnerability data and matching: ecosystems' version orders, OSV records and archives, CVSS scores. No I/O.
@@ -102,7 +104,7 @@ let package = Package(
         .target(
             name: "BerthRegistry",
             dependencies: [
-                "OCI", "BerthStorage", "BerthMetadata", "BerthAuth", "BerthPolicies", "BerthClient", "BerthVulnerabilities", "CZlib",
+                "OCI", "BerthStorage", "BerthMetadata", "BerthAuth", "BerthPolicies", "BerthClient", "BerthVulnerabilities", "BerthSBOM", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -208,6 +210,8 @@ let package = Package(
         .testTarget(name: "BerthClientTests", dependencies: ["BerthClient"], swiftSettings: testSettings),
         .testTarget(name: "BerthPoliciesTests", dependencies: ["BerthPolicies", "BerthMetadata", "OCI"], swiftSettings: testSettings),
         .testTarget(name: "BerthVulnerabilitiesTests", dependencies: ["BerthVulnerabilities"], swiftSettings: testSettings),
+        .testTarget(
+            name: "BerthSBOMTests", dependencies: ["BerthSBOM"], exclude: ["validate.py", "schemas"], swiftSettings: testSettings),
         .testTarget(
             name: "BerthAuthTests",
             dependencies: ["BerthAuth", "BerthMetadata", "OCI", .product(name: "Crypto", package: "swift-crypto")],

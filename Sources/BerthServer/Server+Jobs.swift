@@ -61,6 +61,8 @@ extension Server {
             })
         }
         jobs.append(retentionJob())
+        let scanner = scanner
+        jobs.append(BackgroundJobs.Job(name: "scans") { now in try await scanner.tick(now: now) })
         // Each blob cached checks its project's size limit; this catches what other nodes cached.
         let checkCaches = Trigger(every: 60)
         let (eviction, rules) = (eviction, metadata.rules)

@@ -40,6 +40,8 @@ public final class Server: Sendable {
     let proxyMetrics = ProxyMetrics()
     /// Keeps pull-through cache projects within their size limits.
     let eviction: CacheEviction
+    /// Runs the scans queued in the cluster that this node claims.
+    let scanner: ArtifactScanner
     /// Runs the replication executions this node claims.
     let replicator: Replicator
     let secrets: SecretBox
@@ -106,12 +108,15 @@ public final class Server: Sendable {
         let eviction = CacheEviction(
             upstreams: upstreams, metadata: contentStore, rules: metadata.rules, content: local, metrics: proxyMetrics, logger: logger)
         self.eviction = eviction
+        // What the registry writes itself (cache fills, SBOMs) passes no push policy.
+        let ownWriter = UploadService(blobs: blobs, metadata: contentStore, limits: limits, pushPolicies: [], logger: logger)
         content = ProxyContent(
-            local: local, metadata: contentStore,
-            writer: UploadService(blobs: blobs, metadata: contentStore, limits: limits, pushPolicies: [], logger: logger),
-            upstreams: upstreams, metrics: proxyMetrics, eviction: eviction, logger: logger)
+            local: local, metadata: contentStore, writer: ownWriter, upstreams: upstreams, metrics: proxyMetrics, eviction: eviction, logger: logger)
         uploads = UploadService(blobs: blobs, metadata: contentStore, limits: limits, pushPolicies: pushPolicies, logger: logger)
         let node = ProcessInfo.processInfo.hostName + ":" + root
+        scanner = ArtifactScanner(
+            blobs: blobs, metadata: contentStore, writer: ownWriter, scans: metadata.scans, vulnerabilities: metadata.vulnerabilities, node: node,
+            logger: logger)
         replicator = Replicator(
             store: metadata.replication, registries: metadata.registries, upstreams: upstreams, content: content, uploads: uploads, node: node,
             projectExists: { [accounts = metadata.accounts, open = configuration.auth != "token"] in
@@ -132,6 +137,7 @@ public final class Server: Sendable {
             webhooks,
             TrustedSignatureAnnouncer(settings: settings, metadata: metadata.content, verifier: signatureVerifier, events: outbox, logger: logger),
             ReplicationTrigger(store: metadata.replication),
+            ScanOnPush(scans: metadata.scans),
         ]
         relay = EventRelay(
             store: metadata.outbox, leases: metadata.jobs, consumers: consumers + extensions.consumers,

@@ -1,0 +1,201 @@
+import BerthMetadata
+import BerthSBOM
+import BerthStorage
+import BerthVulnerabilities
+import Foundation
+import Logging
+import NIOCore
+import OCI
+import Synchronization
+
+/// Scans artifacts: reads each image's layers once, streamed (gunzip as
+/// the blob is read, the tar parsed as it is decompressed, only package
+/// databases kept), lists the packages, and matches them against the
+/// vulnerability database. Scans are rows of `scan_reports`, each claimed by
+/// one node of the cluster; a node runs at most `concurrency` at once.
+public final class ArtifactScanner: Sendable {
+    let blobs: any BlobStore
+    let metadata: any MetadataStore
+    let sboms: SBOMReferrers
+    let scans: SQLScanStore
+    let matcher: VulnerabilityMatcher
+    let node: String
+    let logger: Logger
+    private let running = Atomic<Int>(0)
+
+    static let concurrency = 2
+    static let beatInterval: TimeInterval = 10
+    static let staleAfter: TimeInterval = 60
+    /// An index's images read, at most.
+    static let imagesPerIndex = 64
+
+    public init(
+        blobs: any BlobStore, metadata: any MetadataStore, writer: UploadService, scans: SQLScanStore, vulnerabilities: SQLVulnerabilityStore,
+        node: String, logger: Logger
+    ) {
+        (self.blobs, self.metadata, self.scans, self.node, self.logger) = (blobs, metadata, scans, node, logger)
+        sboms = SBOMReferrers(writer: writer, metadata: metadata)
+        matcher = VulnerabilityMatcher(store: vulnerabilities)
+    }
+
+    /// A background turn: claims queued scans while this node has room for them.
+    public func tick(now: Date = Date()) async throws {
+        while running.load(ordering: .acquiring) < Self.concurrency {
+            guard let (repository, digest) = try await scans.claim(node: node, now: now, staleBefore: now.addingTimeInterval(-Self.staleAfter))
+            else { return }
+            running.add(1, ordering: .acquiringAndReleasing)
+            Task {
+                defer { running.subtract(1, ordering: .acquiringAndReleasing) }
+                await run(repository, digest)
+            }
+        }
+    }
+
+    private func run(_ repository: String, _ digest: String) async {
+        let beat = Task { [scans, node] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(Self.beatInterval))
+                try? await scans.beat(repository, digest, node: node, now: Date())
+            }
+        }
+        defer { beat.cancel() }
+        let started = ContinuousClock.now
+        do {
+            let report = try await scan(repository, digest)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            encoder.dateEncodingStrategy = .iso8601
+            try await scans.finish(repository, digest, report: String(decoding: try encoder.encode(report), as: UTF8.self), error: nil)
+            logger.info("artifact scanned", metadata: [
+                "repository": "\(repository)", "digest": "\(digest)", "packages": "\(report.packages)",
+                "vulnerabilities": "\(report.vulnerabilities.count)", "duration": "\(ContinuousClock.now - started)",
+            ])
+        } catch {
+            logger.warning("a scan failed", metadata: ["repository": "\(repository)", "digest": "\(digest)", "error": "\(error)"])
+            try? await scans.finish(repository, digest, report: nil, error: "\(error)")
+        }
+    }
+
+    /// The packages and vulnerabilities of an image, or of each image of an index.
+    public func scan(_ repository: String, _ digest: String) async throws -> ScanReport {
+        let name = try RepositoryName(parsing: repository)
+        guard let stored = try await metadata.manifest(name, .digest(try Digest(parsing: digest))) else {
+            throw ScanFailure("\(repository)@\(digest) is not stored here")
+        }
+        let manifest = try Manifest(parsing: [UInt8](stored.content), contentType: stored.mediaType)
+        var images: [(manifest: Manifest, platform: String?)] = []
+        if manifest.kind == .index {
+            for child in manifest.manifests.prefix(Self.imagesPerIndex) {
+                guard let image = try await metadata.manifest(name, .digest(child.digest)) else { continue }
+                let parsed = try Manifest(parsing: [UInt8](image.content), contentType: image.mediaType)
+                let platform = child.platform.map { [$0.os, $0.architecture, $0.variant].compactMap { $0 }.joined(separator: "/") }
+                if parsed.kind == .image { images.append((parsed, platform)) }
+            }
+        } else if manifest.subject == nil {
+            images = [(manifest, nil)]
+        }
+        // A referrer (a signature, an SBOM) has no packages of its own: its report is empty.
+        var packages: Set<DetectedPackage> = []
+        var distribution: Distribution?
+        var skipped: [String] = []
+        var documents: [ScanReport.Documents] = []
+        for (image, platform) in images {
+            let found = try await contents(of: image, skipped: &skipped)
+            packages.formUnion(found.packages)
+            distribution = distribution ?? found.distribution
+            let stored = try await sboms.store(
+                for: image, in: name, platform: platform, created: try await created(image), distribution: found.distribution,
+                packages: found.packages)
+            documents.append(.init(platform: platform, cyclonedx: stored.cycloneDX.description, spdx: stored.spdx.description))
+        }
+        let installed = packages.map { InstalledPackage(ecosystem: $0.ecosystem, name: $0.name, version: $0.version, source: $0.source) }
+        let findings = try await matcher.findings(for: installed)
+        return ScanReport(
+            repository: repository, digest: digest, scannedAt: Date(), distribution: distribution.map { "\($0.id) \($0.versionID ?? "")" },
+            packages: packages.count, summary: ScanReport.summarize(findings), vulnerabilities: findings, skippedLayers: skipped,
+            sbom: documents.first, sboms: documents)
+    }
+
+    /// When the image says it was built (its config's `created`), for its SBOMs; the epoch when it does not say.
+    private func created(_ image: Manifest) async throws -> Date {
+        guard let config = image.config, config.size <= 1 << 20, let chunks = try await blobs.read(config.digest, range: nil) else {
+            return Date(timeIntervalSince1970: 0)
+        }
+        var bytes: [UInt8] = []
+        for try await chunk in chunks { bytes += chunk.readableBytesView }
+        struct Config: Decodable { let created: String? }
+        guard let text = (try? JSONDecoder().decode(Config.self, from: Data(bytes)))?.created else { return Date(timeIntervalSince1970: 0) }
+        let formatter = ISO8601DateFormatter()
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: text) ?? Date(timeIntervalSince1970: 0)
+    }
+
+    /// Reads an image's layers in order into one SBOM.
+    private func contents(of image: Manifest, skipped: inout [String]) async throws -> (distribution: Distribution?, packages: [DetectedPackage]) {
+        var builder = SBOMBuilder()
+        for layer in image.layers {
+            let type = layer.mediaType
+            let gzipped = type.hasSuffix("tar+gzip") || type.hasSuffix("tar.gzip") || type == "application/vnd.docker.image.rootfs.diff.tar.gzip"
+            let plain = type.hasSuffix(".tar") || type.hasSuffix("layer.v1.tar")
+            guard gzipped || plain else {
+                skipped.append("\(layer.digest) (\(type))")
+                continue
+            }
+            guard let chunks = try await blobs.read(layer.digest, range: nil) else { throw ScanFailure("the layer \(layer.digest) is missing") }
+            let gunzip = gzipped ? try Gunzip() : nil
+            for try await chunk in chunks {
+                try chunk.withUnsafeReadableBytes { bytes in
+                    if let gunzip {
+                        try gunzip.feed(bytes) { try builder.feed(layer: $0) }
+                    } else {
+                        try builder.feed(layer: bytes)
+                    }
+                }
+            }
+            try gunzip?.finish()
+            try builder.endLayer()
+        }
+        return builder.result()
+    }
+}
+
+/// What a scan found.
+public struct ScanReport: Sendable, Codable {
+    public let repository: String
+    public let digest: String
+    public let scannedAt: Date
+    public let distribution: String?
+    /// Packages found.
+    public let packages: Int
+    /// Vulnerabilities per severity.
+    public let summary: [String: Int]
+    public let vulnerabilities: [Finding]
+    /// Layers not read (a media type that is not a tar layer, or zstd).
+    public let skippedLayers: [String]
+    /// The image's SBOM referrers (an index: its first image's), and each image's.
+    public let sbom: Documents?
+    public let sboms: [Documents]
+
+    public struct Documents: Sendable, Codable {
+        public let platform: String?
+        public let cyclonedx: String
+        public let spdx: String
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case repository, digest, distribution, packages, summary, vulnerabilities, sbom, sboms
+        case scannedAt = "scanned_at", skippedLayers = "skipped_layers"
+    }
+
+    static func summarize(_ findings: [Finding]) -> [String: Int] {
+        var summary = Dictionary(uniqueKeysWithValues: SeverityLevel.allCases.map { ($0.rawValue, 0) })
+        for finding in findings { summary[finding.severity, default: 0] += 1 }
+        return summary
+    }
+}
+
+public struct ScanFailure: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import OCI
+import Testing
+
+/// Scanning end to end on a real server: an image whose layers hold a
+/// Debian package database and a Python package (files written by the
+/// test, packed by GNU tar and gzip), the OSV fixtures of
+/// `VulnerabilityDatabaseTests`, a scan queued by the push itself, and
+/// one asked for; an upper layer's whiteout removes a package.
+@Suite("Scanning")
+struct ScanningTests {
+    static let admin = AuthTests.basic("admin")
+
+    /// A gzip-compressed tar of `files` (path → text), and `whiteouts` (empty files named `.wh.<name>`).
+    static func layer(_ files: [String: String]) async throws -> [UInt8] {
+        let work = TestRegistry.temporaryFolder() + "-layer"
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        for (path, text) in files {
+            let full = work + "/root/" + path
+            try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: URL(fileURLWithPath: full))
+        }
+        try FileManager.default.createDirectory(atPath: work + "/root", withIntermediateDirectories: true)
+        let made = try await runCommand(["sh", "-c", "cd '\(work)' && tar -C root -cf - . | gzip -n > layer.tar.gz"])
+        guard made.status == 0 else { throw TestFailure("tar: \(made.output)") }
+        return try [UInt8](Data(contentsOf: URL(fileURLWithPath: work + "/layer.tar.gz")))
+    }
+
+    static let dpkgStatus = """
+        Package: libssl3
+        Status: install ok installed
+        Source: openssl
+        Version: 3.0.11-1~deb12u2
+        Architecture: amd64
+
+        Package: base-files
+        Status: install ok installed
+        Version: 12.4+deb12u5
+
+        """
+
+    static func pushImage(_ registry: TestRegistry, _ repository: String, tag: String, layers: [[UInt8]]) async throws -> Digest {
+        let config = Content.json(["architecture": "amd64", "os": "linux", "rootfs": ["type": "layers", "diff_ids": [String]()]])
+        try await registry.pushBlob(repository, config, headers: [admin])
+        for layer in layers { try await registry.pushBlob(repository, layer, headers: [admin]) }
+        let manifest = Content.json([
+            "schemaVersion": 2, "mediaType": MediaType.ociManifest,
+            "config": Content.descriptor("application/vnd.oci.image.config.v1+json", config),
+            "layers": layers.map { Content.descriptor("application/vnd.oci.image.layer.v1.tar+gzip", $0) },
+        ])
+        return try await registry.pushManifest(repository, tag, manifest, headers: [admin])
+    }
+
+    static func report(_ registry: TestRegistry, _ repository: String, _ digest: Digest, until wanted: Set<String>) async throws -> [String: Any] {
+        let deadline = Date().addingTimeInterval(30)
+        var last: [String: Any] = [:]
+        while Date() < deadline {
+            last = try await registry.request(.GET, "/api/v1/vulnerabilities?repository=\(repository)&digest=\(digest)", headers: [admin]).json()
+            if let status = last["status"] as? String, wanted.contains(status) { return last }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        throw TestFailure("no report within 30 s: \(last)")
+    }
+
+    @Test func aPushedImageIsScannedAndItsVulnerabilitiesListed() async throws {
+        let (registry, _) = try await AuthTests.start()
+        let zip = try await VulnerabilityDatabaseTests.archive(VulnerabilityDatabaseTests.records, in: TestRegistry.temporaryFolder() + "-osv")
+        let imported = try await registry.request(
+            .POST, "/api/v1/vulndb", headers: [Self.admin, ("Content-Type", "application/zip")],
+            body: Array(try Data(contentsOf: URL(fileURLWithPath: zip))))
+        #expect(imported.status == 200, "\(imported.text)")
+        let never = try await registry.request(.GET, "/api/v1/vulnerabilities?repository=team/app&digest=sha256:\(String(repeating: "0", count: 64))", headers: [Self.admin]).json()
+        #expect(never["status"] as? String == "none", "\(never)")
+
+        let base = try await Self.layer([
+            "usr/lib/os-release": "ID=debian\nVERSION_ID=\"12\"\nPRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n",
+            "var/lib/dpkg/status": Self.dpkgStatus,
+            "usr/lib/python3/dist-packages/requests-2.31.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: requests\nVersion: 2.31.0\n\nbody\n",
+        ])
+        // etc/os-release is a symbolic link, as in Debian's images.
+        let link = try await Self.symlinkLayer()
+        let digest = try await Self.pushImage(registry, "team/app", tag: "v1", layers: [base, link])
+        // Scanned because it was pushed: no request needed.
+        let report = try await Self.report(registry, "team/app", digest, until: ["done", "failed"])
+        #expect(report["status"] as? String == "done", "\(report)")
+        let found = (report["vulnerabilities"] as? [[String: Any]] ?? [])
+        #expect(Set(found.compactMap { $0["id"] as? String }) == ["DEBIAN-CVE-2024-0001", "PYSEC-2024-0002"], "\(report)")
+        let openssl = found.first { $0["id"] as? String == "DEBIAN-CVE-2024-0001" }
+        #expect(openssl?["package"] as? String == "libssl3" && openssl?["source_package"] as? String == "openssl", "\(found)")
+        #expect(openssl?["ecosystem"] as? String == "Debian:12" && openssl?["fixed_version"] as? String == "3.0.13-1~deb12u1", "\(found)")
+        #expect((report["summary"] as? [String: Int])?["critical"] == 1, "\(report)")
+
+        // An upper layer removes the Python package: a new image, scanned on request too.
+        let removal = try await Self.layer(["usr/lib/python3/dist-packages/.wh.requests-2.31.0.dist-info": ""])
+        let slim = try await Self.pushImage(registry, "team/app", tag: "v2", layers: [base, link, removal])
+        _ = try await Self.report(registry, "team/app", slim, until: ["done"])
+        let asked = try await registry.request(
+            .POST, "/api/v1/scan", headers: [Self.admin, ("Content-Type", "application/json")],
+            body: Content.json(["repository": "team/app", "digest": slim.description]))
+        #expect(asked.status == 202, "\(asked.text)")
+        let again = try await Self.report(registry, "team/app", slim, until: ["done"])
+        #expect((again["vulnerabilities"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String } == ["DEBIAN-CVE-2024-0001"], "\(again)")
+        // A guest reads reports; only developers ask for scans.
+        let byGuest = try await registry.request(
+            .POST, "/api/v1/scan", headers: [AuthTests.basic("guest"), ("Content-Type", "application/json")],
+            body: Content.json(["repository": "team/app", "digest": slim.description]))
+        #expect(byGuest.status == 403)
+        let read = try await registry.request(.GET, "/api/v1/vulnerabilities?repository=team/app&digest=\(slim)", headers: [AuthTests.basic("guest")])
+        #expect(read.status == 200)
+        try await registry.stop()
+    }
+
+    /// A layer holding only the link etc/os-release → ../usr/lib/os-release.
+    static func symlinkLayer() async throws -> [UInt8] {
+        let work = TestRegistry.temporaryFolder() + "-link"
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        try FileManager.default.createDirectory(atPath: work + "/root/etc", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: work + "/root/etc/os-release", withDestinationPath: "../usr/lib/os-release")
+        let made = try await runCommand(["sh", "-c", "cd '\(work)' && tar -C root -cf - . | gzip -n > layer.tar.gz"])
+        guard made.status == 0 else { throw TestFailure("tar: \(made.output)") }
+        return try [UInt8](Data(contentsOf: URL(fileURLWithPath: work + "/layer.tar.gz")))
+    }
+}
