@@ -90,6 +90,19 @@ struct ScanningTests {
         #expect(openssl?["ecosystem"] as? String == "Debian:12" && openssl?["fixed_version"] as? String == "3.0.13-1~deb12u1", "\(found)")
         #expect((report["summary"] as? [String: Int])?["critical"] == 1, "\(report)")
 
+        // The SBOMs are referrers of the image, and list its packages.
+        let referrers = try await registry.request(.GET, "/v2/team/app/referrers/\(digest)", headers: [Self.admin]).json()
+        let listed = referrers["manifests"] as? [[String: Any]] ?? []
+        #expect(Set(listed.compactMap { $0["artifactType"] as? String }) == ["application/vnd.cyclonedx+json", "application/spdx+json"], "\(referrers)")
+        let sbom = try #require((report["sbom"] as? [String: Any])?["cyclonedx"] as? String)
+        #expect(listed.contains { $0["digest"] as? String == sbom }, "\(listed)")
+        let sbomManifest = try await registry.request(.GET, "/v2/team/app/manifests/\(sbom)", headers: [Self.admin, ProxyTests.accept]).json()
+        let document = try #require(((sbomManifest["layers"] as? [[String: Any]])?.first?["digest"]) as? String)
+        let cycloneDX = try await registry.request(.GET, "/v2/team/app/blobs/\(document)", headers: [Self.admin]).json()
+        let purls = (cycloneDX["components"] as? [[String: Any]] ?? []).compactMap { $0["purl"] as? String }
+        #expect(purls.contains { $0.hasPrefix("pkg:deb/debian/libssl3@") } && purls.contains { $0.hasPrefix("pkg:pypi/requests@2.31.0") }, "\(purls)")
+        #expect(cycloneDX["specVersion"] as? String == "1.5")
+
         // An upper layer removes the Python package: a new image, scanned on request too.
         let removal = try await Self.layer(["usr/lib/python3/dist-packages/.wh.requests-2.31.0.dist-info": ""])
         let slim = try await Self.pushImage(registry, "team/app", tag: "v2", layers: [base, link, removal])
