@@ -66,6 +66,8 @@ public struct Configuration: Sendable, Equatable {
     /// Whether pulls are events (audit entries, webhook triggers). Off,
     /// pulls are still counted for retention's "not pulled for" rules.
     public var auditPulls = true
+    /// Whether every artifact pushed (or cached by a pull-through cache) is scanned.
+    public var scanOnPush = true
     /// Manifest pulls per window for anonymous addresses, users, robots and projects; off by default.
     public var rateLimits = PullRateLimits()
     /// Webhook deliveries delivered or given up longer ago than this are removed.
@@ -118,7 +120,7 @@ public struct Configuration: Sendable, Equatable {
         "listen", "data", "log_level", "log_format", "upload_max_age", "upload_reap_interval", "max_blob_size", "cache_bytes",
         "auth", "admin_password", "token_lifetime", "realm", "service", "password_cost", "project_creation",
         "auto_create_projects", "token_key", "gc_schedule", "gc_grace", "gc_delete_untagged", "audit_retention",
-        "webhook_retry_base", "webhook_max_attempts", "webhook_allow_private", "webhook_retention", "audit_pulls", "database", "database_connections", "storage", "s3_endpoint", "s3_bucket", "s3_region",
+        "webhook_retry_base", "webhook_max_attempts", "webhook_allow_private", "webhook_retention", "audit_pulls", "scan_on_push", "database", "database_connections", "storage", "s3_endpoint", "s3_bucket", "s3_region",
         "s3_path_style", "s3_prefix", "s3_part_size", "s3_redirect_downloads", "s3_access_key", "s3_secret_key",
         "trusted_proxies", "idle_timeout", "request_head_timeout", "shutdown_timeout", "max_connections_per_address", "mirror_project", "secret_key",
         "rate_limit_anonymous", "rate_limit_users", "rate_limit_robots", "rate_limit_projects",
@@ -187,6 +189,9 @@ public struct Configuration: Sendable, Equatable {
         case "audit_pulls":
             guard let flag = Bool(value) else { throw ConfigurationError("audit_pulls must be true or false") }
             auditPulls = flag
+        case "scan_on_push":
+            guard let flag = Bool(value) else { throw ConfigurationError("scan_on_push must be true or false") }
+            scanOnPush = flag
         case "webhook_allow_private":
             guard let flag = Bool(value) else { throw ConfigurationError("webhook_allow_private must be true or false") }
             webhookAllowPrivate = flag

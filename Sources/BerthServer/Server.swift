@@ -137,8 +137,7 @@ public final class Server: Sendable {
             webhooks,
             TrustedSignatureAnnouncer(settings: settings, metadata: metadata.content, verifier: signatureVerifier, events: outbox, logger: logger),
             ReplicationTrigger(store: metadata.replication),
-            ScanOnPush(scans: metadata.scans),
-        ]
+        ] + (configuration.scanOnPush ? [ScanOnPush(scans: metadata.scans)] : [])
         relay = EventRelay(
             store: metadata.outbox, leases: metadata.jobs, consumers: consumers + extensions.consumers,
             node: node, metrics: metrics, logger: logger)

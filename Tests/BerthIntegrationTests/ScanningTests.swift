@@ -63,7 +63,7 @@ struct ScanningTests {
     }
 
     @Test func aPushedImageIsScannedAndItsVulnerabilitiesListed() async throws {
-        let (registry, _) = try await AuthTests.start()
+        let (registry, _) = try await AuthTests.start { $0.scanOnPush = true }
         let zip = try await VulnerabilityDatabaseTests.archive(VulnerabilityDatabaseTests.records, in: TestRegistry.temporaryFolder() + "-osv")
         let imported = try await registry.request(
             .POST, "/api/v1/vulndb", headers: [Self.admin, ("Content-Type", "application/zip")],

@@ -16,7 +16,6 @@ struct SBOMReferrers: Sendable {
     let writer: UploadService
     let metadata: any MetadataStore
 
-    static let actor = Actor(name: "scanner", kind: "system", source: nil)
     static let tool = (name: "berth", version: "1")
 
     /// Stores the CycloneDX and SPDX documents of `image`; their manifests' digests.
@@ -38,9 +37,8 @@ struct SBOMReferrers: Sendable {
         for blob in [empty, document] { try await upload(blob, to: repository) }
         let manifest = try Manifest(parsing: Self.manifest(document, type: type, subject: image.descriptor, empty: empty), contentType: MediaType.ociManifest)
         if try await metadata.manifest(repository, .digest(manifest.digest)) == nil {
-            try await metadata.cacheManifest(repository, manifest, tag: nil) { _, _ in
-                ContentService.pushEvents(manifest, tag: nil, movedFrom: nil, aliases: [], quota: nil, in: repository, by: Self.actor)
-            }
+            // Derived data, not a push: no event (webhooks and audit see the scan, not its documents).
+            try await metadata.cacheManifest(repository, manifest, tag: nil) { _, _ in [] }
         }
         return manifest.digest
     }

@@ -2,8 +2,9 @@ import BerthMetadata
 import Foundation
 
 /// Queues a scan of every artifact pushed (or filled into a pull-through
-/// cache, whose fills are pushes by `proxy:<registry>`): scanning is on
-/// for every project. A scan already queued is not queued twice.
+/// cache, whose fills are pushes by `proxy:<registry>`), when `scan_on_push`
+/// is on (the default). A scan already queued is not queued twice. The
+/// scanner's own SBOMs are stored without an event, so they are not scanned.
 public struct ScanOnPush: EventConsumer {
     let scans: SQLScanStore
 
@@ -12,8 +13,7 @@ public struct ScanOnPush: EventConsumer {
     public var name: String { "scanning" }
 
     public func consume(_ entries: [OutboxEntry]) async throws {
-        // The scanner's own SBOMs are not scanned.
-        for event in entries.map(\.event) where event.kind == .artifactPushed && event.actor != SBOMReferrers.actor.name {
+        for event in entries.map(\.event) where event.kind == .artifactPushed {
             guard let repository = event.repository, let digest = event.digest else { continue }
             _ = try await scans.request(repository, digest)
         }

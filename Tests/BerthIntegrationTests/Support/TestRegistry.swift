@@ -26,6 +26,8 @@ final class TestRegistry: RegistryClient {
         configuration.data = folder
         // The Distribution API suites test the protocol; access control has suites of its own.
         configuration.auth = "none"
+        // Scanning has suites of its own: other suites' pushes are not scanned (hundreds of scans would only load the machine).
+        configuration.scanOnPush = false
         try await TestBackends.configure(&configuration, folder: folder)
         configure(&configuration)
         var logger = Logger(label: "berth-test")
