@@ -148,15 +148,6 @@ public struct VerifiedBytes: AsyncSequence, Sendable {
     var skip: Int64 = 0
     /// False when the consumer hashes the bytes itself.
     var checksDigest = true
-    /// Told the size of each chunk as it passes (for progress).
-    var onBytes: (@Sendable (Int) -> Void)? = nil
-
-    /// The same bytes, telling `observer` of each chunk.
-    public func reporting(_ observer: @escaping @Sendable (Int) -> Void) -> VerifiedBytes {
-        var copy = self
-        copy.onBytes = observer
-        return copy
-    }
 
     public struct AsyncIterator: AsyncIteratorProtocol {
         var inner: HTTPClientResponse.Body.AsyncIterator
@@ -166,7 +157,6 @@ public struct VerifiedBytes: AsyncSequence, Sendable {
         let digest: Digest
         let expected: Int64
         let source: String
-        let onBytes: (@Sendable (Int) -> Void)?
 
         public mutating func next() async throws -> ByteBuffer? {
             while var chunk = try await inner.next() {
@@ -179,7 +169,6 @@ public struct VerifiedBytes: AsyncSequence, Sendable {
                 count += Int64(chunk.readableBytes)
                 guard count <= expected else { throw ClientError("\(source) sent more than the \(expected) bytes of \(digest) it owed") }
                 chunk.withUnsafeReadableBytes { hasher?.update($0) }
-                onBytes?(chunk.readableBytes)
                 return chunk
             }
             guard count == expected else { throw ClientError("\(source) sent \(count) of the \(expected) bytes of \(digest) it owed") }
@@ -193,6 +182,6 @@ public struct VerifiedBytes: AsyncSequence, Sendable {
     public func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(
             inner: base.makeAsyncIterator(), hasher: offset == 0 && checksDigest ? DigestHasher(digest.algorithm) : nil, skip: skip, digest: digest,
-            expected: size - offset, source: source, onBytes: onBytes)
+            expected: size - offset, source: source)
     }
 }

@@ -115,7 +115,7 @@ public final class Server: Sendable {
         uploads = UploadService(blobs: blobs, metadata: contentStore, limits: limits, pushPolicies: pushPolicies, logger: logger)
         let node = ProcessInfo.processInfo.hostName + ":" + root
         scanner = ArtifactScanner(
-            blobs: blobs, metadata: contentStore, writer: ownWriter, scans: metadata.scans, vulnerabilities: metadata.vulnerabilities, node: node,
+            content: content, metadata: contentStore, writer: ownWriter, scans: metadata.scans, vulnerabilities: metadata.vulnerabilities, node: node,
             logger: logger)
         replicator = Replicator(
             store: metadata.replication, registries: metadata.registries, upstreams: upstreams, content: content, uploads: uploads, node: node,

@@ -1,3 +1,4 @@
+import BerthServer
 import Foundation
 import OCI
 import Testing
@@ -12,8 +13,10 @@ struct ProxyCacheTests {
     static let json = ("Content-Type", "application/json")
 
     /// A cache in front of `upstreamPort`, as the project `cache` (with `binding`'s extra fields).
-    static func cache(of upstreamPort: Int, binding: [String: Any] = [:]) async throws -> TestRegistry {
-        let (proxy, _) = try await AuthTests.start()
+    static func cache(
+        of upstreamPort: Int, binding: [String: Any] = [:], configure: (inout Configuration) -> Void = { _ in }
+    ) async throws -> TestRegistry {
+        let (proxy, _) = try await AuthTests.start(configure: configure)
         let defined = try await proxy.request(.POST, "/api/v1/registries", headers: [admin, json], body: Content.json([
             "name": "up", "url": "http://127.0.0.1:\(upstreamPort)", "username": "admin", "password": AuthTests.adminPassword,
         ]))
@@ -186,6 +189,24 @@ struct ProxyCacheTests {
         try await upstream.stop()
     }
 
+    /// Scan on first fetch: the image a cache fetches is scanned like a
+    /// pushed one, its layers fetched from the upstream for it.
+    @Test func aCachedImageIsScannedOnItsFirstFetch() async throws {
+        let (upstream, _) = try await AuthTests.start()
+        let layer = try await ScanningTests.layer([
+            "etc/os-release": "ID=debian\nVERSION_ID=\"12\"\n", "var/lib/dpkg/status": ScanningTests.dpkgStatus,
+        ])
+        let digest = try await ScanningTests.pushImage(upstream, "team/app", tag: "v1", layers: [layer])
+        let proxy = try await Self.cache(of: upstream.port) { $0.scanOnPush = true }
+        let pulled = try await proxy.request(.GET, "/v2/cache/team/app/manifests/v1", headers: [Self.admin, ProxyTests.accept])
+        #expect(pulled.status == 200 && pulled.header("Docker-Content-Digest") == digest.description)
+        let report = try await ScanningTests.report(proxy, "cache/team/app", digest, until: ["done", "failed"])
+        #expect(report["status"] as? String == "done" && report["packages"] as? Int == 2, "\(report)")
+        #expect(try await ProxyTests.blobFetches(upstream) >= 1, "the scan fetched the layer from the upstream")
+        try await proxy.stop()
+        try await upstream.stop()
+    }
+
     /// A blob of 2 GiB (`BERTH_TEST_LARGE_BLOB_BYTES` to change it) through
     /// a cache running as its own process, whose peak memory is read from
     /// `/proc`. On the filesystem only: the S3 server here keeps objects in memory.
@@ -231,6 +252,9 @@ struct ProxyCacheTests {
         }
         let peak = cache.memory("VmHWM")
         #expect(idle > 0 && peak > 0 && peak < 256 << 20, "idle \(idle >> 20) MiB, peak \(peak >> 20) MiB through a \(size >> 20) MiB blob")
+        cache.stop()
         try await upstream.stop()
+        // Gone before the kernel writes them back: what runs next need not wait behind 4 GiB of dirty pages.
+        for data in [folder, upstream.dataFolder] { try? FileManager.default.removeItem(atPath: data) }
     }
 }

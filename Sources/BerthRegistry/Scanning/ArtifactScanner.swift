@@ -14,7 +14,8 @@ import Synchronization
 /// vulnerability database. Scans are rows of `scan_reports`, each claimed by
 /// one node of the cluster; a node runs at most `concurrency` at once.
 public final class ArtifactScanner: Sendable {
-    let blobs: any BlobStore
+    /// Layers are read through the content, so a pull-through cache fetches those it lacks (scan on first fetch).
+    let content: any RegistryContent
     let metadata: any MetadataStore
     let sboms: SBOMReferrers
     let scans: SQLScanStore
@@ -30,10 +31,10 @@ public final class ArtifactScanner: Sendable {
     static let imagesPerIndex = 64
 
     public init(
-        blobs: any BlobStore, metadata: any MetadataStore, writer: UploadService, scans: SQLScanStore, vulnerabilities: SQLVulnerabilityStore,
+        content: any RegistryContent, metadata: any MetadataStore, writer: UploadService, scans: SQLScanStore, vulnerabilities: SQLVulnerabilityStore,
         node: String, logger: Logger
     ) {
-        (self.blobs, self.metadata, self.scans, self.node, self.logger) = (blobs, metadata, scans, node, logger)
+        (self.content, self.metadata, self.scans, self.node, self.logger) = (content, metadata, scans, node, logger)
         sboms = SBOMReferrers(writer: writer, metadata: metadata)
         matcher = VulnerabilityMatcher(store: vulnerabilities)
     }
@@ -100,11 +101,11 @@ public final class ArtifactScanner: Sendable {
         var skipped: [String] = []
         var documents: [ScanReport.Documents] = []
         for (image, platform) in images {
-            let found = try await contents(of: image, skipped: &skipped)
+            let found = try await contents(of: image, in: name, skipped: &skipped)
             packages.formUnion(found.packages)
             distribution = distribution ?? found.distribution
             let stored = try await sboms.store(
-                for: image, in: name, platform: platform, created: try await created(image), distribution: found.distribution,
+                for: image, in: name, platform: platform, created: try await created(image, in: name), distribution: found.distribution,
                 packages: found.packages)
             documents.append(.init(platform: platform, cyclonedx: stored.cycloneDX.description, spdx: stored.spdx.description))
         }
@@ -117,10 +118,9 @@ public final class ArtifactScanner: Sendable {
     }
 
     /// When the image says it was built (its config's `created`), for its SBOMs; the epoch when it does not say.
-    private func created(_ image: Manifest) async throws -> Date {
-        guard let config = image.config, config.size <= 1 << 20, let chunks = try await blobs.read(config.digest, range: nil) else {
-            return Date(timeIntervalSince1970: 0)
-        }
+    private func created(_ image: Manifest, in repository: RepositoryName) async throws -> Date {
+        guard let config = image.config, config.size <= 1 << 20 else { return Date(timeIntervalSince1970: 0) }
+        let chunks = try await content.read(try await content.readableBlob(repository, config.digest), range: nil)
         var bytes: [UInt8] = []
         for try await chunk in chunks { bytes += chunk.readableBytesView }
         struct Config: Decodable { let created: String? }
@@ -132,7 +132,7 @@ public final class ArtifactScanner: Sendable {
     }
 
     /// Reads an image's layers in order into one SBOM.
-    private func contents(of image: Manifest, skipped: inout [String]) async throws -> (distribution: Distribution?, packages: [DetectedPackage]) {
+    private func contents(of image: Manifest, in repository: RepositoryName, skipped: inout [String]) async throws -> (distribution: Distribution?, packages: [DetectedPackage]) {
         var builder = SBOMBuilder()
         for layer in image.layers {
             let type = layer.mediaType
@@ -142,7 +142,7 @@ public final class ArtifactScanner: Sendable {
                 skipped.append("\(layer.digest) (\(type))")
                 continue
             }
-            guard let chunks = try await blobs.read(layer.digest, range: nil) else { throw ScanFailure("the layer \(layer.digest) is missing") }
+            let chunks = try await content.read(try await content.readableBlob(repository, layer.digest), range: nil)
             let gunzip = gzipped ? try Gunzip() : nil
             for try await chunk in chunks {
                 try chunk.withUnsafeReadableBytes { bytes in
