@@ -13,8 +13,11 @@ struct HardeningTests {
     static let admin = AuthTests.basic("admin")
     static let json = ("Content-Type", "application/json")
 
+    /// The process still serves: `/healthz` answers (a crash throws). A 503 is an answer too: it says the
+    /// database took over 2 s, which a loaded CI machine can make it do, and is not what these tests are about.
     static func healthy(_ registry: TestRegistry) async throws -> Bool {
-        try await registry.request(.GET, "/healthz").status == 200
+        let status = try await registry.request(.GET, "/healthz").status
+        return status == 200 || status == 503
     }
 
     @Test func chunkRangesUpToInt64MaxAreRefused() async throws {
