@@ -36,14 +36,7 @@ struct GCCommand: AsyncParsableCommand {
         }
         var logger = Logger(label: "berth")
         logger.logLevel = .warning
-        var configuration = Configuration()
-        do {
-            if let config { try configuration.apply(yaml: String(contentsOfFile: config, encoding: .utf8)) }
-            try configuration.apply(environment: ProcessInfo.processInfo.environment)
-            if let data { configuration.data = data }
-        } catch let error as ConfigurationError {
-            throw ValidationError(error.description)
-        }
+        let configuration = try Configuration.forCommand(config: config, data: data)
         let report = try await Server.collectGarbage(
             configuration: configuration,
             options: GarbageCollector.Options(dryRun: dryRun, deleteUntagged: deleteUntagged, grace: amount * unit),

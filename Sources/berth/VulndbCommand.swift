@@ -28,14 +28,7 @@ struct VulndbCommand: AsyncParsableCommand {
         func run() async throws {
             var logger = Logger(label: "berth")
             logger.logLevel = .warning
-            var configuration = Configuration()
-            do {
-                if let config { try configuration.apply(yaml: String(contentsOfFile: config, encoding: .utf8)) }
-                try configuration.apply(environment: ProcessInfo.processInfo.environment)
-                if let data { configuration.data = data }
-            } catch let error as ConfigurationError {
-                throw ValidationError(error.description)
-            }
+            let configuration = try Configuration.forCommand(config: config, data: data)
             let report: AdvisoryImporter.Report
             do {
                 report = try await Server.importAdvisories(from: path, configuration: configuration, logger: logger)

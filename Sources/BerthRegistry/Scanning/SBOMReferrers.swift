@@ -24,11 +24,12 @@ struct SBOMReferrers: Sendable {
         packages: [DetectedPackage]
     ) async throws -> (cycloneDX: Digest, spdx: Digest) {
         let subject = ImageSubject(repository: repository.value, digest: image.digest.description, platform: platform, created: created)
-        let sorted = packages.sorted { $0.purl < $1.purl }
+        // The documents sort the packages themselves: equal inputs give equal bytes.
         let cycloneDX = try await store(
-            SBOMDocument.cycloneDX(subject, distribution: distribution, packages: sorted, tool: Self.tool), SBOMMediaType.cycloneDX, image, repository)
+            SBOMDocument.cycloneDX(subject, distribution: distribution, packages: packages, tool: Self.tool), SBOMMediaType.cycloneDX, image,
+            repository)
         let spdx = try await store(
-            SBOMDocument.spdx(subject, distribution: distribution, packages: sorted, tool: Self.tool), SBOMMediaType.spdx, image, repository)
+            SBOMDocument.spdx(subject, distribution: distribution, packages: packages, tool: Self.tool), SBOMMediaType.spdx, image, repository)
         return (cycloneDX, spdx)
     }
 

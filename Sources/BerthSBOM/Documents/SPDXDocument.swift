@@ -7,17 +7,8 @@ extension SBOMDocument {
         _ subject: ImageSubject,
         distribution: Distribution?,
         packages: [DetectedPackage],
-        tool: (name: String, version: String)
-    ) -> [UInt8] {
-        spdx(subject, distribution: distribution, packages: packages, tool: tool, limit: maxPackages)
-    }
-
-    static func spdx(
-        _ subject: ImageSubject,
-        distribution: Distribution?,
-        packages: [DetectedPackage],
         tool: (name: String, version: String),
-        limit: Int
+        limit: Int = maxPackages
     ) -> [UInt8] {
         let prepared = Support.prepare(packages, limit: limit)
         let imageID = "SPDXRef-Image"
