@@ -42,6 +42,16 @@ extension ManagementAPI {
     func addSettingRoutes(to api: ManagementRoutes) {
         addSettingRoutes(.tagRules, TagRules.self, problem: \.problem, to: api)
         addSettingRoutes(.signing, SigningPolicy.self, problem: \.problem, to: api)
+        addSettingRoutes(.scanning, ScanningSettings.self, problem: \.problem, to: api)
+        let policies = services.policies
+        // The system-wide allowlist: the same document, of which only `allowlist` counts.
+        api.on("/system/scanning", .get, requires: .signedIn) { _, context in
+            Self.storedJSON(try await policies.systemSetting(.scanning, by: context.requester) ?? #"{"allowlist":[]}"#)
+        }
+        api.on("/system/scanning", .put, requires: .admin) { request, context in
+            let value = try await Self.decode(ScanningSettings.self, request, context)
+            return Self.storedJSON(try await policies.setSystemSetting(.scanning, to: value, problem: value.problem, by: context.requester))
+        }
         let signatures = services.signatures
         api.on("/signatures", .get, requires: .signedIn) { request, context in
             let query = request.uri.queryParameters

@@ -105,6 +105,15 @@ enum OpenAPIDocument {
             "put": op("Replace the signing policy (ProjectAdmins)", body: "SigningPolicy", params: ["name"]),
             "delete": op("Remove the signing policy", ok: "204", params: ["name"]),
         ],
+        "/api/v1/projects/{name}/scanning": [
+            "get": op("The scanning setting: scan on push, the vulnerability pull policy, its allowlist", params: ["name"]),
+            "put": op("Replace the scanning setting (ProjectAdmins); allowlist changes apply at once", body: "ScanningSettings", params: ["name"]),
+            "delete": op("Remove the scanning setting", ok: "204", params: ["name"]),
+        ],
+        "/api/v1/system/scanning": [
+            "get": op("The system-wide vulnerability allowlist"),
+            "put": op("Replace the system-wide allowlist (administrators); only allowlist counts", body: "ScanningSettings"),
+        ],
         "/api/v1/me/tokens": [
             "get": op("Your personal access tokens (no secrets)", returns: list("PersonalToken")),
             "post": op("Create a personal access token: its secret is in this answer only", body: "NewPersonalToken", ok: "201",
@@ -239,6 +248,15 @@ enum OpenAPIDocument {
             "require_trusted": boolean,
             "index_policy": ["type": "string", "enum": ["index", "each"]],
             "repositories": ["type": "array", "items": string, "description": "patterns the requirement covers; all when absent"],
+        ]),
+        "ScanningSettings": object([
+            "scan_on_push": ["type": "boolean", "description": "the server's scan_on_push when absent"],
+            "block_severity": ["type": "string", "enum": ["none", "low", "medium", "high", "critical"]],
+            "while_unscanned": ["type": "string", "enum": ["allow", "block", "allow_if_previous"]],
+            "allowlist": ["type": "array", "maxItems": 1_000, "items": object([
+                "id": ["type": "string", "description": "a vulnerability id or alias (CVE-…)"], "expires_at": time, "comment": string,
+                "repositories": ["type": "string", "description": "a pattern relative to the project; all when absent"],
+            ], required: ["id"])],
         ]),
         "SignatureVerdict": object([
             "status": ["type": "string", "enum": ["unsigned", "untrusted", "trusted"]],

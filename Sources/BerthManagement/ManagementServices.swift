@@ -89,7 +89,7 @@ public struct ManagementServices: Sendable {
             store: stores.registries, upstreams: stores.upstreams, secrets: stores.secrets, settings: stores.settings,
             permissions: permissions, audit: changes)
         replication = ReplicationService(store: stores.replication, registries: stores.registries, permissions: permissions, audit: changes)
-        vulnerabilities = VulnerabilityService(store: stores.vulnerabilities, permissions: permissions, audit: changes)
+        vulnerabilities = VulnerabilityService(store: stores.vulnerabilities, scans: stores.scans, permissions: permissions, audit: changes)
         scans = ScanService(scans: stores.scans, content: stores.content, permissions: permissions, audit: changes)
         policies = PolicyService(rules: stores.rules, settings: stores.settings, permissions: permissions, audit: changes)
         signatures = SignatureService(verifier: stores.signatures, content: stores.content, settings: stores.settings, permissions: permissions)

@@ -38,4 +38,23 @@ extension PolicyService {
         try await settings.setSetting(name, of: project, to: nil)
         audit.record(requester, .deleted, "projects/\(project)/\(name.rawValue)", project: project)
     }
+
+    /// A system-wide setting (kept as the setting of the project with the
+    /// empty name): read by anyone signed in, replaced by administrators.
+    public func systemSetting(_ name: ProjectSetting, by requester: Requester) async throws -> String? {
+        try await permissions.check(.signedIn, requester)
+        return try await settings.setting(name, of: "")
+    }
+
+    public func setSystemSetting(_ name: ProjectSetting, to value: some Encodable, problem: String?, by requester: Requester) async throws -> String {
+        let identity = try await permissions.check(.admin, requester)
+        if let problem { throw RegistryError(.unsupported, problem, status: 400) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let text = String(decoding: try encoder.encode(value), as: UTF8.self)
+        try await settings.setSetting(name, of: "", to: text)
+        requester.logger.notice("system setting replaced", metadata: ["setting": "\(name.rawValue)", "by": "\(identity)"])
+        audit.record(requester, .changed, "system/\(name.rawValue)")
+        return text
+    }
 }

@@ -197,6 +197,11 @@ public enum Schema {
                 """,
                 "CREATE INDEX scan_reports_by_status ON scan_reports (status, requested_at)",
             ],
+            // The packages a scan found, so that a database update rematches them without reading layers again.
+            [
+                "ALTER TABLE scan_reports ADD COLUMN packages \(f.text)",
+                "ALTER TABLE scan_reports ADD COLUMN match_only BIGINT NOT NULL DEFAULT 0",
+            ],
         ]
     }
 

@@ -61,7 +61,7 @@ extension Server {
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let metadata = try await SQLStores.open(backend: try await database(configuration, root: root, logger: logger))
         do {
-            let report = try await AdvisoryImporter(store: metadata.vulnerabilities).importPath(path)
+            let report = try await AdvisoryImporter(store: metadata.vulnerabilities, scans: metadata.scans).importPath(path)
             try await metadata.close()
             return report
         } catch {

@@ -101,6 +101,7 @@ public final class Server: Sendable {
         ] + extensions.push
         let pullPolicies: [any PullPolicy] = [
             trustedSignatures,
+            VulnerabilityPolicy(settings: settings, scans: metadata.scans),
         ] + extensions.pull
         let local = ContentService(
             blobs: blobs, metadata: contentStore, limits: limits, pushPolicies: pushPolicies, pullPolicies: pullPolicies, logger: logger)
@@ -137,7 +138,8 @@ public final class Server: Sendable {
             webhooks,
             TrustedSignatureAnnouncer(settings: settings, metadata: metadata.content, verifier: signatureVerifier, events: outbox, logger: logger),
             ReplicationTrigger(store: metadata.replication),
-        ] + (configuration.scanOnPush ? [ScanOnPush(scans: metadata.scans)] : [])
+            ScanOnPush(scans: metadata.scans, settings: settings, byDefault: configuration.scanOnPush),
+        ]
         relay = EventRelay(
             store: metadata.outbox, leases: metadata.jobs, consumers: consumers + extensions.consumers,
             node: node, metrics: metrics, logger: logger)

@@ -82,7 +82,7 @@ struct CopyTests {
     func imagesRoundTripThroughTheReferenceRegistry() async throws {
         let (berth, _) = try await AuthTests.start { $0.autoCreateProjects = true }
         let reference = try await ReferenceRegistry.start()
-        defer { reference.stop() }
+        defer { reference.stopSoon() }
         let host = "127.0.0.1:\(berth.port)"
         let pushed = try await Self.pushIndex(berth, "team/multi", tag: "1.0")
         let out = try await Self.berth(["copy", "--all", "--src-creds", Self.creds, "--src-tls-verify=false", "--dest-tls-verify=false",

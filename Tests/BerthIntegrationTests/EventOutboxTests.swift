@@ -58,7 +58,7 @@ struct EventOutboxTests {
             if !audited { try await Task.sleep(for: .milliseconds(100)) }
         }
         #expect(audited)
-        second.stop()
+        await second.stop()
         try await receiver.stop()
     }
 }

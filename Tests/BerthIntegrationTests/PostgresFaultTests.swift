@@ -134,7 +134,7 @@ struct PostgresFaultTests {
         // A connection timeout far above the bound below: a request that waited
         // for one could not pass for one that failed at once on a loaded machine.
         let berth = try await LoggedBerth.start(database: cluster.url + "?connect_timeout=120")
-        defer { berth.stop() }
+        defer { berth.stopSoon() }
 
         let first = try await berth.pushImage("team/app", tag: "v1")
         #expect(try await berth.request(.GET, "/v2/team/app/manifests/v1").body == first.manifest)
@@ -196,7 +196,7 @@ struct PostgresFaultTests {
         defer { cluster.destroy() }
         try await cluster.start()
         let berth = try await LoggedBerth.start(database: cluster.url)
-        defer { berth.stop() }
+        defer { berth.stopSoon() }
         let image = try await berth.pushImage("team/app", tag: "v1")
 
         for round in 1...3 {
@@ -220,7 +220,7 @@ struct PostgresFaultTests {
         defer { cluster.destroy() }
         try await cluster.start()
         let berth = try await LoggedBerth.start(database: cluster.url)
-        defer { berth.stop() }
+        defer { berth.stopSoon() }
         #expect(try await berth.request(.GET, "/healthz").text == #"{"status":"ok"}"#)
 
         // Many probes at once while healthy: one check serves them (cached for a second).

@@ -75,7 +75,7 @@ struct ProxyCacheTests {
         let (_, layer) = try await Self.pushImage(upstream, "team/big", layerBytes: size)
         // The upstream's answers stop after 2 MiB, until released.
         let relay = try await CuttingRelay.start(to: upstream.port, holdAfter: 2 << 20)
-        defer { relay.stop() }
+        defer { relay.stopSoon() }
         let proxy = try await Self.cache(of: relay.port)
         let url = "http://127.0.0.1:\(proxy.port)/v2/cache/team/big/blobs/\(layer)"
 
@@ -103,7 +103,7 @@ struct ProxyCacheTests {
         let size = 8 << 20
         let (_, layer) = try await Self.pushImage(upstream, "team/big", layerBytes: size)
         let relay = try await CuttingRelay.start(to: upstream.port, holdAfter: 2 << 20)
-        defer { relay.stop() }
+        defer { relay.stopSoon() }
         let proxy = try await Self.cache(of: relay.port)
         let url = "http://127.0.0.1:\(proxy.port)/v2/cache/team/big/blobs/\(layer)"
 
@@ -234,7 +234,7 @@ struct ProxyCacheTests {
 
         let folder = TestRegistry.temporaryFolder()
         let cache = try await BerthProcess.start(dataFolder: folder, extraArguments: try await EventOutboxTests.arguments(folder))
-        defer { cache.stop() }
+        defer { cache.stopSoon() }
         let idle = cache.memory("VmRSS")
         #expect(try await cache.request(.POST, "/api/v1/registries", headers: [Self.admin, Self.json], body: Content.json([
             "name": "up", "url": "http://127.0.0.1:\(upstream.port)",
@@ -252,7 +252,7 @@ struct ProxyCacheTests {
         }
         let peak = cache.memory("VmHWM")
         #expect(idle > 0 && peak > 0 && peak < 256 << 20, "idle \(idle >> 20) MiB, peak \(peak >> 20) MiB through a \(size >> 20) MiB blob")
-        cache.stop()
+        await cache.stop()
         try await upstream.stop()
         // Gone before the kernel writes them back: what runs next need not wait behind 4 GiB of dirty pages.
         for data in [folder, upstream.dataFolder] { try? FileManager.default.removeItem(atPath: data) }

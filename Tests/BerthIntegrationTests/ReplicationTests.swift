@@ -276,7 +276,7 @@ struct ReplicationTests {
         let digest = try await source.pushManifest("team/big", "v1", Content.imageManifest(config: config, layers: [layer]), headers: [Self.admin])
         // The relay drops the connection 6 MiB into what it forwards: in the middle of the layer.
         let relay = try await CuttingRelay.start(to: target.port, cutAfter: 6 << 20)
-        defer { relay.stop() }
+        defer { relay.stopSoon() }
         let defined = try await source.request(.POST, "/api/v1/registries", headers: [Self.admin, Self.json], body: Content.json([
             "name": "far", "url": "http://127.0.0.1:\(relay.port)", "username": "admin", "password": AuthTests.adminPassword,
         ]))

@@ -19,6 +19,8 @@ extension ProjectSettingStore {
 public enum ProjectSetting: String, Sendable, CaseIterable {
     case tagRules = "tag-rules"
     case signing
+    /// Scan on push, the vulnerability pull policy and its allowlist.
+    case scanning
     /// A pull-through cache project's upstream (set by administrators only).
     case proxy
 }

@@ -21,7 +21,8 @@ public final class SQLScanStore: Sendable {
         self.backend = backend
     }
 
-    /// Queues a scan; false when one is queued or running already.
+    /// Queues a scan; false when one is queued or running already. The
+    /// report already there stays until the new one replaces it.
     public func request(_ repository: String, _ digest: String, at date: Date = Date()) async throws -> Bool {
         try await backend.transaction(durable: true) { db in
             let (r, d) = (SQLValue.text(repository), SQLValue.text(digest))
@@ -29,7 +30,7 @@ public final class SQLScanStore: Sendable {
                 let status = try row.text("status")
                 if status == ScanRecord.Status.pending.rawValue || status == ScanRecord.Status.running.rawValue { return false }
                 try db.execute(
-                    "UPDATE scan_reports SET status = 'pending', requested_at = ?, node = NULL WHERE repository = ? AND digest = ?",
+                    "UPDATE scan_reports SET status = 'pending', match_only = 0, requested_at = ?, node = NULL WHERE repository = ? AND digest = ?",
                     .time(date), r, d)
             } else {
                 try db.execute(
@@ -39,8 +40,28 @@ public final class SQLScanStore: Sendable {
         }
     }
 
+    /// After the vulnerability database changed: every artifact scanned
+    /// before is matched again against it, from the packages its scan kept
+    /// (no layer is read). Returns how many were queued.
+    public func requestRematchOfAll(at date: Date = Date()) async throws -> Int {
+        try await backend.transaction(durable: true) { db in
+            let condition = "status IN ('done', 'failed') AND packages IS NOT NULL"
+            let count = try db.row("SELECT COUNT(*) AS n FROM scan_reports WHERE \(condition)")?.integer("n") ?? 0
+            try db.execute(
+                "UPDATE scan_reports SET status = 'pending', match_only = 1, requested_at = ?, node = NULL WHERE \(condition)", .time(date))
+            return Int(count)
+        }
+    }
+
+    /// A claimed scan; `matchOnly` when only its kept packages are to be matched again.
+    public struct Claimed: Sendable {
+        public let repository: String
+        public let digest: String
+        public let matchOnly: Bool
+    }
+
     /// Takes the oldest queued scan for `node`, or one whose node stopped beating before `staleBefore`.
-    public func claim(node: String, now: Date, staleBefore: Date) async throws -> (repository: String, digest: String)? {
+    public func claim(node: String, now: Date, staleBefore: Date) async throws -> Claimed? {
         let waiting = try await backend.read { db in
             try db.row(
                 "SELECT 1 AS found FROM scan_reports WHERE status = 'pending' OR (status = 'running' AND heartbeat < ?) LIMIT 1",
@@ -50,7 +71,7 @@ public final class SQLScanStore: Sendable {
         return try await backend.transaction(durable: true) { db in
             guard let row = try db.row(
                 """
-                SELECT repository, digest FROM scan_reports WHERE status = 'pending' OR (status = 'running' AND heartbeat < ?)
+                SELECT repository, digest, match_only FROM scan_reports WHERE status = 'pending' OR (status = 'running' AND heartbeat < ?)
                 ORDER BY requested_at, repository, digest LIMIT 1
                 """, .time(staleBefore))
             else { return nil }
@@ -58,7 +79,7 @@ public final class SQLScanStore: Sendable {
             try db.execute(
                 "UPDATE scan_reports SET status = 'running', node = ?, heartbeat = ? WHERE repository = ? AND digest = ?",
                 .text(node), .time(now), .text(repository), .text(digest))
-            return (repository, digest)
+            return Claimed(repository: repository, digest: digest, matchOnly: try row.integer("match_only") != 0)
         }
     }
 
@@ -71,13 +92,34 @@ public final class SQLScanStore: Sendable {
         }
     }
 
-    /// Ends a scan with its report, or with why it failed.
-    public func finish(_ repository: String, _ digest: String, report: String?, error: String?, at date: Date = Date()) async throws {
+    /// Ends a scan with its report and the packages it found (JSON, kept
+    /// for rematches).
+    public func finish(_ repository: String, _ digest: String, report: String, packages: String, at date: Date = Date()) async throws {
         try await backend.transaction(durable: true) { db in
             try db.execute(
-                "UPDATE scan_reports SET status = ?, report = ?, error = ?, scanned_at = ?, node = NULL WHERE repository = ? AND digest = ?",
-                .text(report != nil ? ScanRecord.Status.done.rawValue : ScanRecord.Status.failed.rawValue), .text(report), .text(error),
-                .time(date), .text(repository), .text(digest))
+                """
+                UPDATE scan_reports SET status = 'done', report = ?, packages = ?, error = NULL, scanned_at = ?, node = NULL
+                WHERE repository = ? AND digest = ?
+                """,
+                .text(report), .text(packages), .time(date), .text(repository), .text(digest))
+        }
+    }
+
+    /// Ends a scan with why it failed. The previous report stays (a pull
+    /// policy may let it decide) and so do its packages.
+    public func fail(_ repository: String, _ digest: String, error: String, at date: Date = Date()) async throws {
+        try await backend.transaction(durable: true) { db in
+            try db.execute(
+                "UPDATE scan_reports SET status = 'failed', error = ?, scanned_at = ?, node = NULL WHERE repository = ? AND digest = ?",
+                .text(error), .time(date), .text(repository), .text(digest))
+        }
+    }
+
+    /// The packages the artifact's last scan found (JSON), if it kept them.
+    public func packages(_ repository: String, _ digest: String) async throws -> String? {
+        try await backend.read { db in
+            try db.row("SELECT packages FROM scan_reports WHERE repository = ? AND digest = ?", .text(repository), .text(digest))?
+                .optionalText("packages")
         }
     }
 

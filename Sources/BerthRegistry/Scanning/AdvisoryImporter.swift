@@ -6,9 +6,12 @@ import Foundation
 /// per-ecosystem `all.zip` archives (one JSON record per entry), or a
 /// folder of records and archives. A malformed record is counted and
 /// skipped, never fatal: one bad record must not keep a database of
-/// 100,000 from updating. Withdrawn records are removed.
+/// 100,000 from updating. Withdrawn records are removed. When the
+/// database changed, every artifact scanned before is queued to be matched
+/// again (its kept packages only: no layer is read).
 public struct AdvisoryImporter: Sendable {
     let store: SQLVulnerabilityStore
+    let scans: SQLScanStore
 
     public struct Report: Sendable, Codable, Equatable {
         public var read = 0
@@ -17,6 +20,8 @@ public struct AdvisoryImporter: Sendable {
         public var unchanged = 0
         public var withdrawn = 0
         public var invalid = 0
+        /// Artifacts queued to be matched again, since records changed.
+        public var rematches = 0
         /// The first problems, naming their entries.
         public var problems: [String] = []
 
@@ -31,13 +36,19 @@ public struct AdvisoryImporter: Sendable {
     /// The largest archive read (OSV's biggest ecosystem archives are a few hundred MiB).
     public static let largestArchive = 2 << 30
 
-    public init(store: SQLVulnerabilityStore) { self.store = store }
+    public init(store: SQLVulnerabilityStore, scans: SQLScanStore) { (self.store, self.scans) = (store, scans) }
 
     /// Imports an `all.zip` archive held in memory.
     public func importArchive(_ data: Data) async throws -> Report {
         var report = Report()
         try await importArchive(data, named: "archive", into: &report)
+        try await queueRematches(&report)
         return report
+    }
+
+    private func queueRematches(_ report: inout Report) async throws {
+        guard report.stored + report.withdrawn > 0 else { return }
+        report.rematches = try await scans.requestRematchOfAll()
     }
 
     /// Imports a `.zip` archive, a `.json` record, or every one of those in a folder (not its subfolders).
@@ -65,6 +76,7 @@ public struct AdvisoryImporter: Sendable {
             }
         }
         try await store(&pending, into: &report)
+        try await queueRematches(&report)
         return report
     }
 

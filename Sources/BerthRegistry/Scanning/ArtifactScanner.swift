@@ -42,17 +42,17 @@ public final class ArtifactScanner: Sendable {
     /// A background turn: claims queued scans while this node has room for them.
     public func tick(now: Date = Date()) async throws {
         while running.load(ordering: .acquiring) < Self.concurrency {
-            guard let (repository, digest) = try await scans.claim(node: node, now: now, staleBefore: now.addingTimeInterval(-Self.staleAfter))
-            else { return }
+            guard let claimed = try await scans.claim(node: node, now: now, staleBefore: now.addingTimeInterval(-Self.staleAfter)) else { return }
             running.add(1, ordering: .acquiringAndReleasing)
             Task {
                 defer { running.subtract(1, ordering: .acquiringAndReleasing) }
-                await run(repository, digest)
+                await run(claimed)
             }
         }
     }
 
-    private func run(_ repository: String, _ digest: String) async {
+    private func run(_ claimed: SQLScanStore.Claimed) async {
+        let (repository, digest) = (claimed.repository, claimed.digest)
         let beat = Task { [scans, node] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(Self.beatInterval))
@@ -62,23 +62,43 @@ public final class ArtifactScanner: Sendable {
         defer { beat.cancel() }
         let started = ContinuousClock.now
         do {
-            let report = try await scan(repository, digest)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            encoder.dateEncodingStrategy = .iso8601
-            try await scans.finish(repository, digest, report: String(decoding: try encoder.encode(report), as: UTF8.self), error: nil)
-            logger.info("artifact scanned", metadata: [
+            var result = claimed.matchOnly ? try await rematch(repository, digest) : nil
+            if result == nil { result = try await scan(repository, digest) }
+            let (report, packages) = result!
+            try await scans.finish(repository, digest, report: try Self.encoded(report), packages: try Self.encoded(packages))
+            logger.info(claimed.matchOnly ? "artifact matched again" : "artifact scanned", metadata: [
                 "repository": "\(repository)", "digest": "\(digest)", "packages": "\(report.packages)",
                 "vulnerabilities": "\(report.vulnerabilities.count)", "duration": "\(ContinuousClock.now - started)",
             ])
         } catch {
             logger.warning("a scan failed", metadata: ["repository": "\(repository)", "digest": "\(digest)", "error": "\(error)"])
-            try? await scans.finish(repository, digest, report: nil, error: "\(error)")
+            try? await scans.fail(repository, digest, error: "\(error)")
         }
     }
 
+    static func encoded(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    /// The last report matched again from the packages it kept, against the
+    /// database as it is now: no layer is read. Nil when nothing was kept.
+    func rematch(_ repository: String, _ digest: String) async throws -> (ScanReport, [InstalledPackage])? {
+        guard let record = try await scans.scan(repository, digest), let text = record.report,
+              let kept = try await scans.packages(repository, digest)
+        else { return nil }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        guard let previous = try? decoder.decode(ScanReport.self, from: Data(text.utf8)),
+              let packages = try? decoder.decode([InstalledPackage].self, from: Data(kept.utf8))
+        else { return nil }
+        return (previous.matched(try await matcher.findings(for: packages)), packages)
+    }
+
     /// The packages and vulnerabilities of an image, or of each image of an index.
-    public func scan(_ repository: String, _ digest: String) async throws -> ScanReport {
+    public func scan(_ repository: String, _ digest: String) async throws -> (ScanReport, [InstalledPackage]) {
         let name = try RepositoryName(parsing: repository)
         guard let stored = try await metadata.manifest(name, .digest(try Digest(parsing: digest))) else {
             throw ScanFailure("\(repository)@\(digest) is not stored here")
@@ -110,11 +130,13 @@ public final class ArtifactScanner: Sendable {
             documents.append(.init(platform: platform, cyclonedx: stored.cycloneDX.description, spdx: stored.spdx.description))
         }
         let installed = packages.map { InstalledPackage(ecosystem: $0.ecosystem, name: $0.name, version: $0.version, source: $0.source) }
+            .sorted { ($0.ecosystem, $0.name, $0.version) < ($1.ecosystem, $1.name, $1.version) }
         let findings = try await matcher.findings(for: installed)
-        return ScanReport(
-            repository: repository, digest: digest, scannedAt: Date(), distribution: distribution.map { "\($0.id) \($0.versionID ?? "")" },
-            packages: packages.count, summary: ScanReport.summarize(findings), vulnerabilities: findings, skippedLayers: skipped,
-            sbom: documents.first, sboms: documents)
+        let report = ScanReport(
+            repository: repository, digest: digest, scannedAt: Date(), matchedAt: Date(),
+            distribution: distribution.map { "\($0.id) \($0.versionID ?? "")" }, packages: packages.count,
+            summary: ScanReport.summarize(findings), vulnerabilities: findings, skippedLayers: skipped, sbom: documents.first, sboms: documents)
+        return (report, installed)
     }
 
     /// When the image says it was built (its config's `created`), for its SBOMs; the epoch when it does not say.
@@ -164,7 +186,10 @@ public final class ArtifactScanner: Sendable {
 public struct ScanReport: Sendable, Codable {
     public let repository: String
     public let digest: String
+    /// When the layers were read.
     public let scannedAt: Date
+    /// When the packages were last matched against the database (a rematch after an update changes only this and what follows from it).
+    public let matchedAt: Date?
     public let distribution: String?
     /// Packages found.
     public let packages: Int
@@ -185,7 +210,14 @@ public struct ScanReport: Sendable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case repository, digest, distribution, packages, summary, vulnerabilities, sbom, sboms
-        case scannedAt = "scanned_at", skippedLayers = "skipped_layers"
+        case scannedAt = "scanned_at", matchedAt = "matched_at", skippedLayers = "skipped_layers"
+    }
+
+    /// The same scan with new findings.
+    func matched(_ findings: [Finding], at date: Date = Date()) -> ScanReport {
+        ScanReport(
+            repository: repository, digest: digest, scannedAt: scannedAt, matchedAt: date, distribution: distribution, packages: packages,
+            summary: Self.summarize(findings), vulnerabilities: findings, skippedLayers: skippedLayers, sbom: sbom, sboms: sboms)
     }
 
     static func summarize(_ findings: [Finding]) -> [String: Int] {

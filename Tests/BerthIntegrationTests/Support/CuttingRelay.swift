@@ -29,7 +29,7 @@ final class CuttingRelay: Sendable {
             if FileManager.default.fileExists(atPath: stats) { return relay }
             try await Task.sleep(for: .milliseconds(50))
         }
-        relay.stop()
+        await relay.stop()
         throw TestFailure("the relay did not start within 20 s")
     }
 
@@ -44,9 +44,12 @@ final class CuttingRelay: Sendable {
         FileManager.default.createFile(atPath: statsFile + ".release", contents: Data())
     }
 
-    func stop() {
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+    func stop() async {
+        await process.end(SIGKILL)
+    }
+
+    /// For `defer`.
+    func stopSoon() {
+        process.endSoon(SIGKILL)
     }
 }

@@ -35,6 +35,38 @@ func runCommandSync(_ arguments: [String]) throws -> Int32 {
     try runCommandBlocking(arguments).status
 }
 
+extension Process {
+    /// Sends `signal`, waits at most `patience` for the exit, then SIGKILL
+    /// and at most 5 s more. The waiting never blocks a cooperative thread
+    /// (the in-process servers of other tests run on them), and it is never
+    /// unbounded: a child that inherited one of this one's descriptors can
+    /// keep Foundation from noticing the exit.
+    func end(_ signal: Int32 = SIGTERM, patience: TimeInterval = 20) async {
+        guard isRunning else { return }
+        kill(processIdentifier, signal)
+        if await exited(within: patience) { return }
+        kill(processIdentifier, SIGKILL)
+        _ = await exited(within: 5)
+    }
+
+    /// `end` for `defer`: signals now, waits on a task of its own.
+    func endSoon(_ signal: Int32 = SIGTERM) {
+        nonisolated(unsafe) let process = self
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, signal)
+        Task.detached { await process.end(signal) }
+    }
+
+    private func exited(within seconds: TimeInterval) async -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while isRunning {
+            guard Date() < deadline else { return false }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return true
+    }
+}
+
 /// Whether a program is on the PATH.
 func isInstalled(_ program: String) -> Bool {
     (try? runCommandBlocking(["sh", "-c", "command -v \(program)"]).status) == 0
@@ -120,13 +152,14 @@ final class BerthProcess: RegistryClient, @unchecked Sendable {
     }
 
     /// SIGTERM, then SIGKILL if it has not exited within 20 s.
-    func stop() {
-        guard process.isRunning else { return }
-        process.terminate()
-        let deadline = Date().addingTimeInterval(20)
-        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+    func stop() async {
+        await process.end()
+    }
+
+    /// For `defer` (which cannot await): signals now, and lets a thread of
+    /// its own wait for the exit.
+    func stopSoon() {
+        process.endSoon()
     }
 
     /// Waits (bounded) for the process to exit; returns its status. The

@@ -47,13 +47,16 @@ final class ReferenceRegistry: Sendable {
             }
             try await Task.sleep(for: .milliseconds(100))
         }
-        registry.stop()
+        await registry.stop()
         throw TestFailure("the reference registry did not answer within 20 s")
     }
 
-    func stop() {
-        guard process.isRunning else { return }
-        process.terminate()
-        process.waitUntilExit()
+    func stop() async {
+        await process.end()
+    }
+
+    /// For `defer`.
+    func stopSoon() {
+        process.endSoon()
     }
 }
