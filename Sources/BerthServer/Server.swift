@@ -115,9 +115,10 @@ public final class Server: Sendable {
             local: local, metadata: contentStore, writer: ownWriter, upstreams: upstreams, metrics: proxyMetrics, eviction: eviction, logger: logger)
         uploads = UploadService(blobs: blobs, metadata: contentStore, limits: limits, pushPolicies: pushPolicies, logger: logger)
         let node = ProcessInfo.processInfo.hostName + ":" + root
+        outbox = EventOutbox(store: metadata.outbox, logger: logger)
         scanner = ArtifactScanner(
-            content: content, metadata: contentStore, writer: ownWriter, scans: metadata.scans, vulnerabilities: metadata.vulnerabilities, node: node,
-            logger: logger)
+            content: content, metadata: contentStore, writer: ownWriter, scans: metadata.scans, vulnerabilities: metadata.vulnerabilities,
+            events: outbox, node: node, logger: logger)
         replicator = Replicator(
             store: metadata.replication, registries: metadata.registries, upstreams: upstreams, content: content, uploads: uploads, node: node,
             projectExists: { [accounts = metadata.accounts, open = configuration.auth != "token"] in
@@ -130,7 +131,6 @@ public final class Server: Sendable {
             store: metadata.webhooks, retryBase: configuration.webhookRetryBase, maxAttempts: configuration.webhookMaxAttempts,
             allowPrivate: configuration.webhookAllowPrivate, metrics: metrics, logger: logger)
         pulls = PullRecorder(store: metadata.rules)
-        outbox = EventOutbox(store: metadata.outbox, logger: logger)
         events = EventFanOut([configuration.auditPulls ? outbox : PullsLeftOut(outbox), pulls])
         // The outbox's consumers, each with a cursor of its own: one line each.
         let consumers: [any EventConsumer] = [
@@ -209,8 +209,9 @@ public final class Server: Sendable {
         }
         DistributionAPI(content: content, uploads: uploads, authorizer: authorizer, events: events, rateLimiter: rateLimiter)
             .addRoutes(to: router)
-        let proxyMetrics = proxyMetrics
-        MetricsEndpoint(metrics: metrics, jobs: maintenance.metrics, store: metadata.content, sections: [{ proxyMetrics.exposition }])
+        let (proxyMetrics, scanMetrics) = (proxyMetrics, scanner.metrics)
+        MetricsEndpoint(
+            metrics: metrics, jobs: maintenance.metrics, store: metadata.content, sections: [{ proxyMetrics.exposition }, { scanMetrics.exposition }])
             .addRoutes(to: router)
         if let authorizer {
             TokenEndpoint(authorizer: authorizer, mirror: mirror).addRoutes(to: router)

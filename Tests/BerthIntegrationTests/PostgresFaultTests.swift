@@ -401,7 +401,7 @@ final class PrivateCluster: Sendable {
             process.standardOutput = handle
             process.standardError = handle
             try process.run()
-            process.waitUntilExit()
+            process.waitBlocking()
             guard process.terminationStatus == 0 else {
                 let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
                 throw TestFailure("\(arguments.joined(separator: " ")) failed (\(process.terminationStatus)): \(text)")
@@ -501,7 +501,7 @@ final class PrivateCluster: Sendable {
         stop.arguments = Self.asOwner([pg_ctl, "-D", data, "-m", "immediate", "-w", "stop"])
         stop.standardOutput = FileHandle.nullDevice
         stop.standardError = FileHandle.nullDevice
-        if (try? stop.run()) != nil { stop.waitUntilExit() }
+        if (try? stop.run()) != nil { stop.waitBlocking() }
         try? FileManager.default.removeItem(atPath: folder)
     }
 }

@@ -31,7 +31,7 @@ enum TarFixtures {
         p.executableURL = URL(fileURLWithPath: "/usr/bin/tar")
         p.arguments = ["--format=\(format)", "--sort=name", "-C", root.path, "-cf", out.path, "."]
         try p.run()
-        p.waitUntilExit()
+        while p.isRunning { usleep(5_000) }  // waitUntilExit spins a core
         guard p.terminationStatus == 0 else { throw CocoaError(.fileWriteUnknown) }
         return Array(try Data(contentsOf: out))
     }
@@ -44,7 +44,7 @@ enum TarFixtures {
         p.standardOutput = pipe
         try? p.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
+        while p.isRunning { usleep(5_000) }  // waitUntilExit spins a core
         return String(decoding: data, as: UTF8.self)
     }
 

@@ -25,7 +25,7 @@ enum TestSupport {
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         let stderr = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        while process.isRunning { usleep(5_000) }  // waitUntilExit spins a core
         guard process.terminationStatus == 0 else {
             throw ProcessFailed(description: "\(executable) exited \(process.terminationStatus): "
                 + String(decoding: stderr, as: UTF8.self))

@@ -23,11 +23,14 @@ public struct RegistryEvent: Sendable, Equatable, Codable {
         case retentionDeleted = "retention.deleted"
         /// A signature that the project's signing policy trusts arrived.
         case signatureTrusted = "signature.trusted"
+        /// An artifact's scan (or its rematch after a database update) ended, and how (`detail`: its counts, or why it failed).
+        case scanCompleted = "scan.completed"
+        case scanFailed = "scan.failed"
 
         /// Kinds a webhook may subscribe to.
         public static let notifiable: [Kind] = [
             .artifactPushed, .artifactPulled, .artifactDeleted, .tagMoved, .tagDeleted, .quotaExceeded, .quotaWarning,
-            .retentionDeleted, .signatureTrusted,
+            .retentionDeleted, .signatureTrusted, .scanCompleted, .scanFailed,
         ]
     }
 

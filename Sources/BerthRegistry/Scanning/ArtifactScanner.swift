@@ -20,9 +20,14 @@ public final class ArtifactScanner: Sendable {
     let sboms: SBOMReferrers
     let scans: SQLScanStore
     let matcher: VulnerabilityMatcher
+    let vulnerabilities: SQLVulnerabilityStore
+    /// `scan.completed` and `scan.failed` go to the outbox (audit log, webhooks).
+    let events: any EventSink
+    public let metrics = ScanMetrics()
     let node: String
     let logger: Logger
     private let running = Atomic<Int>(0)
+    private let databaseRead = Mutex<Date?>(nil)
 
     static let concurrency = 2
     static let beatInterval: TimeInterval = 10
@@ -32,15 +37,17 @@ public final class ArtifactScanner: Sendable {
 
     public init(
         content: any RegistryContent, metadata: any MetadataStore, writer: UploadService, scans: SQLScanStore, vulnerabilities: SQLVulnerabilityStore,
-        node: String, logger: Logger
+        events: any EventSink, node: String, logger: Logger
     ) {
-        (self.content, self.metadata, self.scans, self.node, self.logger) = (content, metadata, scans, node, logger)
+        (self.content, self.metadata, self.scans, self.vulnerabilities, self.events, self.node, self.logger) =
+            (content, metadata, scans, vulnerabilities, events, node, logger)
         sboms = SBOMReferrers(writer: writer, metadata: metadata)
         matcher = VulnerabilityMatcher(store: vulnerabilities)
     }
 
     /// A background turn: claims queued scans while this node has room for them.
     public func tick(now: Date = Date()) async throws {
+        try await readDatabaseAge(now: now)
         while running.load(ordering: .acquiring) < Self.concurrency {
             guard let claimed = try await scans.claim(node: node, now: now, staleBefore: now.addingTimeInterval(-Self.staleAfter)) else { return }
             running.add(1, ordering: .acquiringAndReleasing)
@@ -49,6 +56,18 @@ public final class ArtifactScanner: Sendable {
                 await run(claimed)
             }
         }
+    }
+
+    /// The database's age for the metrics, read once a minute.
+    private func readDatabaseAge(now: Date) async throws {
+        let due = databaseRead.withLock { last in
+            guard last.map({ now.timeIntervalSince($0) >= 60 }) ?? true else { return false }
+            last = now
+            return true
+        }
+        guard due else { return }
+        let updated = try await vulnerabilities.lastImport()
+        metrics.databaseUpdatedAt.withLock { $0 = updated }
     }
 
     private func run(_ claimed: SQLScanStore.Claimed) async {
@@ -61,19 +80,32 @@ public final class ArtifactScanner: Sendable {
         }
         defer { beat.cancel() }
         let started = ContinuousClock.now
+        metrics.started()
+        let name = try? RepositoryName(parsing: repository)
+        let subject = try? Digest(parsing: digest)
         do {
             var result = claimed.matchOnly ? try await rematch(repository, digest) : nil
             if result == nil { result = try await scan(repository, digest) }
             let (report, packages) = result!
             try await scans.finish(repository, digest, report: try Self.encoded(report), packages: try Self.encoded(packages))
+            metrics.ended(succeeded: true, seconds: Self.seconds(since: started))
+            let counts = SeverityLevel.allCases.reversed().map { "\($0.rawValue) \(report.summary[$0.rawValue] ?? 0)" }.joined(separator: ", ")
+            events.record(RegistryEvent(.scanCompleted, actor: .system, repository: name, digest: subject, detail: counts))
             logger.info(claimed.matchOnly ? "artifact matched again" : "artifact scanned", metadata: [
                 "repository": "\(repository)", "digest": "\(digest)", "packages": "\(report.packages)",
                 "vulnerabilities": "\(report.vulnerabilities.count)", "duration": "\(ContinuousClock.now - started)",
             ])
         } catch {
+            metrics.ended(succeeded: false, seconds: Self.seconds(since: started))
+            events.record(RegistryEvent(.scanFailed, actor: .system, repository: name, digest: subject, result: "failure", detail: "\(error)"))
             logger.warning("a scan failed", metadata: ["repository": "\(repository)", "digest": "\(digest)", "error": "\(error)"])
             try? await scans.fail(repository, digest, error: "\(error)")
         }
+    }
+
+    static func seconds(since start: ContinuousClock.Instant) -> Double {
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
 
     static func encoded(_ value: some Encodable) throws -> String {

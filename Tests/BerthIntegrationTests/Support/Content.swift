@@ -4,9 +4,17 @@ import OCI
 
 /// Test content: random blobs and manifests that reference them.
 enum Content {
+    /// `count` random bytes, a few system calls for any size. (Drawing them
+    /// a byte at a time took seconds per MiB in a debug build, on the
+    /// cooperative threads that every in-process server of the suite needs:
+    /// two tests doing it at once stalled the whole suite for a minute.)
     static func randomBytes(_ count: Int) -> [UInt8] {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        guard count > 0, let urandom = FileHandle(forReadingAtPath: "/dev/urandom") else { return [] }
+        defer { try? urandom.close() }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(count)
+        while bytes.count < count, let chunk = try? urandom.read(upToCount: count - bytes.count), !chunk.isEmpty { bytes += chunk }
+        return bytes
     }
 
     static func digest(_ bytes: [UInt8], _ algorithm: DigestAlgorithm = .sha256) -> Digest {

@@ -9,10 +9,16 @@ func runCommand(_ arguments: [String], environment: [String: String]? = nil) asy
     try await offCooperativePool { try runCommandBlocking(arguments, environment: environment) }
 }
 
-/// Runs blocking work on a dispatch thread and awaits its result.
+/// Runs blocking work on a thread of its own and awaits its result. Not
+/// on a dispatch queue: on Linux the global queues are the threads Swift's
+/// concurrency runs on, so blocking work there starves every in-process
+/// server of the suite.
 func offCooperativePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
+        let thread = Thread { continuation.resume(with: Result { try work() }) }
+        // A detached thread's default stack is too small for `Process.run`.
+        thread.stackSize = 8 << 20
+        thread.start()
     }
 }
 
@@ -26,7 +32,7 @@ private func runCommandBlocking(_ arguments: [String], environment: [String: Str
     process.standardError = pipe
     try process.run()
     let output = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
+    process.waitBlocking()
     return (process.terminationStatus, String(decoding: output, as: UTF8.self))
 }
 
@@ -36,6 +42,12 @@ func runCommandSync(_ arguments: [String]) throws -> Int32 {
 }
 
 extension Process {
+    /// Waits for the exit, blocking this thread but not spinning: Foundation's
+    /// `waitUntilExit` runs an empty run loop, a whole core, until the exit.
+    func waitBlocking() {
+        while isRunning { usleep(5_000) }
+    }
+
     /// Sends `signal`, waits at most `patience` for the exit, then SIGKILL
     /// and at most 5 s more. The waiting never blocks a cooperative thread
     /// (the in-process servers of other tests run on them), and it is never
