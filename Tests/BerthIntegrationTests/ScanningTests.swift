@@ -89,6 +89,22 @@ struct ScanningTests {
         #expect(openssl?["package"] as? String == "libssl3" && openssl?["source_package"] as? String == "openssl", "\(found)")
         #expect(openssl?["ecosystem"] as? String == "Debian:12" && openssl?["fixed_version"] as? String == "3.0.13-1~deb12u1", "\(found)")
         #expect((report["summary"] as? [String: Int])?["critical"] == 1, "\(report)")
+        // The scan is an event (audit log, webhooks) and a metric.
+        var audited = ""
+        for _ in 0..<50 where !audited.contains(digest.description) {
+            audited = try await registry.request(.GET, "/api/v1/audit?action=scan.completed", headers: [Self.admin]).text
+            if !audited.contains(digest.description) { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        #expect(audited.contains(digest.description) && audited.contains("critical 1"), "\(audited)")
+        let metrics = try await registry.request(.GET, "/metrics").text
+        #expect(metrics.contains(#"berth_scans_total{result="done"} 1"#) && metrics.contains("berth_scan_duration_seconds_count 1"), "\(metrics)")
+        // The database's age is read every few seconds.
+        var aged = false
+        for _ in 0..<50 where !aged {
+            aged = try await registry.request(.GET, "/metrics").text.contains("berth_vulndb_age_seconds")
+            if !aged { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        #expect(aged)
 
         // The SBOMs are referrers of the image, and list its packages.
         let referrers = try await registry.request(.GET, "/v2/team/app/referrers/\(digest)", headers: [Self.admin]).json()

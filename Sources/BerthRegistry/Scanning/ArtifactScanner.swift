@@ -58,10 +58,11 @@ public final class ArtifactScanner: Sendable {
         }
     }
 
-    /// The database's age for the metrics, read once a minute.
+    /// The database's age for the metrics, read once a minute (every 5 s while it is empty).
     private func readDatabaseAge(now: Date) async throws {
+        let empty = metrics.databaseUpdatedAt.withLock { $0 == nil }
         let due = databaseRead.withLock { last in
-            guard last.map({ now.timeIntervalSince($0) >= 60 }) ?? true else { return false }
+            guard last.map({ now.timeIntervalSince($0) >= (empty ? 5 : 60) }) ?? true else { return false }
             last = now
             return true
         }
