@@ -1,0 +1,207 @@
+#!/usr/bin/env python3
+"""Scanning: SBOM throughput, matching against a large database, rematching every stored artifact.
+
+One Berth (`--auth none`, scan on push as installed) and an OSV database of
+--records generated records (Debian, PyPI and npm, written by this script:
+no advisory data is shipped), imported with `berth vulndb import` while the
+server runs. Then:
+
+- SBOM: an image of --layers gzip layers, --mib MiB compressed in all,
+  whose first layer holds a dpkg status file of --packages packages and
+  whose others hold incompressible files. The scan's duration is the
+  server's own (its `artifact scanned` log line); the rate is compressed
+  MiB per second; the peak memory is the server's VmHWM.
+- Matching: the same packages matched again after a database update (the
+  `artifact matched again` line): matching only, no layer read.
+- Rematch: --artifacts images (distinct configs, the same small layer of
+  --packages packages) scanned on push, then one database update queues them
+  all; the time until every report is matched again, with the pull rate of
+  a manifest GET measured before and during.
+"""
+import argparse, hashlib, io, json, os, random, re, shutil, statistics, subprocess, tarfile, tempfile, threading, time, zipfile
+
+import requests
+
+from bench import MIB, Server, emit, free_port
+
+
+def berth(binary, work, name):
+    port = free_port()
+    return Server(name, [binary, "serve", "--listen", f"127.0.0.1:{port}", "--data", f"{work}/{name}", "--auth", "none",
+                         "--log-level", "info"], f"http://127.0.0.1:{port}", work)
+
+
+def osv_archive(path, count, packages, modified="2024-05-01T00:00:00Z"):
+    """`count` records: a third Debian:12 (source packages src0…), a third PyPI, a third npm.
+    The Debian ones name the image's source packages (every tenth one affects the installed version)."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for n in range(count):
+            kind = n % 3
+            if kind == 0:
+                ecosystem, name = "Debian:12", f"src{(n // 3) % (packages * 4)}"
+                fixed = "1.0-2" if n % 10 == 0 else "0.9-1"
+            elif kind == 1:
+                ecosystem, name, fixed = "PyPI", f"py-package-{n}", "2.0.0"
+            else:
+                ecosystem, name, fixed = "npm", f"npm-package-{n}", "4.0.0"
+            record = {
+                "schema_version": "1.6.0", "id": f"BENCH-{n}", "modified": modified, "aliases": [f"CVE-2099-{n}"],
+                "affected": [{"package": {"ecosystem": ecosystem, "name": name},
+                              "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": fixed}]}]}],
+                "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],
+            }
+            archive.writestr(f"BENCH-{n}.json", json.dumps(record))
+
+
+def dpkg_status(packages):
+    entries = [f"Package: pkg{i}\nStatus: install ok installed\nSource: src{i}\nVersion: 1.0-1\nArchitecture: amd64\n"
+               for i in range(packages)]
+    return "\n".join(entries).encode()
+
+
+def gzip_tar(path, files):
+    """files: (name, bytes or size of random bytes)."""
+    with tarfile.open(path, "w:gz", compresslevel=1) as archive:
+        for name, content in files:
+            data = content if isinstance(content, bytes) else os.urandom(content)
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+
+
+def push_file(base, repo, path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(8 * MIB), b""):
+            digest.update(chunk)
+    name = "sha256:" + digest.hexdigest()
+    location = requests.post(f"{base}/v2/{repo}/blobs/uploads/").headers["Location"]
+    location = location if location.startswith("http") else base + location
+    with open(path, "rb") as f:
+        put = requests.put(location + ("&" if "?" in location else "?") + f"digest={name}", data=f)
+    assert put.status_code == 201, (put.status_code, put.text)
+    return {"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": name, "size": os.path.getsize(path)}
+
+
+def push_image(base, repo, tag, layers, config_note=""):
+    config = json.dumps({"architecture": "amd64", "os": "linux", "created": "2024-01-01T00:00:00Z",
+                         "config": {"Labels": {"n": config_note}}}).encode()
+    digest = "sha256:" + hashlib.sha256(config).hexdigest()
+    r = requests.post(f"{base}/v2/{repo}/blobs/uploads/?digest={digest}", data=config)
+    assert r.status_code == 201, r.text
+    body = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                       "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": digest, "size": len(config)},
+                       "layers": layers}).encode()
+    r = requests.put(f"{base}/v2/{repo}/manifests/{tag}", data=body, headers={"Content-Type": "application/vnd.oci.image.manifest.v1+json"})
+    assert r.status_code == 201, r.text
+    return "sha256:" + hashlib.sha256(body).hexdigest()
+
+
+def durations(server, message):
+    """Seconds of each `message` log line, in order."""
+    text = open(server.log.name).read()
+    found = []
+    for line in text.splitlines():
+        if message in line:
+            m = re.search(r"duration=([0-9.e-]+) seconds", line)
+            if m:
+                found.append(float(m.group(1)))
+    return found
+
+
+def wait_lines(server, message, count, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if len(durations(server, message)) >= count:
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def pull_rate(base, repo, tag, seconds):
+    session = requests.Session()
+    headers = {"Accept": "application/vnd.oci.image.manifest.v1+json"}
+    done, end = 0, time.monotonic() + seconds
+    while time.monotonic() < end:
+        assert session.get(f"{base}/v2/{repo}/manifests/{tag}", headers=headers).status_code == 200
+        done += 1
+    return done / seconds
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--berth", required=True)
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--packages", type=int, default=1_000)
+    parser.add_argument("--mib", type=int, default=1024)
+    parser.add_argument("--layers", type=int, default=10)
+    parser.add_argument("--artifacts", type=int, default=10_000)
+    parser.add_argument("--out", default=None)
+    args = parser.parse_args()
+    work = tempfile.mkdtemp(prefix="berth-scan-bench-")
+    server = berth(args.berth, work, "berth")
+    base = server.url
+
+    # The database, imported beside the running server.
+    osv_archive(f"{work}/all.zip", args.records, args.packages)
+    started = time.monotonic()
+    subprocess.run([args.berth, "vulndb", "import", f"{work}/all.zip", "--data", f"{work}/berth"], check=True, capture_output=True)
+    imported = time.monotonic() - started
+
+    # SBOM throughput over a large image.
+    status = dpkg_status(args.packages)
+    layers = []
+    gzip_tar(f"{work}/layer0.tgz", [("etc/os-release", b"ID=debian\nVERSION_ID=\"12\"\n"), ("var/lib/dpkg/status", status)])
+    layers.append(push_file(base, "bench/big", f"{work}/layer0.tgz"))
+    small_layer = layers[0]
+    per_layer = max(1, args.mib * MIB // max(1, args.layers - 1))
+    for n in range(1, args.layers):
+        gzip_tar(f"{work}/layer.tgz", [(f"data/file{n}-{i}", per_layer // 4) for i in range(4)])
+        layers.append(push_file(base, "bench/big", f"{work}/layer.tgz"))
+    os.remove(f"{work}/layer.tgz")
+    compressed = sum(layer["size"] for layer in layers)
+    idle = server.memory("VmRSS")
+    push_image(base, "bench/big", "v1", layers)
+    assert wait_lines(server, "artifact scanned", 1, 600), "the big image was not scanned"
+    sbom_seconds = durations(server, "artifact scanned")[0]
+    peak = server.memory("VmHWM")
+
+    # Many artifacts over the small layer, each scanned on push.
+    for n in range(args.artifacts):
+        push_image(base, "bench/many", f"t{n}", [small_layer], config_note=str(n))
+    assert wait_lines(server, "artifact scanned", 1 + args.artifacts, 3600), "not every artifact was scanned"
+    quiet_rate = pull_rate(base, "bench/many", "t0", 5)
+
+    # One record changed: everything is matched again; pulls go on meanwhile.
+    osv_archive(f"{work}/update.zip", 1, args.packages, modified="2025-01-01T00:00:00Z")
+    started = time.monotonic()
+    result = subprocess.run([args.berth, "vulndb", "import", f"{work}/update.zip", "--data", f"{work}/berth"], check=True,
+                            capture_output=True, text=True)
+    busy = {}
+    puller = threading.Thread(target=lambda: busy.setdefault("rate", pull_rate(base, "bench/many", "t0", 5)))
+    puller.start()
+    total = 1 + args.artifacts
+    assert wait_lines(server, "artifact matched again", total, 3600), "not every artifact was matched again"
+    rematch_seconds = time.monotonic() - started
+    puller.join()
+    matches = durations(server, "artifact matched again")
+    server.stop()
+    shutil.rmtree(work, ignore_errors=True)
+
+    lines = [
+        f"| scanning | result |",
+        "|---|---|",
+        f"| import {args.records:,} OSV records (`berth vulndb import`, server running) | {imported:.1f} s ({args.records / imported:,.0f} records/s) |",
+        f"| SBOM + match of a {compressed / MIB:,.0f} MiB image ({args.layers} gzip layers, {args.packages:,} packages) | "
+        f"{sbom_seconds:.1f} s, {compressed / MIB / sbom_seconds:,.0f} MiB/s compressed |",
+        f"| server memory: idle → peak during that scan | {idle / MIB:.0f} → {peak / MIB:.0f} MiB |",
+        f"| matching {args.packages:,} packages against {args.records:,} records (rematch, median of {len(matches):,}) | "
+        f"{statistics.median(matches) * 1000:.1f} ms (p90 {sorted(matches)[int(len(matches) * 0.9)] * 1000:.1f} ms) |",
+        f"| rematch of {total:,} stored artifacts after a database update | {rematch_seconds:.1f} s |",
+        f"| manifest GETs/s (one client): quiet → during the rematch | {quiet_rate:,.0f} → {busy.get('rate', 0):,.0f} |",
+    ]
+    emit(lines, args.out)
+
+
+if __name__ == "__main__":
+    main()
