@@ -215,7 +215,7 @@ enum OpenAPIDocument {
     private static var time: [String: Any] { ["type": "string", "format": "date-time", "description": "RFC 3339, UTC"] }
     private static var boolean: [String: Any] { ["type": "boolean"] }
     private static var role: [String: Any] { ["type": "string", "enum": ["guest", "developer", "maintainer", "projectadmin"]] }
-    private static var actions: [String: Any] { ["type": "array", "items": ["type": "string", "enum": ["pull", "push", "delete"]]] }
+    private static var actions: [String: Any] { ["type": "array", "items": ["type": "string", "enum": ["pull", "push", "delete", "scan"]]] }
     private static var projectActions: [String: Any] { ["type": "object", "additionalProperties": actions] }
 
     static var schemas: [String: Any] { [

@@ -12,7 +12,7 @@ public struct AccessController: Sendable {
 
     /// The actions `identity` holds on `repository`.
     public func actions(of identity: Identity, on repository: RepositoryName) async throws -> Set<Action> {
-        if identity.isAdmin { return Set(Action.allCases) }
+        if identity.isAdmin { return Action.ordinary }
         let project = try await accounts.project(named: repository.project)
         var granted: Set<Action> = project?.isPublic == true ? [.pull] : []
         guard project != nil else { return granted }

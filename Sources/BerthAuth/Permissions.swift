@@ -5,6 +5,12 @@ public enum Action: String, Sendable, CaseIterable, Codable, Comparable {
     case pull
     case push
     case delete
+    /// Pull past the vulnerability policy: only for scanners, so only a
+    /// robot given it explicitly holds it (never an administrator, never a role).
+    case scan
+
+    /// What roles and administrators hold at most: every action but `scan`.
+    public static let ordinary: Set<Action> = [.pull, .push, .delete]
 
     public static func < (lhs: Action, rhs: Action) -> Bool { lhs.rawValue < rhs.rawValue }
 }

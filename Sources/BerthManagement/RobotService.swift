@@ -128,7 +128,7 @@ public struct RobotService: Sendable {
             guard try await accounts.project(named: name) != nil else { throw RegistryError.projectUnknown(name) }
             let valid = Set(list.compactMap { Action(rawValue: $0)?.rawValue })
             guard valid.count == Set(list).count, !valid.isEmpty else {
-                throw RegistryError(.unsupported, "permissions are pull, push and delete", status: 400)
+                throw RegistryError(.unsupported, "permissions are pull, push, delete and scan", status: 400)
             }
             result[name] = valid
         }

@@ -59,6 +59,15 @@ public protocol PullPolicy: Sendable {
     func admitPull(of manifest: StoredManifest, from repository: RepositoryName, reference: Reference) async throws
 }
 
+/// Who is pulling, as far as pull policies may ask: set by the HTTP layer
+/// from the caller's verified permissions, never from a header.
+public enum PullCaller {
+    /// The caller holds the `scan` permission on the repository (a scanner's
+    /// robot, or a token issued for one): the vulnerability policy lets it
+    /// read what it must scan.
+    @TaskLocal public static var isScanner = false
+}
+
 extension Array where Element == any PushPolicy {
     /// Runs the chain, in order, on bytes about to enter `repository`.
     public func admitBlob(into repository: RepositoryName, digest: Digest?, size: @Sendable () async throws -> Int64) async throws {

@@ -192,7 +192,7 @@ struct RobotCommand: AsyncParsableCommand {
         @OptionGroup var options: DataOptions
         @Argument var project: String
         @Argument var name: String
-        @Option(help: "Comma-separated: pull, push, delete.") var permissions = "pull"
+        @Option(help: "Comma-separated: pull, push, delete, scan (pulls past the vulnerability policy: for scanners).") var permissions = "pull"
         @Option(help: "Days until it expires (default: never).") var expiresInDays: Int?
 
         func run() async throws {
@@ -200,7 +200,7 @@ struct RobotCommand: AsyncParsableCommand {
             guard try await accounts.project(named: project) != nil else { throw ValidationError("no project \(project)") }
             let actions = Set(permissions.split(separator: ",").map(String.init))
             guard !actions.isEmpty, actions.allSatisfy({ Action(rawValue: $0) != nil }) else {
-                throw ValidationError("permissions are pull, push and delete")
+                throw ValidationError("permissions are pull, push, delete and scan")
             }
             if let days = expiresInDays, !(1...36_500).contains(days) {
                 throw ValidationError("--expires-in-days must be 1 to 36500")

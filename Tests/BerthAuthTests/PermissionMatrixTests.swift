@@ -26,7 +26,7 @@ struct PermissionMatrixTests {
             try await accounts.setMember("padmin", of: project, role: .projectAdmin)
         }
         let access = AccessController(accounts: accounts)
-        let everything = Set(Action.allCases)
+        let everything = Action.ordinary
         let expected: [(Identity, Set<Action>, Set<Action>)] = [
             // identity, on private, on public
             (.anonymous, [], [.pull]),

@@ -137,7 +137,7 @@ import Testing
         #expect(!c("usr/bin/python3") && !c("etc/passwd"))
     }
 
-    @Test func garbageDoesNotCrash() {
+    @Test func garbageDoesNotCrash() throws {
         var rng = SystemRandomNumberGenerator()
         for _ in 0..<50 {
             let junk = (0..<Int.random(in: 0..<3000, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
@@ -148,6 +148,27 @@ import Testing
             _ = MavenProperties.parse(junk)
             _ = OSRelease.parse(junk)
             _ = NpmPackages.json(junk)
+            _ = RpmDatabase.parse(junk)
+            _ = GoBuildInfoSniffer.parse([0xFF] + Array(" Go buildinf:".utf8) + junk)
+            // An SQLite header over junk pages: the walk ends, whatever the pointers say.
+            var database = Array("SQLite format 3\0".utf8) + [0x02, 0x00] + junk + Array(repeating: 0, count: 512)
+            database[20] = 0
+            _ = SQLiteFile(database)?.rows(ofTable: "Packages", limit: 100)
+        }
+        // A Go executable's build information found at any chunking of the stream.
+        var elf: [UInt8] = [0x7F, 0x45, 0x4C, 0x46] + Array(repeating: 0x01, count: 4092)
+        let modules: [UInt8] = Array(repeating: 0xA5, count: 16) + Array("path\tx\nmod\tx\t(devel)\t\ndep\texample.test/m\tv1.2.3\th1:x\n".utf8)
+            + Array(repeating: 0x5A, count: 16)
+        elf += [0xFF] + Array(" Go buildinf:".utf8) + [8, 2] + Array(repeating: 0, count: 16)
+        elf += [8] + Array("go1.22.1".utf8) + [UInt8(modules.count)] + modules + Array(repeating: 0x02, count: 3000)
+        for chunk in [1, 7, 16, 100, 5000] {
+            var sniffer = GoBuildInfoSniffer()
+            for start in stride(from: 0, to: elf.count, by: chunk) {
+                elf[start..<min(start + chunk, elf.count)].withUnsafeBytes { sniffer.feed($0) }
+            }
+            let info = try #require(sniffer.found, "chunk \(chunk)")
+            guard case .done(let go, let text) = GoBuildInfoSniffer.parse(info) else { Issue.record("chunk \(chunk)"); continue }
+            #expect(GoBinaries.parse(goVersion: go, modules: text).map { "\($0.path)@\($0.version)" } == ["stdlib@1.22.1", "example.test/m@v1.2.3"])
         }
         _ = TextLines.lines(Array(repeating: 0x41, count: 70_000) + [0x0A, 0x42])
         #expect(TextLines.lines(Array(repeating: 0x41, count: 70_000) + [0x0A, 0x42]) == ["B"])

@@ -102,6 +102,17 @@ public struct AccessDecisions: Sendable {
         return try await access.actions(of: caller.identity, on: repository).contains(.pull)
     }
 
+    /// Whether `caller` holds `scan` on `repository`: its token names it (the
+    /// token endpoint granted it only to a robot holding it), or, signed in
+    /// with Basic, a robot whose permissions include it.
+    func holdsScan(_ repository: RepositoryName, caller: Caller) async throws -> Bool {
+        if let grants = caller.grants {
+            return grants.contains { $0.type == "repository" && $0.name == repository.value && $0.actions.contains(Action.scan.rawValue) }
+        }
+        guard case .robot = caller.identity else { return false }
+        return try await access.actions(of: caller.identity, on: repository).contains(.scan)
+    }
+
     /// Whether the caller's token names `repository` with `pull`.
     func tokenGrantsPull(_ repository: RepositoryName, caller: Caller) -> Bool {
         caller.grants?.contains { $0.type == "repository" && $0.name == repository.value && $0.actions.contains("pull") } ?? false

@@ -1,5 +1,6 @@
 import BerthAuth
 import BerthMetadata
+import BerthPolicies
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -68,8 +69,11 @@ public struct DistributionAPI: Sendable {
         case (.tags(let name), .get):
             return try await tags(request, repository: RepositoryName(parsing: name))
         case (.manifest(let name, let reference), .get), (.manifest(let name, let reference), .head):
-            return try await getManifest(
-                request, repository: RepositoryName(parsing: name), reference: Self.readableReference(reference), actor: actor)
+            let repository = try RepositoryName(parsing: name)
+            let scanner = if let caller, let authorizer { try await authorizer.decisions.holdsScan(repository, caller: caller) } else { false }
+            return try await PullCaller.$isScanner.withValue(scanner) {
+                try await getManifest(request, repository: repository, reference: Self.readableReference(reference), actor: actor)
+            }
         case (.manifest(let name, let reference), .put):
             return try await putManifest(
                 request, repository: RepositoryName(parsing: name), reference: Reference(parsing: reference), actor: actor)

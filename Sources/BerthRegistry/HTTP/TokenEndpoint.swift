@@ -169,7 +169,7 @@ public struct TokenEndpoint: Sendable {
               let repository = try? RepositoryName(parsing: parts[1..<(parts.count - 1)].joined(separator: ":"))
         else { return nil }
         let names = parts[parts.count - 1].split(separator: ",").map(String.init)
-        let actions = names.contains("*") ? Set(Action.allCases) : Set(names.compactMap(Action.init(rawValue:)))
+        let actions = names.contains("*") ? Action.ordinary : Set(names.compactMap(Action.init(rawValue:)))
         return (repository, actions)
     }
 

@@ -1,6 +1,9 @@
 /// Entry point for all detectors and the capture predicate that ties them
 /// to `TarStream`: only files a detector reads are kept in memory.
 public enum PackageDetectors {
+    /// The largest file kept whole: an rpmdb.sqlite of a full distribution is tens of MiB.
+    public static let maxCapturedFile = 64 << 20
+
     /// True exactly for the paths the detectors read (normalized, no leading "/").
     @Sendable
     public static func capture(_ path: String) -> Bool {
@@ -11,6 +14,7 @@ public enum PackageDetectors {
             || NpmPackages.isModulePackageJSON(path) || NpmPackages.isLockfile(path)
             || CargoLock.isCargoLock(path)
             || MavenProperties.isPomProperties(path)
+            || path == RpmDatabase.path
     }
 
     /// Runs every detector; packages are deduplicated and sorted by
@@ -24,6 +28,8 @@ public enum PackageDetectors {
         NpmPackages.detect(files, into: &sink)
         CargoLock.detect(files, into: &sink)
         MavenProperties.detect(files, into: &sink)
+        RpmDatabase.detect(files, distro: distro, into: &sink)
+        GoBinaries.detect(files, into: &sink)
         let sorted = sink.packages.sorted {
             ($0.ecosystem, $0.name, $0.version, $0.location) < ($1.ecosystem, $1.name, $1.version, $1.location)
         }

@@ -8,7 +8,7 @@ public struct SBOMBuilder: Sendable {
     private var files = ImageFiles()
 
     public init() {
-        tar = TarStream(capture: PackageDetectors.capture)
+        tar = TarStream(capture: PackageDetectors.capture, maxCapturedFile: PackageDetectors.maxCapturedFile)
     }
 
     /// Feeds the next chunk (any size) of the current layer.
@@ -32,7 +32,7 @@ public struct SBOMBuilder: Sendable {
     public mutating func endLayer() throws {
         defer {
             files.endLayer()
-            tar = TarStream(capture: PackageDetectors.capture)
+            tar = TarStream(capture: PackageDetectors.capture, maxCapturedFile: PackageDetectors.maxCapturedFile)
         }
         for e in try tar.finish() { files.apply(e) }
     }

@@ -15,6 +15,8 @@ public struct ImageFiles: Sendable {
     enum Node: Sendable {
         case file([UInt8])
         case symlink(String)
+        /// An executable kept only as its Go build information.
+        case goBuildInfo([UInt8])
     }
 
     struct Stored: Sendable {
@@ -62,12 +64,16 @@ public struct ImageFiles: Sendable {
         if entry.kind != .directory, lowerDirs.contains(path) { hiddenBelow.insert(path) }
         switch entry.kind {
         case .file:
-            if let content = entry.content { store(path, content) }
+            if let content = entry.content {
+                store(path, .file(content), size: content.count)
+            } else if let info = entry.goBuildInfo {
+                store(path, .goBuildInfo(info), size: info.count)
+            }
         case .symlink:
             if let t = entry.linkTarget { nodes[path] = Stored(layer: layer, node: .symlink(t)) }
         case .hardlink:
             // A hard link to a captured file shares its bytes.
-            if let t = entry.linkTarget, case .file(let bytes)? = nodes[t]?.node { store(path, bytes) }
+            if let t = entry.linkTarget, case .file(let bytes)? = nodes[t]?.node { store(path, .file(bytes), size: bytes.count) }
         case .directory, .other:
             break
         }
@@ -108,6 +114,13 @@ public struct ImageFiles: Sendable {
         return out
     }
 
+    /// The Go build information of the image's Go executables, sorted by path.
+    public func goBuildInfos() -> [(path: String, info: [UInt8])] {
+        nodes.compactMap { path, stored in
+            if case .goBuildInfo(let info) = stored.node { (path, info) } else { nil }
+        }.sorted { $0.path < $1.path }
+    }
+
     /// Resolves symlinks (relative or absolute targets) in every component,
     /// at most 16 hops; nil on a loop.
     public func resolve(_ path: String) -> String? {
@@ -140,17 +153,20 @@ public struct ImageFiles: Sendable {
 
     // MARK: - Private
 
-    private mutating func store(_ path: String, _ bytes: [UInt8]) {
-        if totalBytes + bytes.count > maxTotalBytes {
+    private mutating func store(_ path: String, _ node: Node, size: Int) {
+        if totalBytes + size > maxTotalBytes {
             droppedFiles += 1
             return
         }
-        totalBytes += bytes.count
-        nodes[path] = Stored(layer: layer, node: .file(bytes))
+        totalBytes += size
+        nodes[path] = Stored(layer: layer, node: node)
     }
 
     private mutating func remove(_ path: String) {
-        if let old = nodes.removeValue(forKey: path), case .file(let b) = old.node { totalBytes -= b.count }
+        switch nodes.removeValue(forKey: path)?.node {
+        case .file(let b)?, .goBuildInfo(let b)?: totalBytes -= b.count
+        default: break
+        }
     }
 
     private func isHidden(_ path: String) -> Bool {

@@ -18,13 +18,17 @@ public struct TarEntry: Sendable, Hashable {
     public var linkTarget: String?
     /// File bytes, only for captured regular files no larger than the capture limit.
     public var content: [UInt8]?
+    /// The build information of a Go executable that was not captured
+    /// (`GoBuildInfoSniffer`), from its magic to the end of the module list.
+    public var goBuildInfo: [UInt8]?
 
-    public init(path: String, kind: Kind, size: Int64, linkTarget: String? = nil, content: [UInt8]? = nil) {
+    public init(path: String, kind: Kind, size: Int64, linkTarget: String? = nil, content: [UInt8]? = nil, goBuildInfo: [UInt8]? = nil) {
         self.path = path
         self.kind = kind
         self.size = size
         self.linkTarget = linkTarget
         self.content = content
+        self.goBuildInfo = goBuildInfo
     }
 }
 

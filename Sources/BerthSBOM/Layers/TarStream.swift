@@ -44,6 +44,8 @@ public struct TarStream: Sendable {
     private var padRemaining = 0
     private var current: TarEntry?
     private var buffer: [UInt8] = []
+    /// Watches a skipped file's bytes for Go build information.
+    private var sniffer: GoBuildInfoSniffer?
 
     // Overrides for the next entry (GNU 'L'/'K', pax 'x').
     private var longName: String?
@@ -83,7 +85,7 @@ public struct TarStream: Sendable {
             case .body:
                 let take = Int(min(remaining, Int64(n - i)))
                 switch mode {
-                case .skip: break
+                case .skip: sniffer?.feed(UnsafeRawBufferPointer(rebasing: bytes[i..<(i + take)]))
                 default:
                     buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[i..<(i + take)]))
                 }
@@ -187,6 +189,7 @@ public struct TarStream: Sendable {
             buffer.reserveCapacity(Int(size))
         } else {
             mode = .skip
+            sniffer = kind == .file && size >= GoBuildInfoSniffer.minimumSize ? GoBuildInfoSniffer() : nil
         }
         current = entry
         return try startBody(size: dataSize)
@@ -207,6 +210,8 @@ public struct TarStream: Sendable {
         switch mode {
         case .skip:
             result = current
+            result?.goBuildInfo = sniffer?.found
+            sniffer = nil
         case .capture:
             current?.content = buffer
             result = current
