@@ -1,6 +1,8 @@
 import BerthManagement
 import BerthMetadata
+import BerthRegistry
 import Foundation
+import HTTPTypes
 import Hummingbird
 import OCI
 
@@ -42,15 +44,59 @@ extension ManagementAPI {
             guard let repository = parameters["repository"].map(String.init), let digest = parameters["digest"].map(String.init) else {
                 throw RegistryError(.unsupported, "repository and digest are required (?repository=team/app&digest=sha256:…)", status: 400)
             }
-            guard let scan = try await scans.scan(repository: repository, digest: digest, by: context.requester) else {
-                return try Self.json(["status": "none"])
+            return try await Self.report(of: repository, digest, scans: scans, request, context)
+        }
+        // Harbor's paths for the same, under the project: the repository
+        // inside it as one segment, its slashes percent-encoded (`sub%2Fapp`,
+        // or `sub%252Fapp` as Harbor's clients encode them twice).
+        let artifact = "/projects/{name}/repositories/{repository}/artifacts/{digest}"
+        api.on(artifact + "/scan", .post, requires: .projectRole(.developer, parameter: "name")) { _, context in
+            let (repository, digest) = try Self.artifact(context)
+            let queued = try await scans.request(repository: repository, digest: digest, by: context.requester)
+            struct Answer: Encodable { let status: String; let queued: Bool }
+            return try Self.json(Answer(status: "pending", queued: queued), status: .accepted)
+        }
+        api.on(artifact + "/vulnerabilities", .get, requires: .projectRole(.guest, parameter: "name")) { request, context in
+            let (repository, digest) = try Self.artifact(context)
+            return try await Self.report(of: repository, digest, scans: scans, request, context)
+        }
+    }
+
+    /// `team` and `sub%252Fapp` → `team/sub/app`, and the digest.
+    static func artifact(_ context: BerthRequestContext) throws -> (repository: String, digest: String) {
+        var path = try context.parameters.require("repository")
+        for _ in 0..<2 { path = path.removingPercentEncoding ?? path }
+        let digest = try context.parameters.require("digest")
+        return (try context.parameters.require("name") + "/" + path, digest.removingPercentEncoding ?? digest)
+    }
+
+    /// An artifact's last scan: Berth's JSON, or Harbor's report format when Accept asks for it.
+    static func report(
+        of repository: String, _ digest: String, scans: ScanService, _ request: Request, _ context: BerthRequestContext
+    ) async throws -> Response {
+        let harbor = HarborScanReport.isAsked(by: request.headers[.accept])
+        guard let scan = try await scans.scan(repository: repository, digest: digest, by: context.requester) else {
+            if harbor { throw RegistryError(.manifestUnknown, "\(repository)@\(digest) has no scan report", status: 404) }
+            return try Self.json(["status": "none"])
+        }
+        var answer = (scan.report.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }) ?? [:]
+        var type = "application/json"
+        if harbor {
+            if answer.isEmpty, scan.status == .failed {
+                throw RegistryError(.unsupported, "the scan of \(repository)@\(digest) failed: \(scan.error ?? "")", status: 409)
             }
-            var answer = (scan.report.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }) ?? [:]
+            guard !answer.isEmpty else {
+                // As an adapter answers while it works: come back later.
+                return Response(status: .found, headers: [HTTPField.Name("Refresh-After")!: "5"])
+            }
+            answer = HarborScanReport.from(answer, repository: repository, digest: digest, mediaType: nil)
+            type = HarborScanReport.mediaType
+        } else {
             answer["status"] = scan.status.rawValue
             answer["requested_at"] = ISO8601DateFormatter().string(from: scan.requestedAt)
             if let error = scan.error { answer["error"] = error }
-            let body = try JSONSerialization.data(withJSONObject: answer, options: [.sortedKeys, .withoutEscapingSlashes])
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
         }
+        let body = try JSONSerialization.data(withJSONObject: answer, options: [.sortedKeys, .withoutEscapingSlashes])
+        return Response(status: .ok, headers: [.contentType: type], body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }

@@ -181,6 +181,14 @@ enum OpenAPIDocument {
             "get": op("An artifact's last scan (?repository=&digest=): status none|pending|running|done|failed, summary, vulnerabilities",
                       returns: ref("ScanReport")),
         ],
+        "/api/v1/projects/{name}/repositories/{repository}/artifacts/{digest}/scan": [
+            "post": op("Scan an artifact now (developers); the repository within the project, its slashes percent-encoded", ok: "202",
+                       returns: object(["status": string, "queued": boolean]), params: ["name", "repository", "digest"]),
+        ],
+        "/api/v1/projects/{name}/repositories/{repository}/artifacts/{digest}/vulnerabilities": [
+            "get": op("An artifact's last scan (guests); with Accept: application/vnd.security.vulnerability.report; version=1.1, in Harbor's report format (302 with Refresh-After while none is done)",
+                      returns: ref("ScanReport"), params: ["name", "repository", "digest"]),
+        ],
         "/api/v1/signatures": [
             "get": op("What an artifact's signatures say (?repository=&digest=)", returns: ref("SignatureVerdict")),
         ],

@@ -158,7 +158,9 @@ struct RouteAccessTests {
     /// One `/api/v1` route, with concrete parameters and a valid body, as every caller.
     func checkManagement(_ registry: TestRegistry, _ method: String, _ template: String, _ access: ManagementAccess) async throws {
         let key = "\(method) \(template)"
-        var parameters = ["name": "team", "user": "extra", "robot": "spare", "id": "nope"]
+        var parameters = [
+            "name": "team", "user": "extra", "robot": "spare", "id": "nope", "repository": "app", "digest": "sha256:" + String(repeating: "0", count: 64),
+        ]
         if template.hasPrefix("/api/v1/users/") { parameters["name"] = method == "DELETE" ? "throwaway" : "dev" }
         var path = template
         for (name, value) in parameters { path = path.replacingOccurrences(of: "{\(name)}", with: value) }

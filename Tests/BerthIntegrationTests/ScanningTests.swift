@@ -89,6 +89,19 @@ struct ScanningTests {
         #expect(openssl?["package"] as? String == "libssl3" && openssl?["source_package"] as? String == "openssl", "\(found)")
         #expect(openssl?["ecosystem"] as? String == "Debian:12" && openssl?["fixed_version"] as? String == "3.0.13-1~deb12u1", "\(found)")
         #expect((report["summary"] as? [String: Int])?["critical"] == 1, "\(report)")
+        // Under the project, as Harbor's paths name it, and in Harbor's report format when asked.
+        let artifact = "/api/v1/projects/team/repositories/app/artifacts/\(digest)"
+        let same = try await registry.request(.GET, artifact + "/vulnerabilities", headers: [Self.admin]).json()
+        #expect((same["vulnerabilities"] as? [[String: Any]])?.count == found.count, "\(same)")
+        let harbor = try await registry.request(
+            .GET, artifact + "/vulnerabilities", headers: [Self.admin, ("Accept", "application/vnd.security.vulnerability.report; version=1.1")])
+        #expect(harbor.header("Content-Type") == "application/vnd.security.vulnerability.report; version=1.1", "\(harbor.text)")
+        let harborReport = try harbor.json()
+        #expect(harborReport["severity"] as? String == "Critical", "\(harborReport)")
+        let harborOpenssl = (harborReport["vulnerabilities"] as? [[String: Any]] ?? []).first { $0["id"] as? String == "DEBIAN-CVE-2024-0001" }
+        #expect(harborOpenssl?["version"] as? String == "3.0.11-1~deb12u2" && harborOpenssl?["fix_version"] as? String == "3.0.13-1~deb12u1", "\(harborReport)")
+        #expect(harborOpenssl?["severity"] as? String == "Critical" && harborOpenssl?["package"] as? String == "libssl3", "\(harborReport)")
+        #expect(try await registry.request(.POST, artifact + "/scan", headers: [AuthTests.basic("guest")]).status == 403)
         // The scan is an event (audit log, webhooks) and a metric.
         var audited = ""
         for _ in 0..<50 where !audited.contains(digest.description) {
@@ -127,6 +140,8 @@ struct ScanningTests {
             .POST, "/api/v1/scan", headers: [Self.admin, ("Content-Type", "application/json")],
             body: Content.json(["repository": "team/app", "digest": slim.description]))
         #expect(asked.status == 202, "\(asked.text)")
+        let askedUnderProject = try await registry.request(.POST, "/api/v1/projects/team/repositories/app/artifacts/\(slim)/scan", headers: [Self.admin])
+        #expect(askedUnderProject.status == 202, "\(askedUnderProject.text)")
         let again = try await Self.report(registry, "team/app", slim, until: ["done"])
         #expect((again["vulnerabilities"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String } == ["DEBIAN-CVE-2024-0001"], "\(again)")
         // A guest reads reports; only developers ask for scans.
