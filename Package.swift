@@ -190,6 +190,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Programs the tests run (skopeo, python3, berth itself), without Foundation's `Process`.
+        .target(name: "TestProcesses", path: "Tests/TestProcesses", swiftSettings: testSettings),
         .testTarget(name: "OCITests", dependencies: ["OCI"], swiftSettings: testSettings),
         .testTarget(
             name: "BerthS3Tests",
@@ -209,9 +211,9 @@ let package = Package(
         ),
         .testTarget(name: "BerthClientTests", dependencies: ["BerthClient"], swiftSettings: testSettings),
         .testTarget(name: "BerthPoliciesTests", dependencies: ["BerthPolicies", "BerthMetadata", "OCI"], swiftSettings: testSettings),
-        .testTarget(name: "BerthVulnerabilitiesTests", dependencies: ["BerthVulnerabilities"], swiftSettings: testSettings),
+        .testTarget(name: "BerthVulnerabilitiesTests", dependencies: ["BerthVulnerabilities", "TestProcesses"], swiftSettings: testSettings),
         .testTarget(
-            name: "BerthSBOMTests", dependencies: ["BerthSBOM"], exclude: ["validate.py", "schemas"], swiftSettings: testSettings),
+            name: "BerthSBOMTests", dependencies: ["BerthSBOM", "TestProcesses"], exclude: ["validate.py", "schemas"], swiftSettings: testSettings),
         .testTarget(
             name: "BerthAuthTests",
             dependencies: ["BerthAuth", "BerthMetadata", "OCI", .product(name: "Crypto", package: "swift-crypto")],
@@ -229,7 +231,7 @@ let package = Package(
         .testTarget(
             name: "BerthIntegrationTests",
             dependencies: [
-                "BerthServer", "BerthAuth", "BerthMetadata", "OCI",
+                "BerthServer", "BerthAuth", "BerthMetadata", "OCI", "TestProcesses",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),

@@ -1,5 +1,6 @@
 import BerthMetadata
 import Foundation
+import TestProcesses
 import NIOHTTP1
 import OCI
 import Synchronization
@@ -382,10 +383,8 @@ final class PrivateCluster: Sendable {
         getuid() == 0 ? ["runuser", "-u", "postgres", "--"] + arguments : arguments
     }
 
-    /// Runs a command with its output in a file, and with no other
-    /// descriptor of this process open: the server pg_ctl starts would
-    /// inherit them, and Foundation's `Process` only sees a child exit once
-    /// every copy of a descriptor it gives the child is closed.
+    /// Runs a command with its output in a file (the server pg_ctl starts
+    /// keeps its standard output and error: a pipe would never end).
     static func run(_ arguments: [String]) async throws {
         try await offCooperativePool {
             let output = FileManager.default.temporaryDirectory.appendingPathComponent("berth-pg-\(UUID().uuidString).log")
@@ -393,14 +392,8 @@ final class PrivateCluster: Sendable {
             defer { try? FileManager.default.removeItem(at: output) }
             let handle = try FileHandle(forWritingTo: output)
             defer { try? handle.close() }
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            let closeInherited = #"for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null; done; exec "$@""#
-            process.arguments = ["bash", "-c", closeInherited, "bash"] + asOwner(arguments)
-            process.standardInput = FileHandle.nullDevice
-            process.standardOutput = handle
-            process.standardError = handle
-            try process.run()
+            let process = try ChildProcess(asOwner(arguments),
+                                           standardOutput: .descriptor(handle.fileDescriptor), standardError: .descriptor(handle.fileDescriptor))
             process.waitBlocking()
             guard process.terminationStatus == 0 else {
                 let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
@@ -496,12 +489,7 @@ final class PrivateCluster: Sendable {
     func destroy() {
         try? thaw()
         let pg_ctl = Self.binaries! + "/pg_ctl"
-        let stop = Process()
-        stop.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        stop.arguments = Self.asOwner([pg_ctl, "-D", data, "-m", "immediate", "-w", "stop"])
-        stop.standardOutput = FileHandle.nullDevice
-        stop.standardError = FileHandle.nullDevice
-        if (try? stop.run()) != nil { stop.waitBlocking() }
+        (try? ChildProcess(Self.asOwner([pg_ctl, "-D", data, "-m", "immediate", "-w", "stop"])))?.waitBlocking()
         try? FileManager.default.removeItem(atPath: folder)
     }
 }

@@ -1,5 +1,6 @@
 import BerthServer
 import Foundation
+import TestProcesses
 import OCI
 import Testing
 
@@ -39,16 +40,12 @@ struct ProxyCacheTests {
     }
 
     /// `curl` fetching a URL into a file, in the background.
-    static func download(_ url: String, to file: String) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        process.arguments = ["-s", "-f", "--max-time", "120", "-H", "Authorization: \(admin.1)", "-o", file, url]
-        try process.run()
-        return process
+    static func download(_ url: String, to file: String) throws -> ChildProcess {
+        try ChildProcess(["/usr/bin/curl", "-s", "-f", "--max-time", "120", "-H", "Authorization: \(admin.1)", "-o", file, url])
     }
 
     /// Waits for `process` without holding one of the few cooperative threads every in-process server needs.
-    static func exit(of process: Process) async throws -> Int32 {
+    static func exit(of process: ChildProcess) async throws -> Int32 {
         while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
         return process.terminationStatus
     }

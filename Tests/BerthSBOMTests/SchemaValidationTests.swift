@@ -1,4 +1,5 @@
 import Foundation
+import TestProcesses
 import Testing
 @testable import BerthSBOM
 
@@ -22,16 +23,11 @@ import Testing
             try Data(doc).write(to: url)
             paths.append(url.path)
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", here.appendingPathComponent("validate.py").path, kind] + paths
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        do { try process.run() } catch { return .skipped("cannot start python3: \(error)") }
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        while process.isRunning { usleep(5_000) }  // waitUntilExit spins a core
-        switch process.terminationStatus {
+        let status: Int32, output: String
+        do { (status, output) = try ChildProcess.run(["python3", here.appendingPathComponent("validate.py").path, kind] + paths) } catch {
+            return .skipped("cannot start python3: \(error)")
+        }
+        switch status {
         case 0: return .valid
         case 77: return .skipped(output)
         case 127: return .skipped("python3 not found")
@@ -51,14 +47,7 @@ import Testing
 
     /// Whether the validators can run (`.ci/run` installs them from PyPI): otherwise the tests are reported as skipped.
     static let validatorsInstalled: Bool = {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import jsonschema, cyclonedx, spdx_tools"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return false }
-        while process.isRunning { usleep(5_000) }  // waitUntilExit spins a core
-        return process.terminationStatus == 0
+        (try? ChildProcess.run(["python3", "-c", "import jsonschema, cyclonedx, spdx_tools"]))?.status == 0
     }()
 
     @Test(.enabled(if: validatorsInstalled, "needs python3 with jsonschema, cyclonedx-python-lib and spdx-tools"))

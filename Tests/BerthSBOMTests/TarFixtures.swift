@@ -1,4 +1,5 @@
 import Foundation
+import TestProcesses
 @testable import BerthSBOM
 
 /// Builds real tar archives with GNU tar from temporary folders.
@@ -27,24 +28,15 @@ enum TarFixtures {
         }
         let out = root.appendingPathExtension("tar")
         defer { try? fm.removeItem(at: out) }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/tar")
-        p.arguments = ["--format=\(format)", "--sort=name", "-C", root.path, "-cf", out.path, "."]
-        try p.run()
-        while p.isRunning { usleep(5_000) }  // waitUntilExit spins a core
-        guard p.terminationStatus == 0 else { throw CocoaError(.fileWriteUnknown) }
+        let tar = try ChildProcess.run(["/usr/bin/tar", "--format=\(format)", "--sort=name", "-C", root.path, "-cf", out.path, "."])
+        guard tar.status == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: tar.output]) }
         return Array(try Data(contentsOf: out))
     }
 
     static func shell(_ args: [String]) -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = args
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        try? p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        while p.isRunning { usleep(5_000) }  // waitUntilExit spins a core
+        guard let child = try? ChildProcess(args, standardOutput: .pipe) else { return "" }
+        let data = child.output!.readDataToEndOfFile()
+        child.waitBlocking()
         return String(decoding: data, as: UTF8.self)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TestProcesses
 
 /// Helpers for tests that build fixtures with the system's Python or Info-ZIP `zip`.
 enum TestSupport {
@@ -16,20 +17,8 @@ enum TestSupport {
 
     /// Runs an executable to completion; throws when it exits non-zero.
     static func run(_ executable: String, _ arguments: [String], in directory: URL? = nil) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = directory }
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
-        while process.isRunning { usleep(5_000) }  // waitUntilExit spins a core
-        guard process.terminationStatus == 0 else {
-            throw ProcessFailed(description: "\(executable) exited \(process.terminationStatus): "
-                + String(decoding: stderr, as: UTF8.self))
-        }
+        let (status, output) = try ChildProcess.run([executable] + arguments, directory: directory?.path)
+        guard status == 0 else { throw ProcessFailed(description: "\(executable) exited \(status): \(output)") }
     }
 
     /// Runs a Python 3 script; `argv[1...]` are `arguments`.

@@ -1,4 +1,5 @@
 import Foundation
+import TestProcesses
 
 /// A TCP relay on loopback (`cut-proxy.py`, beside this file) in front of a
 /// registry: it cuts the first connection whose client-to-server bytes
@@ -7,10 +8,10 @@ import Foundation
 /// bytes in all, until `release()`.
 final class CuttingRelay: Sendable {
     let port: Int
-    private let process: Process
+    private let process: ChildProcess
     private let statsFile: String
 
-    private init(port: Int, process: Process, statsFile: String) {
+    private init(port: Int, process: ChildProcess, statsFile: String) {
         (self.port, self.process, self.statsFile) = (port, process, statsFile)
     }
 
@@ -18,11 +19,8 @@ final class CuttingRelay: Sendable {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("cut-proxy.py").path
         let port = try freePort()
         let stats = TestRegistry.temporaryFolder() + "-relay.json"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [script, String(port), String(target), String(cutAfter), stats] + (holdAfter.map { [String($0), stats + ".release"] } ?? [])
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        let process = try ChildProcess(["/usr/bin/python3", script, String(port), String(target), String(cutAfter), stats]
+            + (holdAfter.map { [String($0), stats + ".release"] } ?? []), standardError: .inherit)
         let relay = CuttingRelay(port: port, process: process, statsFile: stats)
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {

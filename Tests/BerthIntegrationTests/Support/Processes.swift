@@ -1,4 +1,5 @@
 import Foundation
+import TestProcesses
 import Synchronization
 
 /// Runs a command to completion; returns its exit status and combined output.
@@ -16,67 +17,18 @@ func runCommand(_ arguments: [String], environment: [String: String]? = nil) asy
 func offCooperativePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
         let thread = Thread { continuation.resume(with: Result { try work() }) }
-        // A detached thread's default stack is too small for `Process.run`.
         thread.stackSize = 8 << 20
         thread.start()
     }
 }
 
 private func runCommandBlocking(_ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = arguments
-    if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let output = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitBlocking()
-    return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    try ChildProcess.run(arguments, environment: environment.map { ProcessInfo.processInfo.environment.merging($0) { $1 } })
 }
 
 /// The exit status of a short command, run where the caller is (for test traits).
 func runCommandSync(_ arguments: [String]) throws -> Int32 {
     try runCommandBlocking(arguments).status
-}
-
-extension Process {
-    /// Waits for the exit, blocking this thread but not spinning: Foundation's
-    /// `waitUntilExit` runs an empty run loop, a whole core, until the exit.
-    func waitBlocking() {
-        while isRunning { usleep(5_000) }
-    }
-
-    /// Sends `signal`, waits at most `patience` for the exit, then SIGKILL
-    /// and at most 5 s more. The waiting never blocks a cooperative thread
-    /// (the in-process servers of other tests run on them), and it is never
-    /// unbounded: a child that inherited one of this one's descriptors can
-    /// keep Foundation from noticing the exit.
-    func end(_ signal: Int32 = SIGTERM, patience: TimeInterval = 20) async {
-        guard isRunning else { return }
-        kill(processIdentifier, signal)
-        if await exited(within: patience) { return }
-        kill(processIdentifier, SIGKILL)
-        _ = await exited(within: 5)
-    }
-
-    /// `end` for `defer`: signals now, waits on a task of its own.
-    func endSoon(_ signal: Int32 = SIGTERM) {
-        nonisolated(unsafe) let process = self
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, signal)
-        Task.detached { await process.end(signal) }
-    }
-
-    private func exited(within seconds: TimeInterval) async -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while isRunning {
-            guard Date() < deadline else { return false }
-            try? await Task.sleep(for: .milliseconds(50))
-        }
-        return true
-    }
 }
 
 /// Whether a program is on the PATH.
@@ -87,10 +39,9 @@ func isInstalled(_ program: String) -> Bool {
 /// The `berth` executable this package built, run as a separate process:
 /// for what an in-process server cannot show (SIGKILL, SIGTERM).
 final class BerthProcess: RegistryClient, @unchecked Sendable {
-    let process = Process()
+    let process: ChildProcess
     let port: Int
     let dataFolder: String
-    private let pipe: Pipe
     /// Everything the server logged so far.
     private let output = Mutex("")
     var log: String { output.withLock { $0 } }
@@ -120,20 +71,18 @@ final class BerthProcess: RegistryClient, @unchecked Sendable {
 
     private init(dataFolder: String, extraArguments: [String] = [], environment: [String: String] = [:]) throws {
         self.dataFolder = dataFolder
-        process.executableURL = URL(fileURLWithPath: Self.executable)
-        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let auth = extraArguments.contains("--auth") ? [] : ["--auth", "none"]
-        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--data", dataFolder, "--log-level", "notice"] + auth + extraArguments
-        pipe = Pipe()
-        process.standardError = pipe
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        let arguments = ["serve", "--listen", "127.0.0.1:0", "--data", dataFolder, "--log-level", "notice"] + auth + extraArguments
+        process = try ChildProcess([Self.executable] + arguments,
+                                   environment: environment.isEmpty ? nil : ProcessInfo.processInfo.environment.merging(environment) { $1 },
+                                   standardError: .pipe)
+        let log = process.output!
         // The server logs the port it bound; read until it does (bounded).
         var seen = ""
         var found: Int?
         let deadline = Date().addingTimeInterval(20)
         while found == nil, Date() < deadline {
-            let data = pipe.fileHandleForReading.availableData
+            let data = log.availableData
             if data.isEmpty { break }
             seen += String(decoding: data, as: UTF8.self)
             if let range = seen.range(of: #"address=127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
@@ -141,13 +90,13 @@ final class BerthProcess: RegistryClient, @unchecked Sendable {
             }
         }
         guard let found else {
-            process.terminate()
+            process.signal(SIGTERM)
             throw TestFailure("berth did not report its port; it logged: \(seen)")
         }
         port = found
         // Keep draining (and keeping) the log so the server never blocks on a full pipe.
         output.withLock { $0 = seen }
-        let (handle, box) = (pipe.fileHandleForReading, self)
+        let (handle, box) = (log, self)
         Thread.detachNewThread {
             while true {
                 let data = handle.availableData

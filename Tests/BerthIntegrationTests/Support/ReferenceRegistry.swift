@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import TestProcesses
 
 /// The reference registry (Debian's `docker-registry`, CNCF Distribution)
 /// as a process on a free loopback port, storing in a folder of its own,
@@ -9,9 +10,9 @@ final class ReferenceRegistry: Sendable {
     static var installed: Bool { FileManager.default.isExecutableFile(atPath: executable) }
 
     let port: Int
-    private let process: Process
+    private let process: ChildProcess
 
-    private init(port: Int, process: Process) {
+    private init(port: Int, process: ChildProcess) {
         (self.port, self.process) = (port, process)
     }
 
@@ -32,12 +33,7 @@ final class ReferenceRegistry: Sendable {
             http:
               addr: 127.0.0.1:\(port)
             """.write(toFile: config, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["serve", config]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try ChildProcess([executable, "serve", config])
         let registry = ReferenceRegistry(port: port, process: process)
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
