@@ -261,6 +261,8 @@ enum OpenAPIDocument {
             "scan_on_push": ["type": "boolean", "description": "the server's scan_on_push when absent"],
             "block_severity": ["type": "string", "enum": ["none", "low", "medium", "high", "critical"]],
             "while_unscanned": ["type": "string", "enum": ["allow", "block", "allow_if_previous"]],
+            "scanner": ["type": "string", "enum": ["builtin", "external", "both"],
+                        "description": "Berth's scanner, the scanner_url adapter's (Harbor Pluggable Scanner API), or both; builtin when absent"],
             "allowlist": ["type": "array", "maxItems": 1_000, "items": object([
                 "id": ["type": "string", "description": "a vulnerability id or alias (CVE-…)"], "expires_at": time, "comment": string,
                 "repositories": ["type": "string", "description": "a pattern relative to the project; all when absent"],

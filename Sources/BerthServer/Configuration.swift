@@ -68,6 +68,13 @@ public struct Configuration: Sendable, Equatable {
     public var auditPulls = true
     /// Whether every artifact pushed (or cached by a pull-through cache) is scanned.
     public var scanOnPush = true
+    /// A scanner adapter speaking the Harbor Pluggable Scanner API, for
+    /// projects whose scanning setting names `external` or `both`.
+    public var scannerURL: String?
+    /// The `Authorization` header value that adapter wants.
+    public var scannerAuthorization: String?
+    /// The URL that adapter reaches this registry at; default: the address it listens on.
+    public var scannerRegistryURL: String?
     /// Manifest pulls per window for anonymous addresses, users, robots and projects; off by default.
     public var rateLimits = PullRateLimits()
     /// Webhook deliveries delivered or given up longer ago than this are removed.
@@ -120,7 +127,8 @@ public struct Configuration: Sendable, Equatable {
         "listen", "data", "log_level", "log_format", "upload_max_age", "upload_reap_interval", "max_blob_size", "cache_bytes",
         "auth", "admin_password", "token_lifetime", "realm", "service", "password_cost", "project_creation",
         "auto_create_projects", "token_key", "gc_schedule", "gc_grace", "gc_delete_untagged", "audit_retention",
-        "webhook_retry_base", "webhook_max_attempts", "webhook_allow_private", "webhook_retention", "audit_pulls", "scan_on_push", "database", "database_connections", "storage", "s3_endpoint", "s3_bucket", "s3_region",
+        "webhook_retry_base", "webhook_max_attempts", "webhook_allow_private", "webhook_retention", "audit_pulls", "scan_on_push",
+        "scanner_url", "scanner_authorization", "scanner_registry_url", "database", "database_connections", "storage", "s3_endpoint", "s3_bucket", "s3_region",
         "s3_path_style", "s3_prefix", "s3_part_size", "s3_redirect_downloads", "s3_access_key", "s3_secret_key",
         "trusted_proxies", "idle_timeout", "request_head_timeout", "shutdown_timeout", "max_connections_per_address", "mirror_project", "secret_key",
         "rate_limit_anonymous", "rate_limit_users", "rate_limit_robots", "rate_limit_projects",
@@ -189,6 +197,12 @@ public struct Configuration: Sendable, Equatable {
         case "audit_pulls":
             guard let flag = Bool(value) else { throw ConfigurationError("audit_pulls must be true or false") }
             auditPulls = flag
+        case "scanner_url", "scanner_registry_url":
+            guard let url = URL(string: value), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw ConfigurationError("\(key) must be an http or https URL")
+            }
+            if key == "scanner_url" { scannerURL = value } else { scannerRegistryURL = value }
+        case "scanner_authorization": scannerAuthorization = value
         case "scan_on_push":
             guard let flag = Bool(value) else { throw ConfigurationError("scan_on_push must be true or false") }
             scanOnPush = flag

@@ -116,9 +116,6 @@ public final class Server: Sendable {
         uploads = UploadService(blobs: blobs, metadata: contentStore, limits: limits, pushPolicies: pushPolicies, logger: logger)
         let node = ProcessInfo.processInfo.hostName + ":" + root
         outbox = EventOutbox(store: metadata.outbox, logger: logger)
-        scanner = ArtifactScanner(
-            content: content, metadata: contentStore, writer: ownWriter, scans: metadata.scans, vulnerabilities: metadata.vulnerabilities,
-            events: outbox, node: node, logger: logger)
         replicator = Replicator(
             store: metadata.replication, registries: metadata.registries, upstreams: upstreams, content: content, uploads: uploads, node: node,
             projectExists: { [accounts = metadata.accounts, open = configuration.auth != "token"] in
@@ -150,6 +147,15 @@ public final class Server: Sendable {
             retention: metadata.rules, metrics: metrics, contentRemoved: { cache.forgetAll() })
         authorizer = configuration.auth == "token"
             ? try await Self.authorizer(configuration, accounts: metadata.accounts, root: root, events: events, logger: logger) : nil
+        let tokens = authorizer?.authenticator.tokens
+        let external = configuration.scannerURL.map {
+            ExternalScanner(
+                settings: .init(url: $0, authorization: configuration.scannerAuthorization, registryURL: configuration.scannerRegistryURL),
+                tokens: tokens)
+        }
+        scanner = ArtifactScanner(
+            content: content, metadata: contentStore, writer: ownWriter, scans: metadata.scans, vulnerabilities: metadata.vulnerabilities,
+            settings: settings, external: external, events: outbox, node: node, logger: logger)
     }
 
     /// Accounts, token keys and the first administrator.
@@ -239,7 +245,7 @@ public final class Server: Sendable {
                 .init(name: "deliver webhooks") { now in try await webhooks.deliver(now: now) },
             ], interval: .milliseconds(200), logger: logger)
         let (host, port) = try configuration.address
-        let logger = self.logger
+        let (logger, external) = (self.logger, scanner.external)
         // Idle and request head timeouts, and the per-address connection limit.
         let limit = configuration.maxConnectionsPerAddress
         let counter = limit > 0 ? ConnectionCounter(limit: limit, exempt: configuration.trustedProxies) : nil
@@ -260,6 +266,8 @@ public final class Server: Sendable {
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port ?? port
                 logger.notice("berth is listening", metadata: ["address": "\(host):\(bound)"])
+                let reachable = ["0.0.0.0", "::", ""].contains(host) ? "127.0.0.1" : host.contains(":") ? "[\(host)]" : host
+                external?.listeningURL.withLock { $0 = "http://\(reachable):\(bound)" }
                 await onRunning(bound)
             },
             logger: logger)

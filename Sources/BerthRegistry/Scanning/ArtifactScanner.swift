@@ -21,6 +21,10 @@ public final class ArtifactScanner: Sendable {
     let scans: SQLScanStore
     let matcher: VulnerabilityMatcher
     let vulnerabilities: SQLVulnerabilityStore
+    /// Each project's choice of scanner.
+    let settings: any ProjectSettingStore
+    /// The adapter of `scanner_url`, when there is one.
+    public let external: ExternalScanner?
     /// `scan.completed` and `scan.failed` go to the outbox (audit log, webhooks).
     let events: any EventSink
     public let metrics = ScanMetrics()
@@ -37,10 +41,10 @@ public final class ArtifactScanner: Sendable {
 
     public init(
         content: any RegistryContent, metadata: any MetadataStore, writer: UploadService, scans: SQLScanStore, vulnerabilities: SQLVulnerabilityStore,
-        events: any EventSink, node: String, logger: Logger
+        settings: any ProjectSettingStore, external: ExternalScanner?, events: any EventSink, node: String, logger: Logger
     ) {
-        (self.content, self.metadata, self.scans, self.vulnerabilities, self.events, self.node, self.logger) =
-            (content, metadata, scans, vulnerabilities, events, node, logger)
+        (self.content, self.metadata, self.scans, self.vulnerabilities, self.settings, self.external, self.events, self.node, self.logger) =
+            (content, metadata, scans, vulnerabilities, settings, external, events, node, logger)
         sboms = SBOMReferrers(writer: writer, metadata: metadata)
         matcher = VulnerabilityMatcher(store: vulnerabilities)
     }
@@ -127,7 +131,9 @@ public final class ArtifactScanner: Sendable {
         guard let previous = try? decoder.decode(ScanReport.self, from: Data(text.utf8)),
               let packages = try? decoder.decode([InstalledPackage].self, from: Data(kept.utf8))
         else { return nil }
-        return (previous.matched(try await matcher.findings(for: packages)), packages)
+        // What an external scanner found stays: asking it again would read every layer again.
+        let external = previous.vulnerabilities.filter { $0.scanner != nil }
+        return (previous.matched(try await matcher.findings(for: packages) + external), packages)
     }
 
     /// The packages and vulnerabilities of an image, or of each image of an index.
@@ -137,23 +143,27 @@ public final class ArtifactScanner: Sendable {
             throw ScanFailure("\(repository)@\(digest) is not stored here")
         }
         let manifest = try Manifest(parsing: [UInt8](stored.content), contentType: stored.mediaType)
-        var images: [(manifest: Manifest, platform: String?)] = []
+        var images: [(manifest: Manifest, platform: String?, digest: String, mediaType: String)] = []
         if manifest.kind == .index {
             for child in manifest.manifests.prefix(Self.imagesPerIndex) {
                 guard let image = try await metadata.manifest(name, .digest(child.digest)) else { continue }
                 let parsed = try Manifest(parsing: [UInt8](image.content), contentType: image.mediaType)
                 let platform = child.platform.map { [$0.os, $0.architecture, $0.variant].compactMap { $0 }.joined(separator: "/") }
-                if parsed.kind == .image { images.append((parsed, platform)) }
+                if parsed.kind == .image { images.append((parsed, platform, child.digest.description, image.mediaType)) }
             }
         } else if manifest.subject == nil {
-            images = [(manifest, nil)]
+            images = [(manifest, nil, digest, stored.mediaType)]
+        }
+        let scanner = try await scannerChoice(of: name.project)
+        guard !scanner.usesExternal || external != nil else {
+            throw ScanFailure("project \(name.project) scans with an external scanner, and this server has no scanner_url")
         }
         // A referrer (a signature, an SBOM) has no packages of its own: its report is empty.
         var packages: Set<DetectedPackage> = []
         var distribution: Distribution?
         var skipped: [String] = []
         var documents: [ScanReport.Documents] = []
-        for (image, platform) in images {
+        for (image, platform, _, _) in images where scanner.usesBuiltin {
             let found = try await contents(of: image, in: name, skipped: &skipped)
             packages.formUnion(found.packages)
             distribution = distribution ?? found.distribution
@@ -164,12 +174,29 @@ public final class ArtifactScanner: Sendable {
         }
         let installed = packages.map { InstalledPackage(ecosystem: $0.ecosystem, name: $0.name, version: $0.version, source: $0.source) }
             .sorted { ($0.ecosystem, $0.name, $0.version) < ($1.ecosystem, $1.name, $1.version) }
-        let findings = try await matcher.findings(for: installed)
+        var findings = try await matcher.findings(for: installed)
+        if scanner.usesExternal, let external {
+            // An index's images share most packages: each finding once.
+            var seen: Set<[String]> = []
+            for image in images {
+                for finding in try await external.findings(repository: repository, digest: image.digest, mediaType: image.mediaType)
+                where seen.insert([finding.id, finding.package, finding.installedVersion]).inserted {
+                    findings.append(finding)
+                }
+            }
+        }
         let report = ScanReport(
             repository: repository, digest: digest, scannedAt: Date(), matchedAt: Date(),
             distribution: distribution.map { "\($0.id) \($0.versionID ?? "")" }, packages: packages.count,
             summary: ScanReport.summarize(findings), vulnerabilities: findings, skippedLayers: skipped, sbom: documents.first, sboms: documents)
         return (report, installed)
+    }
+
+    private func scannerChoice(of project: String) async throws -> ScanningSettings.Scanner {
+        guard let text = try await settings.setting(.scanning, of: project),
+              let setting = try? JSONDecoder().decode(ScanningSettings.self, from: Data(text.utf8))
+        else { return .builtin }
+        return setting.scanner
     }
 
     /// When the image says it was built (its config's `created`), for its SBOMs; the epoch when it does not say.

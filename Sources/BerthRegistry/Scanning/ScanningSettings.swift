@@ -24,6 +24,15 @@ public struct ScanningSettings: Sendable, Equatable, Codable {
         case allowIfPrevious = "allow_if_previous"
     }
 
+    /// Who scans: Berth itself, the external scanner adapter (`scanner_url`)
+    /// instead, or both, their findings merged.
+    public enum Scanner: String, Sendable, Codable, CaseIterable {
+        case builtin, external, both
+
+        var usesBuiltin: Bool { self != .external }
+        var usesExternal: Bool { self != .builtin }
+    }
+
     /// A vulnerability allowed anyway, matched by its id or any alias.
     public struct AllowlistEntry: Sendable, Equatable, Codable {
         public var id: String
@@ -61,14 +70,19 @@ public struct ScanningSettings: Sendable, Equatable, Codable {
     public var blockSeverity: Threshold
     public var whileUnscanned: WhileUnscanned
     public var allowlist: [AllowlistEntry]
+    public var scanner: Scanner
 
     enum CodingKeys: String, CodingKey {
-        case allowlist
+        case allowlist, scanner
         case scanOnPush = "scan_on_push", blockSeverity = "block_severity", whileUnscanned = "while_unscanned"
     }
 
-    public init(scanOnPush: Bool? = nil, blockSeverity: Threshold = .none, whileUnscanned: WhileUnscanned = .allow, allowlist: [AllowlistEntry] = []) {
-        (self.scanOnPush, self.blockSeverity, self.whileUnscanned, self.allowlist) = (scanOnPush, blockSeverity, whileUnscanned, allowlist)
+    public init(
+        scanOnPush: Bool? = nil, blockSeverity: Threshold = .none, whileUnscanned: WhileUnscanned = .allow, allowlist: [AllowlistEntry] = [],
+        scanner: Scanner = .builtin
+    ) {
+        (self.scanOnPush, self.blockSeverity, self.whileUnscanned, self.allowlist, self.scanner) =
+            (scanOnPush, blockSeverity, whileUnscanned, allowlist, scanner)
     }
 
     /// Fields left out take their defaults; a field given must be valid.
@@ -78,6 +92,7 @@ public struct ScanningSettings: Sendable, Equatable, Codable {
         blockSeverity = try container.decodeIfPresent(Threshold.self, forKey: .blockSeverity) ?? .none
         whileUnscanned = try container.decodeIfPresent(WhileUnscanned.self, forKey: .whileUnscanned) ?? .allow
         allowlist = try container.decodeIfPresent([AllowlistEntry].self, forKey: .allowlist) ?? []
+        scanner = try container.decodeIfPresent(Scanner.self, forKey: .scanner) ?? .builtin
     }
 
     static let maxAllowlist = 1_000
