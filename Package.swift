@@ -243,8 +243,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
-            // A TCP relay the resumed-upload test runs with python3, and a scanner adapter.
-            exclude: ["Support/cut-proxy.py", "Support/scanner-adapter.py"],
+            // Servers tests run with python3: a TCP relay that cuts, a scanner adapter, an archive server.
+            exclude: ["Support/cut-proxy.py", "Support/scanner-adapter.py", "Support/archive-server.py"],
             swiftSettings: testSettings
         ),
     ]

@@ -70,6 +70,10 @@ public struct Configuration: Sendable, Equatable {
     public var scanOnPush = true
     /// A scanner adapter speaking the Harbor Pluggable Scanner API, for
     /// projects whose scanning setting names `external` or `both`.
+    /// OSV archives (`all.zip` of each ecosystem) the vulnerability database is downloaded from.
+    public var vulndbURLs: [String] = []
+    /// When they are downloaded (cron, UTC); also at start while the database is empty.
+    public var vulndbSchedule = "0 4 * * *"
     public var scannerURL: String?
     /// The `Authorization` header value that adapter wants.
     public var scannerAuthorization: String?
@@ -128,7 +132,7 @@ public struct Configuration: Sendable, Equatable {
         "auth", "admin_password", "token_lifetime", "realm", "service", "password_cost", "project_creation",
         "auto_create_projects", "token_key", "gc_schedule", "gc_grace", "gc_delete_untagged", "audit_retention",
         "webhook_retry_base", "webhook_max_attempts", "webhook_allow_private", "webhook_retention", "audit_pulls", "scan_on_push",
-        "scanner_url", "scanner_authorization", "scanner_registry_url", "database", "database_connections", "storage", "s3_endpoint", "s3_bucket", "s3_region",
+        "scanner_url", "scanner_authorization", "scanner_registry_url", "vulndb_url", "vulndb_schedule", "database", "database_connections", "storage", "s3_endpoint", "s3_bucket", "s3_region",
         "s3_path_style", "s3_prefix", "s3_part_size", "s3_redirect_downloads", "s3_access_key", "s3_secret_key",
         "trusted_proxies", "idle_timeout", "request_head_timeout", "shutdown_timeout", "max_connections_per_address", "mirror_project", "secret_key",
         "rate_limit_anonymous", "rate_limit_users", "rate_limit_robots", "rate_limit_projects",
@@ -203,6 +207,17 @@ public struct Configuration: Sendable, Equatable {
             }
             if key == "scanner_url" { scannerURL = value } else { scannerRegistryURL = value }
         case "scanner_authorization": scannerAuthorization = value
+        case "vulndb_url":
+            let urls = value.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init)
+            for url in urls {
+                guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
+                    throw ConfigurationError("vulndb_url must be http or https URLs separated by spaces, not \(url)")
+                }
+            }
+            vulndbURLs = urls
+        case "vulndb_schedule":
+            guard CronSchedule(value) != nil else { throw ConfigurationError("vulndb_schedule must be a cron expression such as \"0 4 * * *\"") }
+            vulndbSchedule = value
         case "scan_on_push":
             guard let flag = Bool(value) else { throw ConfigurationError("scan_on_push must be true or false") }
             scanOnPush = flag

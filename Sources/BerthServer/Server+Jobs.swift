@@ -72,6 +72,18 @@ extension Server {
             }
         })
         jobs.append(contentsOf: replicationJobs())
+        if let downloader = vulndbDownloader, let schedule = CronSchedule(configuration.vulndbSchedule) {
+            let trigger = Trigger(cron: schedule)
+            let atStart = Trigger(every: .infinity)
+            let vulnerabilities = metadata.vulnerabilities
+            jobs.append(BackgroundJobs.Job(name: "download the vulnerability database") { now in
+                // At start, while the database was never filled: the epoch names that run in every node's lease.
+                if atStart.fire(at: now) != nil, try await vulnerabilities.lastImport() == nil {
+                    downloader.start(slot: Date(timeIntervalSince1970: 0))
+                }
+                if let slot = trigger.fire(at: now) { downloader.start(slot: slot) }
+            })
+        }
         if let expression = configuration.gcSchedule, let schedule = CronSchedule(expression) {
             let trigger = Trigger(cron: schedule)
             let options = configuration.collection

@@ -42,6 +42,8 @@ public final class Server: Sendable {
     let eviction: CacheEviction
     /// Runs the scans queued in the cluster that this node claims.
     let scanner: ArtifactScanner
+    /// Keeps the vulnerability database current from `vulndb_url`, when set.
+    let vulndbDownloader: VulnerabilityDatabaseDownloader?
     /// Runs the replication executions this node claims.
     let replicator: Replicator
     let secrets: SecretBox
@@ -153,6 +155,9 @@ public final class Server: Sendable {
                 settings: .init(url: $0, authorization: configuration.scannerAuthorization, registryURL: configuration.scannerRegistryURL),
                 tokens: tokens)
         }
+        vulndbDownloader = configuration.vulndbURLs.isEmpty ? nil : VulnerabilityDatabaseDownloader(
+            urls: configuration.vulndbURLs, folder: root + "/vulndb",
+            importer: AdvisoryImporter(store: metadata.vulnerabilities, scans: metadata.scans), leases: metadata.jobs, node: node, logger: logger)
         scanner = ArtifactScanner(
             content: content, metadata: contentStore, writer: ownWriter, scans: metadata.scans, vulnerabilities: metadata.vulnerabilities,
             settings: settings, external: external, events: outbox, node: node, logger: logger)
