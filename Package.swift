@@ -94,8 +94,8 @@ let package = Package(
             dependencies: ["OCI", "BerthMetadata"],
             swiftSettings: swiftSettings
         ),
-        // SBOMs: image layers read as tar streams (with whiteouts), package databases, CycloneDX and SPDX documents. No I/O.
-        .target(name: "BerthSBOM", swiftSettings: swiftSettings),
+        // SBOMs: image layers read as tar streams (with whiteouts), package databases, jars (with the ZIP reader of BerthVulnerabilities), CycloneDX and SPDX documents. No I/O.
+        .target(name: "BerthSBOM", dependencies: ["BerthVulnerabilities"], swiftSettings: swiftSettings),
         // The system's zlib: image layers are gunzipped as they stream.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         // Vulnerability data and matching: ecosystems' version orders, OSV records and archives, CVSS scores. No I/O.

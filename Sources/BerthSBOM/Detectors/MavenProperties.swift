@@ -1,6 +1,6 @@
 /// Java artifacts from `META-INF/maven/<group>/<artifact>/pom.properties`
-/// files present directly in the layers (unpacked jars, exploded wars).
-/// Reading inside .jar/.war zip archives is NOT supported.
+/// files present directly in the layers (unpacked jars, exploded wars);
+/// those inside archives are `JavaArchives`'.
 enum MavenProperties {
     static func isPomProperties(_ path: String) -> Bool {
         let c = path.split(separator: "/")

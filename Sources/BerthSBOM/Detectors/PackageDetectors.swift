@@ -13,7 +13,7 @@ public enum PackageDetectors {
             || PythonMetadata.isMetadataPath(path)
             || NpmPackages.isModulePackageJSON(path) || NpmPackages.isLockfile(path)
             || CargoLock.isCargoLock(path)
-            || MavenProperties.isPomProperties(path)
+            || MavenProperties.isPomProperties(path) || JavaArchives.isArchive(path)
             || path == RpmDatabase.path
     }
 
@@ -28,6 +28,7 @@ public enum PackageDetectors {
         NpmPackages.detect(files, into: &sink)
         CargoLock.detect(files, into: &sink)
         MavenProperties.detect(files, into: &sink)
+        JavaArchives.detect(files, into: &sink)
         RpmDatabase.detect(files, distro: distro, into: &sink)
         GoBinaries.detect(files, into: &sink)
         let sorted = sink.packages.sorted {

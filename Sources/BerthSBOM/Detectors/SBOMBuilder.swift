@@ -13,7 +13,7 @@ public struct SBOMBuilder: Sendable {
 
     /// Feeds the next chunk (any size) of the current layer.
     public mutating func feed(layer chunk: UnsafeRawBufferPointer) throws {
-        for e in try tar.feed(chunk) { files.apply(e) }
+        for e in try tar.feed(chunk) { files.apply(JavaArchives.summarized(e)) }
     }
 
     /// Convenience for byte arrays.
@@ -34,7 +34,7 @@ public struct SBOMBuilder: Sendable {
             files.endLayer()
             tar = TarStream(capture: PackageDetectors.capture, maxCapturedFile: PackageDetectors.maxCapturedFile)
         }
-        for e in try tar.finish() { files.apply(e) }
+        for e in try tar.finish() { files.apply(JavaArchives.summarized(e)) }
     }
 
     /// The merged image's files (e.g. for custom detectors).

@@ -93,15 +93,15 @@ public struct OSVArchive: Sendable {
             .map { entry in Result { try self.extract(entry) } }
     }
 
-    /// Extracts and verifies one entry.
-    public func extract(_ entry: Entry) throws -> Record {
+    /// Extracts and verifies one entry of at most `maxSize` bytes uncompressed.
+    public func extract(_ entry: Entry, maxSize: Int = maxEntrySize) throws -> Record {
         let name = entry.name
         guard !entry.needsZIP64 else { throw Failure.zip64EntryUnsupported(name: name) }
         guard entry.flags & 0x41 == 0 else { throw Failure.encryptedEntry(name: name) }  // bit 0 / bit 6
         guard entry.method == 0 || entry.method == 8 else {
             throw Failure.unsupportedMethod(name: name, method: entry.method)
         }
-        guard entry.uncompressedSize <= Self.maxEntrySize else {
+        guard entry.uncompressedSize <= maxSize else {
             throw Failure.entryTooLarge(name: name, size: entry.uncompressedSize)
         }
         // No sane deflate stream is much larger than its output; refusing more bounds the work.
