@@ -153,7 +153,6 @@ def main():
     layers = []
     gzip_tar(f"{work}/layer0.tgz", [("etc/os-release", b"ID=debian\nVERSION_ID=\"12\"\n"), ("var/lib/dpkg/status", status)])
     layers.append(push_file(base, "bench/big", f"{work}/layer0.tgz"))
-    small_layer = layers[0]
     per_layer = max(1, args.mib * MIB // max(1, args.layers - 1))
     for n in range(1, args.layers):
         gzip_tar(f"{work}/layer.tgz", [(f"data/file{n}-{i}", per_layer // 4) for i in range(4)])
@@ -167,6 +166,7 @@ def main():
     peak = server.memory("VmHWM")
 
     # Many artifacts over the small layer, each scanned on push.
+    small_layer = push_file(base, "bench/many", f"{work}/layer0.tgz")
     for n in range(args.artifacts):
         push_image(base, "bench/many", f"t{n}", [small_layer], config_note=str(n))
     assert wait_lines(server, "artifact scanned", 1 + args.artifacts, 3600), "not every artifact was scanned"

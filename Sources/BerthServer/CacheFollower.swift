@@ -14,7 +14,7 @@ struct CacheFollower: Service {
 
     func run() async throws {
         let (caches, logger) = (caches, logger)
-        try? await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             await database.follow(channel: ContentChange.channel) { notice in
                 switch notice {
                 case .listening:

@@ -89,7 +89,7 @@ enum SignatureCheck {
             return .failure(.init("certificate \(leaf.subject) is not for code signing (its extended key usage)"))
         }
         var verifier = Verifier(rootCertificates: CertificateStore(anchors.certificates.map(\.certificate))) {
-            RFC5280Policy(validationTime: Date())
+            RFC5280Policy()
         }
         switch await verifier.validate(leaf: leaf, intermediates: CertificateStore(intermediates)) {
         case .validCertificate(let chain):

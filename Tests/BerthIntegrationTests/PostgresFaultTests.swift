@@ -388,7 +388,7 @@ final class PrivateCluster: Sendable {
     static func run(_ arguments: [String]) async throws {
         try await offCooperativePool {
             let output = FileManager.default.temporaryDirectory.appendingPathComponent("berth-pg-\(UUID().uuidString).log")
-            FileManager.default.createFile(atPath: output.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: output.path, contents: nil)
             defer { try? FileManager.default.removeItem(at: output) }
             let handle = try FileHandle(forWritingTo: output)
             defer { try? handle.close() }

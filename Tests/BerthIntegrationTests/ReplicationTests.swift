@@ -226,8 +226,8 @@ struct ReplicationTests {
         let (target, _) = try await AuthTests.start { $0.autoCreateProjects = true }
         try await Self.define("dr", on: source, reaching: target)
         let released = try await Self.pushLabelled(source, "team/app", tag: "released", labels: ["tier": "prod", "team": "a"])
-        try await Self.pushLabelled(source, "team/app", tag: "staging", labels: ["tier": "staging", "team": "a"])
-        try await Self.pushLabelled(source, "team/app", tag: "legacy", labels: ["tier": "prod", "deprecated": "yes"])
+        _ = try await Self.pushLabelled(source, "team/app", tag: "staging", labels: ["tier": "staging", "team": "a"])
+        _ = try await Self.pushLabelled(source, "team/app", tag: "legacy", labels: ["tier": "prod", "deprecated": "yes"])
         let chart = try await Self.pushLabelled(source, "team/app", tag: "chart", labels: [:], artifactType: "application/vnd.cncf.helm.config.v1+json")
 
         for (bad, why) in [

@@ -105,7 +105,7 @@ public final class ProxyContent: RegistryContent {
     private func refresh(_ repository: RepositoryName, _ mirror: Mirror, _ tag: Tag, cached: StoredManifest?) async throws {
         let key = repository.value + ":" + tag.value
         let now = Date()
-        if let cached {
+        if cached != nil {
             let fresh = checked.withLock { $0[key] }.map { now.timeIntervalSince($0) < Double(mirror.binding.ttlSeconds) } ?? false
             let backingOff = failing.withLock { $0[key] }.map { now < $0 } ?? false
             if fresh || backingOff {

@@ -42,13 +42,14 @@ public final class ExternalScanner: Sendable {
     static let reportType = "application/vnd.security.vulnerability.report; version=1.1"
 
     public init(settings: Settings, tokens: TokenService?) {
-        (self.settings, self.tokens) = (settings, tokens)
-        http = HTTPClient(
-            eventLoopGroupProvider: .singleton,
-            configuration: .init(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10), read: .seconds(60))))
+        (self.settings, self.tokens, http) = (settings, tokens, Self.client)
     }
 
-    deinit { try? http.syncShutdown() }
+    /// One for the process, never shut down (like `HTTPClient.shared`): a
+    /// client shut down in a deinit that runs on an event loop would trap.
+    private static let client = HTTPClient(
+        eventLoopGroupProvider: .singleton,
+        configuration: .init(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10), read: .seconds(60))))
 
     /// The vulnerabilities the adapter finds in `repository@digest`.
     func findings(repository: String, digest: String, mediaType: String) async throws -> [Finding] {

@@ -84,10 +84,9 @@ struct SQLiteFile {
     /// A table leaf cell: payload size, rowid, the local payload, and the
     /// overflow chain for the rest.
     private func leafCell(at cell: Int, page: Int) -> [Value]? {
-        guard cell >= page, cell < page + pageSize, var (payloadSize, at) = varint(at: cell),
-              let (_, afterRowid) = varint(at: at), payloadSize >= 0, payloadSize <= Int64(1 << 30)
+        guard cell >= page, cell < page + pageSize, let (payloadSize, rowid) = varint(at: cell),
+              let (_, at) = varint(at: rowid), payloadSize >= 0, payloadSize <= Int64(1 << 30)
         else { return nil }
-        at = afterRowid
         let total = Int(payloadSize)
         let maxLocal = usable - 35
         var local = total

@@ -39,7 +39,7 @@ final class CuttingRelay: Sendable {
 
     /// Lets the held answers go on.
     func release() {
-        FileManager.default.createFile(atPath: statsFile + ".release", contents: Data())
+        _ = FileManager.default.createFile(atPath: statsFile + ".release", contents: Data())
     }
 
     func stop() async {
