@@ -49,17 +49,28 @@ public final class ArtifactScanner: Sendable {
         matcher = VulnerabilityMatcher(store: vulnerabilities)
     }
 
-    /// A background turn: claims queued scans while this node has room for them.
+    /// A background turn: each free slot of this node becomes a worker that
+    /// goes on claiming queued scans until none is left, so a queue of quick
+    /// rematches (after a database update) is not paced by the turns.
     public func tick(now: Date = Date()) async throws {
         try await readDatabaseAge(now: now)
         while running.load(ordering: .acquiring) < Self.concurrency {
-            guard let claimed = try await scans.claim(node: node, now: now, staleBefore: now.addingTimeInterval(-Self.staleAfter)) else { return }
+            guard let first = try await claim(now: now) else { return }
             running.add(1, ordering: .acquiringAndReleasing)
             Task {
                 defer { running.subtract(1, ordering: .acquiringAndReleasing) }
-                await run(claimed)
+                var next: SQLScanStore.Claimed? = first
+                while let claimed = next {
+                    await run(claimed)
+                    // A failed claim ends this worker; the next turn starts another.
+                    next = try? await claim(now: Date())
+                }
             }
         }
+    }
+
+    private func claim(now: Date) async throws -> SQLScanStore.Claimed? {
+        try await scans.claim(node: node, now: now, staleBefore: now.addingTimeInterval(-Self.staleAfter))
     }
 
     /// The database's age for the metrics, read once a minute (every 5 s while it is empty).
