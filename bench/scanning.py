@@ -11,9 +11,11 @@ server runs. Then:
   whose others hold incompressible files. The scan's duration is the
   server's own (its `artifact scanned` log line); the rate is compressed
   MiB per second; the peak memory is the server's VmHWM.
-- Matching: the same packages matched again after a database update (the
-  `artifact matched again` line): matching only, no layer read.
-- Rematch: --artifacts images (distinct configs, the same small layer of
+- Scan on push: each small image's whole scan (its `artifact scanned`
+  line): the layer read, the SBOMs stored, every package matched.
+- Rematch: after a database update (the `artifact matched again` line):
+  the packages whose advisories changed matched again, no layer read.
+- Many: --artifacts images (distinct configs, the same small layer of
   --packages packages) scanned on push, then one database update queues them
   all; the time until every report is matched again, with the pull rate of
   a manifest GET measured before and during.
@@ -147,6 +149,10 @@ def main():
     started = time.monotonic()
     subprocess.run([args.berth, "vulndb", "import", f"{work}/all.zip", "--data", f"{work}/berth"], check=True, capture_output=True)
     imported = time.monotonic() - started
+    # A rematch re-evaluates the packages an import changed from a minute before the
+    # previous match (VulnerabilityMatcher.changeMargin): the scans come later than
+    # that after the import, as they do with a daily update.
+    time.sleep(61)
 
     # SBOM throughput over a large image.
     status = dpkg_status(args.packages)
@@ -185,6 +191,7 @@ def main():
     rematch_seconds = time.monotonic() - started
     puller.join()
     matches = durations(server, "artifact matched again")
+    scans = durations(server, "artifact scanned")[1:]
     server.stop()
     shutil.rmtree(work, ignore_errors=True)
 
@@ -195,7 +202,9 @@ def main():
         f"| SBOM + match of a {compressed / MIB:,.0f} MiB image ({args.layers} gzip layers, {args.packages:,} packages) | "
         f"{sbom_seconds:.1f} s, {compressed / MIB / sbom_seconds:,.0f} MiB/s compressed |",
         f"| server memory: idle → peak during that scan | {idle / MIB:.0f} → {peak / MIB:.0f} MiB |",
-        f"| matching {args.packages:,} packages against {args.records:,} records (rematch, median of {len(matches):,}) | "
+        f"| scan on push of a small image: layer read, two SBOMs, {args.packages:,} packages matched against {args.records:,} records "
+        f"(median of {len(scans):,}) | {statistics.median(scans) * 1000:.1f} ms (p90 {sorted(scans)[int(len(scans) * 0.9)] * 1000:.1f} ms) |",
+        f"| rematch of one artifact after an update of one record (median of {len(matches):,}) | "
         f"{statistics.median(matches) * 1000:.1f} ms (p90 {sorted(matches)[int(len(matches) * 0.9)] * 1000:.1f} ms) |",
         f"| rematch of {total:,} stored artifacts after a database update | {rematch_seconds:.1f} s |",
         f"| manifest GETs/s (one client): quiet → during the rematch | {quiet_rate:,.0f} → {busy.get('rate', 0):,.0f} |",

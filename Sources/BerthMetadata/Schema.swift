@@ -202,6 +202,13 @@ public enum Schema {
                 "ALTER TABLE scan_reports ADD COLUMN packages \(f.text)",
                 "ALTER TABLE scan_reports ADD COLUMN match_only BIGINT NOT NULL DEFAULT 0",
             ],
+            // When each package's advisories last changed, so a rematch re-evaluates only the packages an import touched.
+            [
+                """
+                CREATE TABLE vulnerability_changes (ecosystem \(f.text) NOT NULL, package \(f.text) NOT NULL, changed_at BIGINT NOT NULL,
+                    PRIMARY KEY (ecosystem, package))
+                """,
+            ],
         ]
     }
 

@@ -14,6 +14,9 @@ public struct ScanRecord: Sendable, Equatable {
 
 /// Scans as rows: one per (repository, digest), claimed by one node at a
 /// time (and by another once its heartbeat stops), as replication's executions are.
+/// Requests are durable commits; claims and results are not (two fsyncs an
+/// artifact were most of a rematch's time): a power failure can only take
+/// the row back to a state whose scan runs again.
 public final class SQLScanStore: Sendable {
     let backend: any SQLBackend
 
@@ -68,7 +71,7 @@ public final class SQLScanStore: Sendable {
                 .time(staleBefore)) != nil
         }
         guard waiting else { return nil }
-        return try await backend.transaction(durable: true) { db in
+        return try await backend.transaction(durable: false) { db in
             guard let row = try db.row(
                 """
                 SELECT repository, digest, match_only FROM scan_reports WHERE status = 'pending' OR (status = 'running' AND heartbeat < ?)
@@ -93,12 +96,12 @@ public final class SQLScanStore: Sendable {
     }
 
     /// Ends a scan with its report and the packages it found (JSON, kept
-    /// for rematches).
-    public func finish(_ repository: String, _ digest: String, report: String, packages: String, at date: Date = Date()) async throws {
-        try await backend.transaction(durable: true) { db in
+    /// for rematches; nil keeps the ones stored, as a rematch does).
+    public func finish(_ repository: String, _ digest: String, report: String, packages: String?, at date: Date = Date()) async throws {
+        try await backend.transaction(durable: false) { db in
             try db.execute(
                 """
-                UPDATE scan_reports SET status = 'done', report = ?, packages = ?, error = NULL, scanned_at = ?, node = NULL
+                UPDATE scan_reports SET status = 'done', report = ?, packages = COALESCE(?, packages), error = NULL, scanned_at = ?, node = NULL
                 WHERE repository = ? AND digest = ?
                 """,
                 .text(report), .text(packages), .time(date), .text(repository), .text(digest))
@@ -108,7 +111,7 @@ public final class SQLScanStore: Sendable {
     /// Ends a scan with why it failed. The previous report stays (a pull
     /// policy may let it decide) and so do its packages.
     public func fail(_ repository: String, _ digest: String, error: String, at date: Date = Date()) async throws {
-        try await backend.transaction(durable: true) { db in
+        try await backend.transaction(durable: false) { db in
             try db.execute(
                 "UPDATE scan_reports SET status = 'failed', error = ?, scanned_at = ?, node = NULL WHERE repository = ? AND digest = ?",
                 .text(error), .time(date), .text(repository), .text(digest))

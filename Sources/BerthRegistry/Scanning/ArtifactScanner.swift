@@ -100,10 +100,11 @@ public final class ArtifactScanner: Sendable {
         let name = try? RepositoryName(parsing: repository)
         let subject = try? Digest(parsing: digest)
         do {
-            var result = claimed.matchOnly ? try await rematch(repository, digest) : nil
-            if result == nil { result = try await scan(repository, digest) }
-            let (report, packages) = result!
-            try await scans.finish(repository, digest, report: try Self.encoded(report), packages: try Self.encoded(packages))
+            let rematched = claimed.matchOnly ? try await rematch(repository, digest) : nil
+            let (report, packages) = if let rematched { rematched } else { try await scan(repository, digest) }
+            // A rematch keeps the packages stored.
+            try await scans.finish(
+                repository, digest, report: try Self.encoded(report), packages: rematched == nil ? try Self.encoded(packages) : nil)
             metrics.ended(succeeded: true, seconds: Self.seconds(since: started))
             let counts = SeverityLevel.allCases.reversed().map { "\($0.rawValue) \(report.summary[$0.rawValue] ?? 0)" }.joined(separator: ", ")
             events.record(RegistryEvent(.scanCompleted, actor: .system, repository: name, digest: subject, detail: counts))
@@ -144,7 +145,14 @@ public final class ArtifactScanner: Sendable {
         else { return nil }
         // What an external scanner found stays: asking it again would read every layer again.
         let external = previous.vulnerabilities.filter { $0.scanner != nil }
-        return (previous.matched(try await matcher.findings(for: packages) + external), packages)
+        let builtin = previous.vulnerabilities.filter { $0.scanner == nil }
+        let now = Date()
+        let findings = if let matchedAt = previous.matchedAt {
+            try await matcher.findings(for: packages, updating: builtin, matchedAt: matchedAt)
+        } else {
+            try await matcher.findings(for: packages)
+        }
+        return (previous.matched(findings + external, at: now), packages)
     }
 
     /// The packages and vulnerabilities of an image, or of each image of an index.
@@ -185,6 +193,8 @@ public final class ArtifactScanner: Sendable {
         }
         let installed = packages.map { InstalledPackage(ecosystem: $0.ecosystem, name: $0.name, version: $0.version, source: $0.source) }
             .sorted { ($0.ecosystem, $0.name, $0.version) < ($1.ecosystem, $1.name, $1.version) }
+        // Taken before the database is read: a later rematch looks for changes from here (an external scanner may take minutes).
+        let matchedAt = Date()
         var findings = try await matcher.findings(for: installed)
         if scanner.usesExternal, let external {
             // An index's images share most packages: each finding once.
@@ -197,7 +207,7 @@ public final class ArtifactScanner: Sendable {
             }
         }
         let report = ScanReport(
-            repository: repository, digest: digest, scannedAt: Date(), matchedAt: Date(),
+            repository: repository, digest: digest, scannedAt: Date(), matchedAt: matchedAt,
             distribution: distribution.map { "\($0.id) \($0.versionID ?? "")" }, packages: packages.count,
             summary: ScanReport.summarize(findings), vulnerabilities: findings, skippedLayers: skipped, sbom: documents.first, sboms: documents)
         return (report, installed)
