@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// Qualitative severity of a finding, ordered so policies can say "block at `.high` or above".
 ///
@@ -61,27 +60,12 @@ extension OSVSeverity {
     /// its vector is malformed. CVSS_V2 is not scored (see `OSVRecord.severityLevel(for:)`).
     public var cvssScore: Double? {
         guard type == "CVSS_V3" || type == "CVSS_V4" else { return nil }
-        return Self.scores.score(type + " " + score) { type == "CVSS_V3" ? CVSS3.baseScore(score) : CVSS4.score(score) }
+        return Self.scores.value(type + " " + score) { type == "CVSS_V3" ? CVSS3.baseScore(score) : CVSS4.score(score) }
     }
 
     /// A database has few distinct vectors and a match scores the same ones
     /// thousands of times (a sixth of a match's time before this memo).
-    private static let scores = ScoreMemo()
-}
-
-final class ScoreMemo: Sendable {
-    private let scores = Mutex<[String: Double?]>([:])
-    static let capacity = 8_192
-
-    func score(_ key: String, _ compute: () -> Double?) -> Double? {
-        if let known = scores.withLock({ $0[key] }) { return known }
-        let value = compute()
-        scores.withLock { scores in
-            if scores.count >= Self.capacity { scores.removeAll(keepingCapacity: true) }
-            scores[key] = .some(value)
-        }
-        return value
-    }
+    private static let scores = BoundedMemo<String, Double>(capacity: 8_192)
 }
 
 extension OSVRecord {
