@@ -75,11 +75,11 @@ extension ManagementAPI {
         of repository: String, _ digest: String, scans: ScanService, _ request: Request, _ context: BerthRequestContext
     ) async throws -> Response {
         let harbor = HarborScanReport.isAsked(by: request.headers[.accept])
-        guard let scan = try await scans.scan(repository: repository, digest: digest, by: context.requester) else {
+        guard let (scan, report) = try await scans.scan(repository: repository, digest: digest, by: context.requester) else {
             if harbor { throw RegistryError(.manifestUnknown, "\(repository)@\(digest) has no scan report", status: 404) }
             return try Self.json(["status": "none"])
         }
-        var answer = (scan.report.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }) ?? [:]
+        var answer = (report.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }) ?? [:]
         var type = "application/json"
         if harbor {
             if answer.isEmpty, scan.status == .failed {

@@ -1,4 +1,5 @@
 import BerthMetadata
+import BerthRegistry
 import Foundation
 import OCI
 
@@ -22,11 +23,15 @@ public struct ScanService: Sendable {
         return queued
     }
 
-    /// The artifact's last scan, or nil when it was never scanned.
-    public func scan(repository: String, digest: String, by requester: Requester) async throws -> ScanRecord? {
+    /// The artifact's last scan and its whole report (JSON, nil until a
+    /// scan completes), or nil when it was never scanned.
+    public func scan(repository: String, digest: String, by requester: Requester) async throws -> (record: ScanRecord, report: String?)? {
         let (name, parsed) = try Self.parse(repository, digest)
         try await permissions.check(.projectRole(.guest, in: name.project), requester)
-        return try await scans.scan(name.value, parsed.description)
+        guard let record = try await scans.scan(name.value, parsed.description) else { return nil }
+        guard let report = record.report else { return (record, nil) }
+        let findings = try await scans.findings(name.value, parsed.description)
+        return (record, ScanDocument.assemble(report: report, matchedAt: record.matchedAt, findings: findings))
     }
 
     static func parse(_ repository: String, _ digest: String) throws -> (RepositoryName, Digest) {

@@ -209,6 +209,27 @@ public enum Schema {
                     PRIMARY KEY (ecosystem, package))
                 """,
             ],
+            // A scan's packages and findings as rows: a database update queues only the artifacts holding a changed
+            // package (by index), and a rematch rewrites only that package's findings, not a report of hundreds.
+            // Reports kept until now hold their findings inline: every artifact is scanned again (layers read once more).
+            [
+                """
+                CREATE TABLE scan_packages (repository \(f.text) NOT NULL, digest \(f.text) NOT NULL, ecosystem \(f.text) NOT NULL,
+                    name \(f.text) NOT NULL, version \(f.text) NOT NULL, source \(f.text) NOT NULL,
+                    PRIMARY KEY (repository, digest, ecosystem, name, version))
+                """,
+                "CREATE INDEX scan_packages_by_name ON scan_packages (ecosystem, name)",
+                "CREATE INDEX scan_packages_by_source ON scan_packages (ecosystem, source)",
+                """
+                CREATE TABLE scan_findings (repository \(f.text) NOT NULL, digest \(f.text) NOT NULL, ecosystem \(f.text) NOT NULL,
+                    package \(f.text) NOT NULL, version \(f.text) NOT NULL, id \(f.text) NOT NULL, scanner \(f.text) NOT NULL,
+                    severity \(f.text) NOT NULL, finding \(f.text) NOT NULL,
+                    PRIMARY KEY (repository, digest, ecosystem, package, version, id, scanner))
+                """,
+                "CREATE INDEX vulnerability_changes_by_time ON vulnerability_changes (changed_at)",
+                "ALTER TABLE scan_reports ADD COLUMN matched_at BIGINT",
+                "UPDATE scan_reports SET status = 'pending', match_only = 0, report = NULL, packages = NULL, node = NULL",
+            ],
         ]
     }
 
@@ -218,7 +239,8 @@ public enum Schema {
         "repositories", "blobs", "repository_blobs", "manifests", "manifest_references", "tags", "users", "projects", "members",
         "robots", "robot_permissions", "personal_tokens", "federation_rules", "registries", "replication_rules", "replication_executions",
         "immutability_rules", "retention_policies", "project_settings", "job_runs", "epochs", "audit_events", "webhooks",
-        "webhook_deliveries", "event_outbox", "event_cursors", "vulnerabilities", "vulnerable_packages", "scan_reports",
+        "webhook_deliveries", "event_outbox", "event_cursors", "vulnerabilities", "vulnerable_packages", "scan_reports", "scan_packages",
+        "scan_findings",
     ]
 
     /// Copied tables whose `seq` the database numbers (a copy must move the numbering past the copied rows).

@@ -1,15 +1,20 @@
 import Foundation
 
 /// An artifact's scan: queued, claimed by one node, then its report (JSON) or why it failed.
+/// Its packages and findings are rows of `scan_packages` and `scan_findings`.
 public struct ScanRecord: Sendable, Equatable {
     public enum Status: String, Sendable { case pending, running, done, failed }
     public let repository: String
     public let digest: String
     public let status: Status
+    /// What the scan found but its findings (JSON), which are rows of their own.
     public let report: String?
     public let error: String?
     public let requestedAt: Date
+    /// When the layers were read.
     public let scannedAt: Date?
+    /// When the packages were last matched against the database (a rematch changes only this and the findings).
+    public let matchedAt: Date?
 }
 
 /// Scans as rows: one per (repository, digest), claimed by one node at a
@@ -43,16 +48,33 @@ public final class SQLScanStore: Sendable {
         }
     }
 
-    /// After the vulnerability database changed: every artifact scanned
-    /// before is matched again against it, from the packages its scan kept
-    /// (no layer is read). Returns how many were queued.
-    public func requestRematchOfAll(at date: Date = Date()) async throws -> Int {
+    /// After the vulnerability database changed: the artifacts holding a
+    /// package whose advisories changed after `date` (by name or by source)
+    /// are matched again, from the packages their scans kept (no layer is
+    /// read); the others' reports still hold. Returns how many were queued.
+    public func requestRematch(ofChangesAfter date: Date, at now: Date = Date()) async throws -> Int {
         try await backend.transaction(durable: true) { db in
-            let condition = "status IN ('done', 'failed') AND packages IS NOT NULL"
-            let count = try db.row("SELECT COUNT(*) AS n FROM scan_reports WHERE \(condition)")?.integer("n") ?? 0
-            try db.execute(
-                "UPDATE scan_reports SET status = 'pending', match_only = 1, requested_at = ?, node = NULL WHERE \(condition)", .time(date))
-            return Int(count)
+            // From the changes (few after a daily update) to the artifacts by index, not from every artifact's packages.
+            let affected = try db.rows(
+                """
+                SELECT p.repository, p.digest FROM vulnerability_changes c
+                JOIN scan_packages p ON p.ecosystem = c.ecosystem AND p.name = c.package WHERE c.changed_at > ?
+                UNION
+                SELECT p.repository, p.digest FROM vulnerability_changes c
+                JOIN scan_packages p ON p.ecosystem = c.ecosystem AND p.source = c.package WHERE c.changed_at > ?
+                """, .time(date), .time(date)
+            ).map { [SQLValue.text(try $0.text("repository")), .text(try $0.text("digest"))] }
+            var queued = 0
+            for batch in affected.batches(of: SQLContentStore.rowsPerStatement) {
+                let rows = try db.rows(
+                    """
+                    UPDATE scan_reports SET status = 'pending', match_only = 1, requested_at = ?, node = NULL
+                    WHERE status IN ('done', 'failed') AND (repository, digest) IN (\(Array(repeating: "(?, ?)", count: batch.count).joined(separator: ", ")))
+                    RETURNING repository
+                    """, [.time(now)] + batch.flatMap { $0 })
+                queued += rows.count
+            }
+            return queued
         }
     }
 
@@ -95,16 +117,70 @@ public final class SQLScanStore: Sendable {
         }
     }
 
-    /// Ends a scan with its report and the packages it found (JSON, kept
-    /// for rematches; nil keeps the ones stored, as a rematch does).
-    public func finish(_ repository: String, _ digest: String, report: String, packages: String?, at date: Date = Date()) async throws {
+    /// Ends a scan with its report (everything but the findings), the
+    /// packages it found (kept for rematches) and its findings, each
+    /// replacing what the artifact's previous scan kept.
+    public func finish(
+        _ repository: String, _ digest: String, report: String, packages: [InstalledPackage], findings: [StoredFinding], matchedAt: Date,
+        at date: Date = Date()
+    ) async throws {
         try await backend.transaction(durable: false) { db in
+            let (r, d) = (SQLValue.text(repository), SQLValue.text(digest))
+            try db.execute("DELETE FROM scan_packages WHERE repository = ? AND digest = ?", r, d)
+            try db.execute("DELETE FROM scan_findings WHERE repository = ? AND digest = ?", r, d)
+            try Self.insert(packages, of: r, d, in: db)
+            try Self.insert(findings, of: r, d, in: db)
             try db.execute(
                 """
-                UPDATE scan_reports SET status = 'done', report = ?, packages = COALESCE(?, packages), error = NULL, scanned_at = ?, node = NULL
+                UPDATE scan_reports SET status = 'done', report = ?, error = NULL, scanned_at = ?, matched_at = ?, node = NULL
                 WHERE repository = ? AND digest = ?
                 """,
-                .text(report), .text(packages), .time(date), .text(repository), .text(digest))
+                .text(report), .time(date), .time(matchedAt), r, d)
+        }
+    }
+
+    /// Ends a rematch: the findings of Berth's own of `packages` are
+    /// replaced by `findings`; every other row stays as it was.
+    public func finishRematch(
+        _ repository: String, _ digest: String, replacing packages: [InstalledPackage], with findings: [StoredFinding], matchedAt: Date
+    ) async throws {
+        try await backend.transaction(durable: false) { db in
+            let (r, d) = (SQLValue.text(repository), SQLValue.text(digest))
+            for package in packages {
+                try db.execute(
+                    "DELETE FROM scan_findings WHERE repository = ? AND digest = ? AND ecosystem = ? AND package = ? AND version = ? AND scanner = ''",
+                    r, d, .text(package.ecosystem), .text(package.name), .text(package.version))
+            }
+            try Self.insert(findings, of: r, d, in: db)
+            try db.execute(
+                "UPDATE scan_reports SET status = 'done', error = NULL, matched_at = ?, node = NULL WHERE repository = ? AND digest = ?",
+                .time(matchedAt), r, d)
+        }
+    }
+
+    private static func insert(_ packages: [InstalledPackage], of r: SQLValue, _ d: SQLValue, in db: any SQLSession) throws {
+        // Unique by key: a package listed twice (two layers) is one row.
+        let unique = Dictionary(packages.map { ([$0.ecosystem, $0.name, $0.version], $0) }, uniquingKeysWith: { first, _ in first })
+        for batch in unique.values.sorted(by: { ($0.ecosystem, $0.name, $0.version) < ($1.ecosystem, $1.name, $1.version) })
+            .batches(of: SQLContentStore.rowsPerStatement) {
+            try db.execute(
+                "INSERT INTO scan_packages (repository, digest, ecosystem, name, version, source) VALUES "
+                    + Array(repeating: "(?, ?, ?, ?, ?, ?)", count: batch.count).joined(separator: ", "),
+                batch.flatMap { [r, d, .text($0.ecosystem), .text($0.name), .text($0.version), .text($0.source ?? "")] })
+        }
+    }
+
+    private static func insert(_ findings: [StoredFinding], of r: SQLValue, _ d: SQLValue, in db: any SQLSession) throws {
+        let unique = Dictionary(
+            findings.map { ([$0.ecosystem, $0.package, $0.version, $0.id, $0.scanner ?? ""], $0) }, uniquingKeysWith: { first, _ in first })
+        for batch in unique.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }).map(\.value).batches(of: SQLContentStore.rowsPerStatement) {
+            try db.execute(
+                "INSERT INTO scan_findings (repository, digest, ecosystem, package, version, id, scanner, severity, finding) VALUES "
+                    + Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?)", count: batch.count).joined(separator: ", "),
+                batch.flatMap {
+                    [r, d, .text($0.ecosystem), .text($0.package), .text($0.version), .text($0.id), .text($0.scanner ?? ""), .text($0.severity),
+                     .text($0.json)]
+                })
         }
     }
 
@@ -118,11 +194,50 @@ public final class SQLScanStore: Sendable {
         }
     }
 
-    /// The packages the artifact's last scan found (JSON), if it kept them.
-    public func packages(_ repository: String, _ digest: String) async throws -> String? {
+    /// The packages the artifact's last scan found whose advisories
+    /// changed after `date`, by name or by source: what a rematch evaluates again.
+    public func packages(_ repository: String, _ digest: String, changedAfter date: Date) async throws -> [InstalledPackage] {
         try await backend.read { db in
-            try db.row("SELECT packages FROM scan_reports WHERE repository = ? AND digest = ?", .text(repository), .text(digest))?
-                .optionalText("packages")
+            // Bounded by the artifact's packages, each two lookups by key, however large the change.
+            try db.rows(
+                """
+                SELECT ecosystem, name, version, source FROM scan_packages p WHERE repository = ? AND digest = ? AND EXISTS (
+                    SELECT 1 FROM vulnerability_changes c WHERE c.ecosystem = p.ecosystem AND c.package IN (p.name, p.source) AND c.changed_at > ?)
+                ORDER BY ecosystem, name, version
+                """, .text(repository), .text(digest), .time(date)
+            ).map { row in
+                let source = try row.text("source")
+                return InstalledPackage(
+                    ecosystem: try row.text("ecosystem"), name: try row.text("name"), version: try row.text("version"),
+                    source: source.isEmpty ? nil : source)
+            }
+        }
+    }
+
+    /// The artifact's findings (JSON, with their severity), in report
+    /// order: by ecosystem, package, installed version and id.
+    public func findings(_ repository: String, _ digest: String) async throws -> [(severity: String, json: String)] {
+        try await backend.read { db in
+            try db.rows(
+                """
+                SELECT severity, finding FROM scan_findings WHERE repository = ? AND digest = ?
+                ORDER BY ecosystem, package, version, id, scanner
+                """, .text(repository), .text(digest)
+            ).map { (try $0.text("severity"), try $0.text("finding")) }
+        }
+    }
+
+    /// How many findings the artifact's report holds per severity (only the severities it holds).
+    public func severityCounts(_ repository: String, _ digest: String) async throws -> [String: Int] {
+        try await backend.read { db in
+            var counts: [String: Int] = [:]
+            for row in try db.rows(
+                "SELECT severity, COUNT(*) AS n FROM scan_findings WHERE repository = ? AND digest = ? GROUP BY severity", .text(repository),
+                .text(digest))
+            {
+                counts[try row.text("severity")] = Int(try row.integer("n"))
+            }
+            return counts
         }
     }
 
@@ -133,7 +248,8 @@ public final class SQLScanStore: Sendable {
                     repository: try row.text("repository"), digest: try row.text("digest"),
                     status: ScanRecord.Status(rawValue: try row.text("status")) ?? .failed, report: try row.optionalText("report"),
                     error: try row.optionalText("error"), requestedAt: Date(millisSince1970: try row.integer("requested_at")),
-                    scannedAt: try row.optionalInteger("scanned_at").map { Date(millisSince1970: $0) })
+                    scannedAt: try row.optionalInteger("scanned_at").map { Date(millisSince1970: $0) },
+                    matchedAt: try row.optionalInteger("matched_at").map { Date(millisSince1970: $0) })
             }
         }
     }

@@ -40,19 +40,23 @@ public struct AdvisoryImporter: Sendable {
 
     /// Imports an `all.zip` archive held in memory.
     public func importArchive(_ data: Data) async throws -> Report {
+        let started = Date()
         var report = Report()
         try await importArchive(data, named: "archive", into: &report)
-        try await queueRematches(&report)
+        try await queueRematches(&report, changedAfter: started)
         return report
     }
 
-    private func queueRematches(_ report: inout Report) async throws {
+    /// The artifacts holding a package whose advisories this import changed are matched again.
+    private func queueRematches(_ report: inout Report, changedAfter started: Date) async throws {
         guard report.stored + report.withdrawn > 0 else { return }
-        report.rematches = try await scans.requestRematchOfAll()
+        // Changes are stamped by this node's clock during the import: a second's margin is plenty.
+        report.rematches = try await scans.requestRematch(ofChangesAfter: started.addingTimeInterval(-1))
     }
 
     /// Imports a `.zip` archive, a `.json` record, or every one of those in a folder (not its subfolders).
     public func importPath(_ path: String) async throws -> Report {
+        let started = Date()
         var report = Report()
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { throw ImportFailure("\(path) does not exist") }
@@ -76,7 +80,7 @@ public struct AdvisoryImporter: Sendable {
             }
         }
         try await store(&pending, into: &report)
-        try await queueRematches(&report)
+        try await queueRematches(&report, changedAfter: started)
         return report
     }
 

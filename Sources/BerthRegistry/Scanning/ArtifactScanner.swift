@@ -20,6 +20,7 @@ public final class ArtifactScanner: Sendable {
     let sboms: SBOMReferrers
     let scans: SQLScanStore
     let matcher: VulnerabilityMatcher
+    let rematcher: ReportRematcher
     let vulnerabilities: SQLVulnerabilityStore
     /// Each project's choice of scanner.
     let settings: any ProjectSettingStore
@@ -47,6 +48,7 @@ public final class ArtifactScanner: Sendable {
             (content, metadata, scans, vulnerabilities, settings, external, events, node, logger)
         sboms = SBOMReferrers(writer: writer, metadata: metadata)
         matcher = VulnerabilityMatcher(store: vulnerabilities)
+        rematcher = ReportRematcher(scans: scans, matcher: matcher)
     }
 
     /// A background turn: each free slot of this node becomes a worker that
@@ -100,17 +102,25 @@ public final class ArtifactScanner: Sendable {
         let name = try? RepositoryName(parsing: repository)
         let subject = try? Digest(parsing: digest)
         do {
-            let rematched = claimed.matchOnly ? try await rematch(repository, digest) : nil
-            let (report, packages) = if let rematched { rematched } else { try await scan(repository, digest) }
-            // A rematch keeps the packages stored.
-            try await scans.finish(
-                repository, digest, report: try Self.encoded(report), packages: rematched == nil ? try Self.encoded(packages) : nil)
+            let summary: [String: Int]
+            let packages: Int
+            if claimed.matchOnly, let evaluated = try await rematcher.rematch(repository, digest) {
+                (summary, packages) = (ScanDocument.summary([]).merging(try await scans.severityCounts(repository, digest)) { $1 }, evaluated)
+            } else {
+                let (report, installed, findings) = try await scan(repository, digest)
+                let encoder = ScanDocument.encoder()
+                try await scans.finish(
+                    repository, digest, report: String(decoding: try encoder.encode(report.stored), as: UTF8.self), packages: installed,
+                    findings: try findings.map { try $0.stored(by: encoder) }, matchedAt: report.matchedAt)
+                (summary, packages) = (ScanDocument.summary(findings.map(\.severity)), report.stored.packages)
+            }
             metrics.ended(succeeded: true, seconds: Self.seconds(since: started))
-            let counts = SeverityLevel.allCases.reversed().map { "\($0.rawValue) \(report.summary[$0.rawValue] ?? 0)" }.joined(separator: ", ")
+            let counts = SeverityLevel.allCases.reversed().map { "\($0.rawValue) \(summary[$0.rawValue] ?? 0)" }.joined(separator: ", ")
             events.record(RegistryEvent(.scanCompleted, actor: .system, repository: name, digest: subject, detail: counts))
+            // A rematch counts the packages it evaluated again.
             logger.info(claimed.matchOnly ? "artifact matched again" : "artifact scanned", metadata: [
-                "repository": "\(repository)", "digest": "\(digest)", "packages": "\(report.packages)",
-                "vulnerabilities": "\(report.vulnerabilities.count)", "duration": "\(ContinuousClock.now - started)",
+                "repository": "\(repository)", "digest": "\(digest)", "packages": "\(packages)",
+                "vulnerabilities": "\(summary.values.reduce(0, +))", "duration": "\(ContinuousClock.now - started)",
             ])
         } catch {
             metrics.ended(succeeded: false, seconds: Self.seconds(since: started))
@@ -125,38 +135,8 @@ public final class ArtifactScanner: Sendable {
         return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
 
-    static func encoded(_ value: some Encodable) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
-
-    /// The last report matched again from the packages it kept, against the
-    /// database as it is now: no layer is read. Nil when nothing was kept.
-    func rematch(_ repository: String, _ digest: String) async throws -> (ScanReport, [InstalledPackage])? {
-        guard let record = try await scans.scan(repository, digest), let text = record.report,
-              let kept = try await scans.packages(repository, digest)
-        else { return nil }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        guard let previous = try? decoder.decode(ScanReport.self, from: Data(text.utf8)),
-              let packages = try? decoder.decode([InstalledPackage].self, from: Data(kept.utf8))
-        else { return nil }
-        // What an external scanner found stays: asking it again would read every layer again.
-        let external = previous.vulnerabilities.filter { $0.scanner != nil }
-        let builtin = previous.vulnerabilities.filter { $0.scanner == nil }
-        let now = Date()
-        let findings = if let matchedAt = previous.matchedAt {
-            try await matcher.findings(for: packages, updating: builtin, matchedAt: matchedAt)
-        } else {
-            try await matcher.findings(for: packages)
-        }
-        return (previous.matched(findings + external, at: now), packages)
-    }
-
     /// The packages and vulnerabilities of an image, or of each image of an index.
-    public func scan(_ repository: String, _ digest: String) async throws -> (ScanReport, [InstalledPackage]) {
+    public func scan(_ repository: String, _ digest: String) async throws -> (report: ScanReport, packages: [InstalledPackage], findings: [Finding]) {
         let name = try RepositoryName(parsing: repository)
         guard let stored = try await metadata.manifest(name, .digest(try Digest(parsing: digest))) else {
             throw ScanFailure("\(repository)@\(digest) is not stored here")
@@ -207,10 +187,11 @@ public final class ArtifactScanner: Sendable {
             }
         }
         let report = ScanReport(
-            repository: repository, digest: digest, scannedAt: Date(), matchedAt: matchedAt,
-            distribution: distribution.map { "\($0.id) \($0.versionID ?? "")" }, packages: packages.count,
-            summary: ScanReport.summarize(findings), vulnerabilities: findings, skippedLayers: skipped, sbom: documents.first, sboms: documents)
-        return (report, installed)
+            stored: .init(
+                repository: repository, digest: digest, scannedAt: Date(), distribution: distribution.map { "\($0.id) \($0.versionID ?? "")" },
+                packages: packages.count, skippedLayers: skipped, sbom: documents.first, sboms: documents),
+            matchedAt: matchedAt)
+        return (report, installed, findings)
     }
 
     private func scannerChoice(of project: String) async throws -> ScanningSettings.Scanner {
@@ -263,48 +244,38 @@ public final class ArtifactScanner: Sendable {
     }
 }
 
-/// What a scan found.
-public struct ScanReport: Sendable, Codable {
-    public let repository: String
-    public let digest: String
-    /// When the layers were read.
-    public let scannedAt: Date
-    /// When the packages were last matched against the database (a rematch after an update changes only this and what follows from it).
-    public let matchedAt: Date?
-    public let distribution: String?
-    /// Packages found.
-    public let packages: Int
-    /// Vulnerabilities per severity.
-    public let summary: [String: Int]
-    public let vulnerabilities: [Finding]
-    /// Layers not read (a media type that is not a tar layer, or zstd).
-    public let skippedLayers: [String]
-    /// The image's SBOM referrers (an index: its first image's), and each image's.
-    public let sbom: Documents?
-    public let sboms: [Documents]
+/// What a scan found: the report it stores and when it matched.
+public struct ScanReport: Sendable {
+    public let stored: Stored
+    /// Taken before the database was read: a later rematch looks for changes from here.
+    public let matchedAt: Date
+
+    /// The report as stored, but its findings, which are rows of their own
+    /// (`ScanDocument` joins them in, with their counts and the match time).
+    public struct Stored: Sendable, Codable {
+        public let repository: String
+        public let digest: String
+        /// When the layers were read.
+        public let scannedAt: Date
+        public let distribution: String?
+        /// Packages found.
+        public let packages: Int
+        /// Layers not read (a media type that is not a tar layer, or zstd).
+        public let skippedLayers: [String]
+        /// The image's SBOM referrers (an index: its first image's), and each image's.
+        public let sbom: Documents?
+        public let sboms: [Documents]
+
+        enum CodingKeys: String, CodingKey {
+            case repository, digest, distribution, packages, sbom, sboms
+            case scannedAt = "scanned_at", skippedLayers = "skipped_layers"
+        }
+    }
 
     public struct Documents: Sendable, Codable {
         public let platform: String?
         public let cyclonedx: String
         public let spdx: String
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case repository, digest, distribution, packages, summary, vulnerabilities, sbom, sboms
-        case scannedAt = "scanned_at", matchedAt = "matched_at", skippedLayers = "skipped_layers"
-    }
-
-    /// The same scan with new findings.
-    func matched(_ findings: [Finding], at date: Date = Date()) -> ScanReport {
-        ScanReport(
-            repository: repository, digest: digest, scannedAt: scannedAt, matchedAt: date, distribution: distribution, packages: packages,
-            summary: Self.summarize(findings), vulnerabilities: findings, skippedLayers: skippedLayers, sbom: sbom, sboms: sboms)
-    }
-
-    static func summarize(_ findings: [Finding]) -> [String: Int] {
-        var summary = Dictionary(uniqueKeysWithValues: SeverityLevel.allCases.map { ($0.rawValue, 0) })
-        for finding in findings { summary[finding.severity, default: 0] += 1 }
-        return summary
     }
 }
 
