@@ -104,6 +104,7 @@ public final class ArtifactScanner: Sendable {
         do {
             let summary: [String: Int]
             let packages: Int
+            var matching: Duration?
             if claimed.matchOnly, let evaluated = try await rematcher.rematch(repository, digest) {
                 (summary, packages) = (ScanDocument.summary([]).merging(try await scans.severityCounts(repository, digest)) { $1 }, evaluated)
             } else {
@@ -112,16 +113,18 @@ public final class ArtifactScanner: Sendable {
                 try await scans.finish(
                     repository, digest, report: String(decoding: try encoder.encode(report.stored), as: UTF8.self), packages: installed,
                     findings: try findings.map { try $0.stored(by: encoder) }, matchedAt: report.matchedAt)
-                (summary, packages) = (ScanDocument.summary(findings.map(\.severity)), report.stored.packages)
+                (summary, packages, matching) = (ScanDocument.summary(findings.map(\.severity)), report.stored.packages, report.matchDuration)
             }
             metrics.ended(succeeded: true, seconds: Self.seconds(since: started))
             let counts = SeverityLevel.allCases.reversed().map { "\($0.rawValue) \(summary[$0.rawValue] ?? 0)" }.joined(separator: ", ")
             events.record(RegistryEvent(.scanCompleted, actor: .system, repository: name, digest: subject, detail: counts))
             // A rematch counts the packages it evaluated again.
-            logger.info(claimed.matchOnly ? "artifact matched again" : "artifact scanned", metadata: [
+            var logged: Logger.Metadata = [
                 "repository": "\(repository)", "digest": "\(digest)", "packages": "\(packages)",
                 "vulnerabilities": "\(summary.values.reduce(0, +))", "duration": "\(ContinuousClock.now - started)",
-            ])
+            ]
+            if let matching { logged["matching"] = "\(matching)" }
+            logger.info(claimed.matchOnly ? "artifact matched again" : "artifact scanned", metadata: logged)
         } catch {
             metrics.ended(succeeded: false, seconds: Self.seconds(since: started))
             events.record(RegistryEvent(.scanFailed, actor: .system, repository: name, digest: subject, result: "failure", detail: "\(error)"))
@@ -175,7 +178,9 @@ public final class ArtifactScanner: Sendable {
             .sorted { ($0.ecosystem, $0.name, $0.version) < ($1.ecosystem, $1.name, $1.version) }
         // Taken before the database is read: a later rematch looks for changes from here (an external scanner may take minutes).
         let matchedAt = Date()
+        let matching = ContinuousClock.now
         var findings = try await matcher.findings(for: installed)
+        let matchDuration = ContinuousClock.now - matching
         if scanner.usesExternal, let external {
             // An index's images share most packages: each finding once.
             var seen: Set<[String]> = []
@@ -190,7 +195,7 @@ public final class ArtifactScanner: Sendable {
             stored: .init(
                 repository: repository, digest: digest, scannedAt: Date(), distribution: distribution.map { "\($0.id) \($0.versionID ?? "")" },
                 packages: packages.count, skippedLayers: skipped, sbom: documents.first, sboms: documents),
-            matchedAt: matchedAt)
+            matchedAt: matchedAt, matchDuration: matchDuration)
         return (report, installed, findings)
     }
 
@@ -249,6 +254,8 @@ public struct ScanReport: Sendable {
     public let stored: Stored
     /// Taken before the database was read: a later rematch looks for changes from here.
     public let matchedAt: Date
+    /// How long Berth's own matching took (logged).
+    public let matchDuration: Duration
 
     /// The report as stored, but its findings, which are rows of their own
     /// (`ScanDocument` joins them in, with their counts and the match time).

@@ -26,6 +26,8 @@ extension OSVAffected {
     /// (usually `VersionScheme.forEcosystem(package.ecosystem)`).
     public func affects(version: String, scheme: VersionScheme) -> Bool {
         if versions.contains(version) { return true }
+        // Parsed once for all the ranges (an unparsable version cannot be placed in any).
+        var parsed: [VersionScheme: ParsedVersion?] = [:]
         for range in ranges {
             let rangeScheme: VersionScheme
             switch range.type {
@@ -33,7 +35,8 @@ extension OSVAffected {
             case .semver: rangeScheme = .semver
             case .ecosystem: rangeScheme = scheme
             }
-            if range.includes(version, scheme: rangeScheme) { return true }
+            if parsed[rangeScheme] == nil { parsed[rangeScheme] = .some(rangeScheme.parse(version)) }
+            if let installed = parsed[rangeScheme] ?? nil, range.includes(installed, scheme: rangeScheme) { return true }
         }
         return false
     }
@@ -43,22 +46,27 @@ extension OSVRange {
     /// `BeforeLimits(v) && walk(sorted(events))` from the schema's pseudocode, for one range.
     /// GIT ranges are never included (see the extension's notes).
     public func includes(_ version: String, scheme: VersionScheme) -> Bool {
-        guard type != .git else { return false }
         // An unparsable version cannot be placed in any range.
-        guard scheme.compare(version, version) != nil else { return false }
-        guard beforeLimits(version, scheme: scheme) else { return false }
+        guard let parsed = scheme.parse(version) else { return false }
+        return includes(parsed, scheme: scheme)
+    }
+
+    /// The same for a version parsed by `scheme`: each event's version is parsed once, not at every comparison.
+    public func includes(_ version: ParsedVersion, scheme: VersionScheme) -> Bool {
+        guard type != .git else { return false }
+        let events = self.events.map { Parsed(event: $0, version: Self.isIntroducedZero($0) ? nil : scheme.parse($0.version)) }
+        guard beforeLimits(version, events) else { return false }
 
         var vulnerable = false
-        for event in Self.sortedForWalk(events, scheme: scheme) {
-            switch event {
-            case .introduced(let v):
-                if Self.isIntroducedZero(event) || Self.compare(version, v, scheme).map({ $0 >= 0 }) == true {
-                    vulnerable = true
-                }
-            case .fixed(let v):
-                if Self.compare(version, v, scheme).map({ $0 >= 0 }) == true { vulnerable = false }
-            case .lastAffected(let v):
-                if Self.compare(version, v, scheme).map({ $0 > 0 }) == true { vulnerable = false }
+        for parsed in Self.sortedForWalk(events) {
+            let order = parsed.version.flatMap(version.compare)
+            switch parsed.event {
+            case .introduced:
+                if Self.isIntroducedZero(parsed.event) || order.map({ $0 >= 0 }) == true { vulnerable = true }
+            case .fixed:
+                if order.map({ $0 >= 0 }) == true { vulnerable = false }
+            case .lastAffected:
+                if order.map({ $0 > 0 }) == true { vulnerable = false }
             case .limit:
                 break  // handled by beforeLimits, as in the pseudocode
             }
@@ -66,19 +74,22 @@ extension OSVRange {
         return vulnerable
     }
 
-    private func beforeLimits(_ version: String, scheme: VersionScheme) -> Bool {
+    /// An event with its version parsed (nil: `introduced: "0"`, or not a version of the scheme).
+    struct Parsed {
+        let event: OSVEvent
+        let version: ParsedVersion?
+    }
+
+    private func beforeLimits(_ version: ParsedVersion, _ events: [Parsed]) -> Bool {
         var sawLimit = false
-        for case .limit(let limit) in events {
+        for parsed in events {
+            guard case .limit(let limit) = parsed.event else { continue }
             sawLimit = true
             if limit.contains("*") { return true }
-            if Self.compare(version, limit, scheme).map({ $0 < 0 }) == true { return true }
+            if parsed.version.flatMap(version.compare).map({ $0 < 0 }) == true { return true }
         }
         // No limit events: the implicit `{ "limit": "*" }`.
         return !sawLimit
-    }
-
-    private static func compare(_ a: String, _ b: String, _ scheme: VersionScheme) -> Int? {
-        scheme.compare(a, b)
     }
 
     private static func isIntroducedZero(_ event: OSVEvent) -> Bool {
@@ -88,12 +99,13 @@ extension OSVRange {
 
     /// `sorted(range.events)`: ascending by version, `introduced: "0"` first, ties and
     /// incomparable pairs in record order.
-    static func sortedForWalk(_ events: [OSVEvent], scheme: VersionScheme) -> [OSVEvent] {
+    static func sortedForWalk(_ events: [Parsed]) -> [Parsed] {
         stableMergeSort(events) { a, b in
-            let aZero = isIntroducedZero(a)
-            let bZero = isIntroducedZero(b)
+            let aZero = isIntroducedZero(a.event)
+            let bZero = isIntroducedZero(b.event)
             if aZero || bZero { return aZero && !bZero }
-            return (scheme.compare(a.version, b.version) ?? 0) < 0
+            guard let x = a.version, let y = b.version else { return false }
+            return (x.compare(y) ?? 0) < 0
         }
     }
 }

@@ -12,14 +12,21 @@ public enum VersionScheme: String, Sendable, CaseIterable {
     /// than 256 characters) so that callers can tell "cannot decide" apart from "older": a
     /// vulnerability matcher must not guess on malformed input from an image.
     public func compare(_ a: String, _ b: String) -> Int? {
+        guard let a = parse(a), let b = parse(b) else { return nil }
+        return a.compare(b)
+    }
+
+    /// The version read once, to be compared many times (a range's events
+    /// against an installed version); nil when it is not one of this scheme.
+    public func parse(_ text: String) -> ParsedVersion? {
         switch self {
-        case .dpkg: return Self.order(DpkgVersion(a), DpkgVersion(b))
-        case .apk: return Self.order(ApkVersion(a), ApkVersion(b))
-        case .rpm: return Self.order(RpmVersion(a), RpmVersion(b))
-        case .pep440: return Self.order(PEP440Version(a), PEP440Version(b))
-        case .semver: return Self.order(SemanticVersion(a), SemanticVersion(b))
-        case .go: return Self.order(GoModuleVersion(a), GoModuleVersion(b))
-        case .maven: return Self.order(MavenVersion(a), MavenVersion(b))
+        case .dpkg: return DpkgVersion(text).map(ParsedVersion.dpkg)
+        case .apk: return ApkVersion(text).map(ParsedVersion.apk)
+        case .rpm: return RpmVersion(text).map(ParsedVersion.rpm)
+        case .pep440: return PEP440Version(text).map(ParsedVersion.pep440)
+        case .semver: return SemanticVersion(text).map(ParsedVersion.semver)
+        case .go: return GoModuleVersion(text).map(ParsedVersion.go)
+        case .maven: return MavenVersion(text).map(ParsedVersion.maven)
         }
     }
 
@@ -52,8 +59,40 @@ public enum VersionScheme: String, Sendable, CaseIterable {
         }
     }
 
-    private static func order<V: Comparable>(_ a: V?, _ b: V?) -> Int? {
-        guard let a, let b else { return nil }
+}
+
+/// A version parsed by its scheme.
+public struct ParsedVersion: Sendable {
+    fileprivate let value: Value
+
+    fileprivate enum Value: Sendable {
+        case dpkg(DpkgVersion), apk(ApkVersion), rpm(RpmVersion), pep440(PEP440Version), semver(SemanticVersion), go(GoModuleVersion)
+        case maven(MavenVersion)
+    }
+
+    fileprivate static func dpkg(_ v: DpkgVersion) -> Self { Self(value: .dpkg(v)) }
+    fileprivate static func apk(_ v: ApkVersion) -> Self { Self(value: .apk(v)) }
+    fileprivate static func rpm(_ v: RpmVersion) -> Self { Self(value: .rpm(v)) }
+    fileprivate static func pep440(_ v: PEP440Version) -> Self { Self(value: .pep440(v)) }
+    fileprivate static func semver(_ v: SemanticVersion) -> Self { Self(value: .semver(v)) }
+    fileprivate static func go(_ v: GoModuleVersion) -> Self { Self(value: .go(v)) }
+    fileprivate static func maven(_ v: MavenVersion) -> Self { Self(value: .maven(v)) }
+
+    /// Negative, zero or positive; nil when the two were parsed by different schemes.
+    public func compare(_ other: ParsedVersion) -> Int? {
+        switch (value, other.value) {
+        case let (.dpkg(a), .dpkg(b)): return Self.order(a, b)
+        case let (.apk(a), .apk(b)): return Self.order(a, b)
+        case let (.rpm(a), .rpm(b)): return Self.order(a, b)
+        case let (.pep440(a), .pep440(b)): return Self.order(a, b)
+        case let (.semver(a), .semver(b)): return Self.order(a, b)
+        case let (.go(a), .go(b)): return Self.order(a, b)
+        case let (.maven(a), .maven(b)): return Self.order(a, b)
+        default: return nil
+        }
+    }
+
+    private static func order<V: Comparable>(_ a: V, _ b: V) -> Int {
         if a < b { return -1 }
         return b < a ? 1 : 0
     }
