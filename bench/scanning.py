@@ -13,8 +13,11 @@ server runs. Then:
   MiB per second; the peak memory is the server's VmHWM.
 - Scan on push: each small image's whole scan (its `artifact scanned`
   line): the layer read, the SBOMs stored, every package matched.
+- Matching: the `matching` time of those lines, the database read and
+  every range evaluated for every package.
 - Rematch: after a database update (the `artifact matched again` line):
-  the packages whose advisories changed matched again, no layer read.
+  the packages whose advisories changed matched again, no layer read; only
+  the artifacts holding such a package are queued (here: all of them).
 - Many: --artifacts images (distinct configs, the same small layer of
   --packages packages) scanned on push, then one database update queues them
   all; the time until every report is matched again, with the pull rate of
@@ -99,13 +102,13 @@ def push_image(base, repo, tag, layers, config_note=""):
     return "sha256:" + hashlib.sha256(body).hexdigest()
 
 
-def durations(server, message):
-    """Seconds of each `message` log line, in order."""
+def durations(server, message, field="duration"):
+    """Seconds of each `message` log line (its `field`), in order."""
     text = open(server.log.name).read()
     found = []
     for line in text.splitlines():
         if message in line:
-            m = re.search(r"duration=([0-9.e-]+) seconds", line)
+            m = re.search(field + r"=([0-9.e-]+) seconds", line)
             if m:
                 found.append(float(m.group(1)))
     return found
@@ -150,7 +153,7 @@ def main():
     subprocess.run([args.berth, "vulndb", "import", f"{work}/all.zip", "--data", f"{work}/berth"], check=True, capture_output=True)
     imported = time.monotonic() - started
     # A rematch re-evaluates the packages an import changed from a minute before the
-    # previous match (VulnerabilityMatcher.changeMargin): the scans come later than
+    # previous match (ReportRematcher.changeMargin): the scans come later than
     # that after the import, as they do with a daily update.
     time.sleep(61)
 
@@ -183,15 +186,23 @@ def main():
     started = time.monotonic()
     result = subprocess.run([args.berth, "vulndb", "import", f"{work}/update.zip", "--data", f"{work}/berth"], check=True,
                             capture_output=True, text=True)
+    profile = None
+    if os.environ.get("BENCH_PERF"):  # where to record a profile of the server during the rematch (perf record -g)
+        profile = subprocess.Popen(["perf", "record", "-g", "-o", os.environ["BENCH_PERF"], "-p", str(server.proc.pid)],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     busy = {}
     puller = threading.Thread(target=lambda: busy.setdefault("rate", pull_rate(base, "bench/many", "t0", 5)))
     puller.start()
     total = 1 + args.artifacts
     assert wait_lines(server, "artifact matched again", total, 3600), "not every artifact was matched again"
     rematch_seconds = time.monotonic() - started
+    if profile:
+        profile.send_signal(2)
+        profile.wait(timeout=60)
     puller.join()
     matches = durations(server, "artifact matched again")
     scans = durations(server, "artifact scanned")[1:]
+    matching = durations(server, "artifact scanned", "matching")[1:]
     server.stop()
     shutil.rmtree(work, ignore_errors=True)
 
@@ -204,6 +215,8 @@ def main():
         f"| server memory: idle → peak during that scan | {idle / MIB:.0f} → {peak / MIB:.0f} MiB |",
         f"| scan on push of a small image: layer read, two SBOMs, {args.packages:,} packages matched against {args.records:,} records "
         f"(median of {len(scans):,}) | {statistics.median(scans) * 1000:.1f} ms (p90 {sorted(scans)[int(len(scans) * 0.9)] * 1000:.1f} ms) |",
+        f"| of which the match of {args.packages:,} packages (median) | "
+        f"{statistics.median(matching) * 1000:.1f} ms (p90 {sorted(matching)[int(len(matching) * 0.9)] * 1000:.1f} ms) |",
         f"| rematch of one artifact after an update of one record (median of {len(matches):,}) | "
         f"{statistics.median(matches) * 1000:.1f} ms (p90 {sorted(matches)[int(len(matches) * 0.9)] * 1000:.1f} ms) |",
         f"| rematch of {total:,} stored artifacts after a database update | {rematch_seconds:.1f} s |",

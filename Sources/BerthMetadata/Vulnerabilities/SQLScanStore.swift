@@ -86,20 +86,20 @@ public final class SQLScanStore: Sendable {
     }
 
     /// Takes the oldest queued scan for `node`, or one whose node stopped beating before `staleBefore`.
-    public func claim(node: String, now: Date, staleBefore: Date) async throws -> Claimed? {
-        let waiting = try await backend.read { db in
-            try db.row(
-                "SELECT 1 AS found FROM scan_reports WHERE status = 'pending' OR (status = 'running' AND heartbeat < ?) LIMIT 1",
-                .time(staleBefore)) != nil
+    /// Each lookup is one step of the status index (no `OR`, no sort of the
+    /// queue's ties): a rematch of every artifact queues them all at one time.
+    /// `peek` looks before it writes (a background turn, most often finding nothing queued).
+    public func claim(node: String, now: Date, staleBefore: Date, peek: Bool = true) async throws -> Claimed? {
+        let queued = "SELECT repository, digest, match_only FROM scan_reports WHERE status = 'pending' ORDER BY requested_at LIMIT 1"
+        let abandoned = "SELECT repository, digest, match_only FROM scan_reports WHERE status = 'running' AND heartbeat < ? LIMIT 1"
+        if peek {
+            let waiting = try await backend.read { db in
+                try db.row(queued) != nil || db.row(abandoned, .time(staleBefore)) != nil
+            }
+            guard waiting else { return nil }
         }
-        guard waiting else { return nil }
         return try await backend.transaction(durable: false) { db in
-            guard let row = try db.row(
-                """
-                SELECT repository, digest, match_only FROM scan_reports WHERE status = 'pending' OR (status = 'running' AND heartbeat < ?)
-                ORDER BY requested_at, repository, digest LIMIT 1
-                """, .time(staleBefore))
-            else { return nil }
+            guard let row = try db.row(queued) ?? db.row(abandoned, .time(staleBefore)) else { return nil }
             let (repository, digest) = (try row.text("repository"), try row.text("digest"))
             try db.execute(
                 "UPDATE scan_reports SET status = 'running', node = ?, heartbeat = ? WHERE repository = ? AND digest = ?",
@@ -140,10 +140,12 @@ public final class SQLScanStore: Sendable {
     }
 
     /// Ends a rematch: the findings of Berth's own of `packages` are
-    /// replaced by `findings`; every other row stays as it was.
+    /// replaced by `findings`; every other row stays as it was. Returns the
+    /// report's findings per severity.
+    @discardableResult
     public func finishRematch(
         _ repository: String, _ digest: String, replacing packages: [InstalledPackage], with findings: [StoredFinding], matchedAt: Date
-    ) async throws {
+    ) async throws -> [String: Int] {
         try await backend.transaction(durable: false) { db in
             let (r, d) = (SQLValue.text(repository), SQLValue.text(digest))
             for package in packages {
@@ -155,6 +157,7 @@ public final class SQLScanStore: Sendable {
             try db.execute(
                 "UPDATE scan_reports SET status = 'done', error = NULL, matched_at = ?, node = NULL WHERE repository = ? AND digest = ?",
                 .time(matchedAt), r, d)
+            return try Self.severityCounts(r, d, in: db)
         }
     }
 
@@ -194,17 +197,22 @@ public final class SQLScanStore: Sendable {
         }
     }
 
-    /// The packages the artifact's last scan found whose advisories
-    /// changed after `date`, by name or by source: what a rematch evaluates again.
-    public func packages(_ repository: String, _ digest: String, changedAfter date: Date) async throws -> [InstalledPackage] {
+    /// The packages the artifact's last scan found whose advisories changed
+    /// (by name or by source) after its last match less `margin`: what a
+    /// rematch evaluates again. Nil when it has no report to start from.
+    public func packagesToRematch(_ repository: String, _ digest: String, margin: TimeInterval) async throws -> [InstalledPackage]? {
         try await backend.read { db in
+            guard let scan = try db.row(
+                "SELECT matched_at FROM scan_reports WHERE repository = ? AND digest = ? AND report IS NOT NULL", .text(repository), .text(digest)),
+                let matchedAt = try scan.optionalInteger("matched_at")
+            else { return nil }
             // Bounded by the artifact's packages, each two lookups by key, however large the change.
-            try db.rows(
+            return try db.rows(
                 """
                 SELECT ecosystem, name, version, source FROM scan_packages p WHERE repository = ? AND digest = ? AND EXISTS (
                     SELECT 1 FROM vulnerability_changes c WHERE c.ecosystem = p.ecosystem AND c.package IN (p.name, p.source) AND c.changed_at > ?)
                 ORDER BY ecosystem, name, version
-                """, .text(repository), .text(digest), .time(date)
+                """, .text(repository), .text(digest), .time(Date(millisSince1970: matchedAt).addingTimeInterval(-margin))
             ).map { row in
                 let source = try row.text("source")
                 return InstalledPackage(
@@ -228,17 +236,12 @@ public final class SQLScanStore: Sendable {
     }
 
     /// How many findings the artifact's report holds per severity (only the severities it holds).
-    public func severityCounts(_ repository: String, _ digest: String) async throws -> [String: Int] {
-        try await backend.read { db in
-            var counts: [String: Int] = [:]
-            for row in try db.rows(
-                "SELECT severity, COUNT(*) AS n FROM scan_findings WHERE repository = ? AND digest = ? GROUP BY severity", .text(repository),
-                .text(digest))
-            {
-                counts[try row.text("severity")] = Int(try row.integer("n"))
-            }
-            return counts
+    private static func severityCounts(_ r: SQLValue, _ d: SQLValue, in db: any SQLSession) throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for row in try db.rows("SELECT severity, COUNT(*) AS n FROM scan_findings WHERE repository = ? AND digest = ? GROUP BY severity", r, d) {
+            counts[try row.text("severity")] = Int(try row.integer("n"))
         }
+        return counts
     }
 
     public func scan(_ repository: String, _ digest: String) async throws -> ScanRecord? {

@@ -65,14 +65,14 @@ public final class ArtifactScanner: Sendable {
                 while let claimed = next {
                     await run(claimed)
                     // A failed claim ends this worker; the next turn starts another.
-                    next = try? await claim(now: Date())
+                    next = try? await claim(now: Date(), peek: false)
                 }
             }
         }
     }
 
-    private func claim(now: Date) async throws -> SQLScanStore.Claimed? {
-        try await scans.claim(node: node, now: now, staleBefore: now.addingTimeInterval(-Self.staleAfter))
+    private func claim(now: Date, peek: Bool = true) async throws -> SQLScanStore.Claimed? {
+        try await scans.claim(node: node, now: now, staleBefore: now.addingTimeInterval(-Self.staleAfter), peek: peek)
     }
 
     /// The database's age for the metrics, read once a minute (every 5 s while it is empty).
@@ -105,14 +105,13 @@ public final class ArtifactScanner: Sendable {
             let summary: [String: Int]
             let packages: Int
             var matching: Duration?
-            if claimed.matchOnly, let evaluated = try await rematcher.rematch(repository, digest) {
-                (summary, packages) = (ScanDocument.summary([]).merging(try await scans.severityCounts(repository, digest)) { $1 }, evaluated)
+            if claimed.matchOnly, let rematched = try await rematcher.rematch(repository, digest) {
+                (summary, packages) = (ScanDocument.summary([]).merging(rematched.counts) { $1 }, rematched.evaluated)
             } else {
                 let (report, installed, findings) = try await scan(repository, digest)
-                let encoder = ScanDocument.encoder()
                 try await scans.finish(
-                    repository, digest, report: String(decoding: try encoder.encode(report.stored), as: UTF8.self), packages: installed,
-                    findings: try findings.map { try $0.stored(by: encoder) }, matchedAt: report.matchedAt)
+                    repository, digest, report: String(decoding: try ScanDocument.encoder().encode(report.stored), as: UTF8.self), packages: installed,
+                    findings: findings.map(\.stored), matchedAt: report.matchedAt)
                 (summary, packages, matching) = (ScanDocument.summary(findings.map(\.severity)), report.stored.packages, report.matchDuration)
             }
             metrics.ended(succeeded: true, seconds: Self.seconds(since: started))

@@ -14,15 +14,14 @@ struct ReportRematcher: Sendable {
     /// it commits, and nodes' clocks differ by a little.
     static let changeMargin: TimeInterval = 60
 
-    /// How many packages were evaluated again; nil when the artifact has no
-    /// report to start from (a full scan is owed instead).
-    func rematch(_ repository: String, _ digest: String, at now: Date = Date()) async throws -> Int? {
-        guard let record = try await scans.scan(repository, digest), record.report != nil, let matchedAt = record.matchedAt else { return nil }
-        let changed = try await scans.packages(repository, digest, changedAfter: matchedAt.addingTimeInterval(-Self.changeMargin))
-        let encoder = ScanDocument.encoder()
-        let findings = try await matcher.findings(for: changed).map { try $0.stored(by: encoder) }
+    /// How many packages were evaluated again and the report's findings
+    /// per severity; nil when the artifact has no report to start from (a
+    /// full scan is owed instead).
+    func rematch(_ repository: String, _ digest: String, at now: Date = Date()) async throws -> (evaluated: Int, counts: [String: Int])? {
+        guard let changed = try await scans.packagesToRematch(repository, digest, margin: Self.changeMargin) else { return nil }
+        let findings = try await matcher.findings(for: changed).map(\.stored)
         // What an external scanner found stays: asking it again would read every layer again.
-        try await scans.finishRematch(repository, digest, replacing: changed, with: findings, matchedAt: now)
-        return changed.count
+        let counts = try await scans.finishRematch(repository, digest, replacing: changed, with: findings, matchedAt: now)
+        return (changed.count, counts)
     }
 }
