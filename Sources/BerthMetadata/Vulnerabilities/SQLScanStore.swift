@@ -83,28 +83,53 @@ public final class SQLScanStore: Sendable {
         public let repository: String
         public let digest: String
         public let matchOnly: Bool
+
+        public init(repository: String, digest: String, matchOnly: Bool) {
+            (self.repository, self.digest, self.matchOnly) = (repository, digest, matchOnly)
+        }
+    }
+
+    private static let queued = "SELECT repository, digest, match_only FROM scan_reports WHERE status = 'pending' ORDER BY requested_at LIMIT 1"
+    private static let abandoned = "SELECT repository, digest, match_only FROM scan_reports WHERE status = 'running' AND heartbeat < ? LIMIT 1"
+
+    /// Whether a scan waits: queued, or abandoned by a node that stopped beating before `staleBefore`.
+    /// A read, for the background turn that most often finds nothing.
+    public func hasWaiting(staleBefore: Date) async throws -> Bool {
+        try await backend.read { db in
+            try db.row(Self.queued) != nil || db.row(Self.abandoned, .time(staleBefore)) != nil
+        }
     }
 
     /// Takes the oldest queued scan for `node`, or one whose node stopped beating before `staleBefore`.
     /// Each lookup is one step of the status index (no `OR`, no sort of the
     /// queue's ties): a rematch of every artifact queues them all at one time.
-    /// `peek` looks before it writes (a background turn, most often finding nothing queued).
-    public func claim(node: String, now: Date, staleBefore: Date, peek: Bool = true) async throws -> Claimed? {
-        let queued = "SELECT repository, digest, match_only FROM scan_reports WHERE status = 'pending' ORDER BY requested_at LIMIT 1"
-        let abandoned = "SELECT repository, digest, match_only FROM scan_reports WHERE status = 'running' AND heartbeat < ? LIMIT 1"
-        if peek {
-            let waiting = try await backend.read { db in
-                try db.row(queued) != nil || db.row(abandoned, .time(staleBefore)) != nil
-            }
-            guard waiting else { return nil }
-        }
-        return try await backend.transaction(durable: false) { db in
-            guard let row = try db.row(queued) ?? db.row(abandoned, .time(staleBefore)) else { return nil }
+    public func claim(node: String, now: Date, staleBefore: Date) async throws -> Claimed? {
+        try await backend.transaction(durable: false) { db in
+            guard let row = try db.row(Self.queued) ?? db.row(Self.abandoned, .time(staleBefore)) else { return nil }
             let (repository, digest) = (try row.text("repository"), try row.text("digest"))
             try db.execute(
                 "UPDATE scan_reports SET status = 'running', node = ?, heartbeat = ? WHERE repository = ? AND digest = ?",
                 .text(node), .time(now), .text(repository), .text(digest))
             return Claimed(repository: repository, digest: digest, matchOnly: try row.integer("match_only") != 0)
+        }
+    }
+
+    /// Takes up to `limit` queued rematches at once (the oldest first): a
+    /// rematch is a few reads and writes, and claiming them one by one was
+    /// most of their time.
+    public func claimRematches(node: String, now: Date, limit: Int) async throws -> [Claimed] {
+        try await backend.transaction(durable: false) { db in
+            let claimed = try db.rows(
+                "SELECT repository, digest FROM scan_reports WHERE status = 'pending' AND match_only = 1 ORDER BY requested_at LIMIT ?",
+                .integer(Int64(max(1, min(limit, SQLContentStore.rowsPerStatement))))
+            ).map { Claimed(repository: try $0.text("repository"), digest: try $0.text("digest"), matchOnly: true) }
+            guard !claimed.isEmpty else { return [] }
+            try db.execute(
+                """
+                UPDATE scan_reports SET status = 'running', node = ?, heartbeat = ?
+                WHERE (repository, digest) IN (\(Array(repeating: "(?, ?)", count: claimed.count).joined(separator: ", ")))
+                """, [.text(node), .time(now)] + claimed.flatMap { [SQLValue.text($0.repository), .text($0.digest)] })
+            return claimed
         }
     }
 
@@ -139,25 +164,35 @@ public final class SQLScanStore: Sendable {
         }
     }
 
-    /// Ends a rematch: the findings of Berth's own of `packages` are
-    /// replaced by `findings`; every other row stays as it was. Returns the
-    /// report's findings per severity.
-    @discardableResult
-    public func finishRematch(
-        _ repository: String, _ digest: String, replacing packages: [InstalledPackage], with findings: [StoredFinding], matchedAt: Date
-    ) async throws -> [String: Int] {
+    /// A rematch's outcome: the findings of Berth's own of `packages` are
+    /// replaced by `findings`; every other row stays as it was.
+    public struct Rematched: Sendable {
+        public let repository: String
+        public let digest: String
+        public let packages: [InstalledPackage]
+        public let findings: [StoredFinding]
+
+        public init(repository: String, digest: String, packages: [InstalledPackage], findings: [StoredFinding]) {
+            (self.repository, self.digest, self.packages, self.findings) = (repository, digest, packages, findings)
+        }
+    }
+
+    /// Ends rematches in one transaction; returns each report's findings per severity.
+    public func finishRematches(_ rematches: [Rematched], matchedAt: Date) async throws -> [[String: Int]] {
         try await backend.transaction(durable: false) { db in
-            let (r, d) = (SQLValue.text(repository), SQLValue.text(digest))
-            for package in packages {
+            try rematches.map { rematch in
+                let (r, d) = (SQLValue.text(rematch.repository), SQLValue.text(rematch.digest))
+                for package in rematch.packages {
+                    try db.execute(
+                        "DELETE FROM scan_findings WHERE repository = ? AND digest = ? AND ecosystem = ? AND package = ? AND version = ? AND scanner = ''",
+                        r, d, .text(package.ecosystem), .text(package.name), .text(package.version))
+                }
+                try Self.insert(rematch.findings, of: r, d, in: db)
                 try db.execute(
-                    "DELETE FROM scan_findings WHERE repository = ? AND digest = ? AND ecosystem = ? AND package = ? AND version = ? AND scanner = ''",
-                    r, d, .text(package.ecosystem), .text(package.name), .text(package.version))
+                    "UPDATE scan_reports SET status = 'done', error = NULL, matched_at = ?, node = NULL WHERE repository = ? AND digest = ?",
+                    .time(matchedAt), r, d)
+                return try Self.severityCounts(r, d, in: db)
             }
-            try Self.insert(findings, of: r, d, in: db)
-            try db.execute(
-                "UPDATE scan_reports SET status = 'done', error = NULL, matched_at = ?, node = NULL WHERE repository = ? AND digest = ?",
-                .time(matchedAt), r, d)
-            return try Self.severityCounts(r, d, in: db)
         }
     }
 
@@ -197,27 +232,29 @@ public final class SQLScanStore: Sendable {
         }
     }
 
-    /// The packages the artifact's last scan found whose advisories changed
-    /// (by name or by source) after its last match less `margin`: what a
-    /// rematch evaluates again. Nil when it has no report to start from.
-    public func packagesToRematch(_ repository: String, _ digest: String, margin: TimeInterval) async throws -> [InstalledPackage]? {
+    /// For each artifact, the packages its last scan found whose advisories
+    /// changed (by name or by source) after its last match less `margin`:
+    /// what a rematch evaluates again. Nil for one with no report to start from.
+    public func packagesToRematch(_ artifacts: [Claimed], margin: TimeInterval) async throws -> [[InstalledPackage]?] {
         try await backend.read { db in
-            guard let scan = try db.row(
-                "SELECT matched_at FROM scan_reports WHERE repository = ? AND digest = ? AND report IS NOT NULL", .text(repository), .text(digest)),
-                let matchedAt = try scan.optionalInteger("matched_at")
-            else { return nil }
-            // Bounded by the artifact's packages, each two lookups by key, however large the change.
-            return try db.rows(
-                """
-                SELECT ecosystem, name, version, source FROM scan_packages p WHERE repository = ? AND digest = ? AND EXISTS (
-                    SELECT 1 FROM vulnerability_changes c WHERE c.ecosystem = p.ecosystem AND c.package IN (p.name, p.source) AND c.changed_at > ?)
-                ORDER BY ecosystem, name, version
-                """, .text(repository), .text(digest), .time(Date(millisSince1970: matchedAt).addingTimeInterval(-margin))
-            ).map { row in
-                let source = try row.text("source")
-                return InstalledPackage(
-                    ecosystem: try row.text("ecosystem"), name: try row.text("name"), version: try row.text("version"),
-                    source: source.isEmpty ? nil : source)
+            try artifacts.map { artifact -> [InstalledPackage]? in
+                let (r, d) = (SQLValue.text(artifact.repository), SQLValue.text(artifact.digest))
+                guard let scan = try db.row("SELECT matched_at FROM scan_reports WHERE repository = ? AND digest = ? AND report IS NOT NULL", r, d),
+                      let matchedAt = try scan.optionalInteger("matched_at")
+                else { return nil }
+                // Bounded by the artifact's packages, each two lookups by key, however large the change.
+                return try db.rows(
+                    """
+                    SELECT ecosystem, name, version, source FROM scan_packages p WHERE repository = ? AND digest = ? AND EXISTS (
+                        SELECT 1 FROM vulnerability_changes c WHERE c.ecosystem = p.ecosystem AND c.package IN (p.name, p.source) AND c.changed_at > ?)
+                    ORDER BY ecosystem, name, version
+                    """, r, d, .time(Date(millisSince1970: matchedAt).addingTimeInterval(-margin))
+                ).map { row in
+                    let source = try row.text("source")
+                    return InstalledPackage(
+                        ecosystem: try row.text("ecosystem"), name: try row.text("name"), version: try row.text("version"),
+                        source: source.isEmpty ? nil : source)
+                }
             }
         }
     }

@@ -35,6 +35,8 @@ public final class ArtifactScanner: Sendable {
     private let databaseRead = Mutex<Date?>(nil)
 
     static let concurrency = 2
+    /// Rematches claimed, matched and written together.
+    static let rematchBatch = 32
     static let beatInterval: TimeInterval = 10
     static let staleAfter: TimeInterval = 60
     /// An index's images read, at most.
@@ -56,23 +58,28 @@ public final class ArtifactScanner: Sendable {
     /// rematches (after a database update) is not paced by the turns.
     public func tick(now: Date = Date()) async throws {
         try await readDatabaseAge(now: now)
-        while running.load(ordering: .acquiring) < Self.concurrency {
-            guard let first = try await claim(now: now) else { return }
+        while running.load(ordering: .acquiring) < Self.concurrency,
+              try await scans.hasWaiting(staleBefore: now.addingTimeInterval(-Self.staleAfter)) {
             running.add(1, ordering: .acquiringAndReleasing)
             Task {
                 defer { running.subtract(1, ordering: .acquiringAndReleasing) }
-                var next: SQLScanStore.Claimed? = first
-                while let claimed = next {
-                    await run(claimed)
-                    // A failed claim ends this worker; the next turn starts another.
-                    next = try? await claim(now: Date(), peek: false)
-                }
+                await work()
             }
         }
     }
 
-    private func claim(now: Date, peek: Bool = true) async throws -> SQLScanStore.Claimed? {
-        try await scans.claim(node: node, now: now, staleBefore: now.addingTimeInterval(-Self.staleAfter), peek: peek)
+    /// Queued rematches first, many at a time, then scans one by one, until
+    /// none is left. A failed claim ends the worker; the next turn starts another.
+    private func work() async {
+        while true {
+            if let batch = try? await scans.claimRematches(node: node, now: Date(), limit: Self.rematchBatch), !batch.isEmpty {
+                await rematch(batch)
+                continue
+            }
+            let now = Date()
+            guard let claimed = try? await scans.claim(node: node, now: now, staleBefore: now.addingTimeInterval(-Self.staleAfter)) else { return }
+            await run(claimed)
+        }
     }
 
     /// The database's age for the metrics, read once a minute (every 5 s while it is empty).
@@ -129,6 +136,35 @@ public final class ArtifactScanner: Sendable {
             events.record(RegistryEvent(.scanFailed, actor: .system, repository: name, digest: subject, result: "failure", detail: "\(error)"))
             logger.warning("a scan failed", metadata: ["repository": "\(repository)", "digest": "\(digest)", "error": "\(error)"])
             try? await scans.fail(repository, digest, error: "\(error)")
+        }
+    }
+
+    /// Rematches of a batch; one that has no report to start from, or a
+    /// batch that fails, goes through `run` one artifact at a time (a full
+    /// scan, or a failure recorded for that artifact).
+    private func rematch(_ batch: [SQLScanStore.Claimed]) async {
+        let started = ContinuousClock.now
+        guard let results = try? await rematcher.rematch(batch) else {
+            for claimed in batch { await run(claimed) }
+            return
+        }
+        let elapsed = ContinuousClock.now - started
+        for (claimed, result) in zip(batch, results) {
+            guard let result else {
+                await run(claimed)
+                continue
+            }
+            metrics.started()
+            metrics.ended(succeeded: true, seconds: Self.seconds(since: started) / Double(batch.count))
+            let summary = ScanDocument.summary([]).merging(result.counts) { $1 }
+            let counts = SeverityLevel.allCases.reversed().map { "\($0.rawValue) \(summary[$0.rawValue] ?? 0)" }.joined(separator: ", ")
+            events.record(RegistryEvent(
+                .scanCompleted, actor: .system, repository: try? RepositoryName(parsing: claimed.repository),
+                digest: try? Digest(parsing: claimed.digest), detail: counts))
+            logger.info("artifact matched again", metadata: [
+                "repository": "\(claimed.repository)", "digest": "\(claimed.digest)", "packages": "\(result.evaluated)",
+                "vulnerabilities": "\(summary.values.reduce(0, +))", "duration": "\(elapsed / batch.count)", "batch": "\(batch.count)",
+            ])
         }
     }
 

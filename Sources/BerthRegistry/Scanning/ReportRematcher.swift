@@ -14,14 +14,32 @@ struct ReportRematcher: Sendable {
     /// it commits, and nodes' clocks differ by a little.
     static let changeMargin: TimeInterval = 60
 
-    /// How many packages were evaluated again and the report's findings
-    /// per severity; nil when the artifact has no report to start from (a
-    /// full scan is owed instead).
-    func rematch(_ repository: String, _ digest: String, at now: Date = Date()) async throws -> (evaluated: Int, counts: [String: Int])? {
-        guard let changed = try await scans.packagesToRematch(repository, digest, margin: Self.changeMargin) else { return nil }
-        let findings = try await matcher.findings(for: changed).map(\.stored)
+    /// For each artifact, how many packages were evaluated again and the
+    /// report's findings per severity; nil for one with no report to start
+    /// from (a full scan is owed instead). One read, one match of the
+    /// packages they hold between them, one write.
+    func rematch(_ artifacts: [SQLScanStore.Claimed], at now: Date = Date()) async throws -> [(evaluated: Int, counts: [String: Int])?] {
+        let changed = try await scans.packagesToRematch(artifacts, margin: Self.changeMargin)
+        // Artifacts share packages: each is matched once for all of them.
+        let findings = Dictionary(grouping: try await matcher.findings(for: Array(Set(changed.flatMap { $0 ?? [] }))), by: \.installed)
+        var rematches: [SQLScanStore.Rematched] = []
+        for (artifact, packages) in zip(artifacts, changed) {
+            guard let packages else { continue }
+            rematches.append(.init(
+                repository: artifact.repository, digest: artifact.digest, packages: packages,
+                findings: packages.flatMap { package in (findings[package.packageVersion] ?? []).filter { $0.sourcePackage == package.source } }
+                    .map(\.stored)))
+        }
         // What an external scanner found stays: asking it again would read every layer again.
-        let counts = try await scans.finishRematch(repository, digest, replacing: changed, with: findings, matchedAt: now)
-        return (changed.count, counts)
+        var counts = try await scans.finishRematches(rematches, matchedAt: now).makeIterator()
+        return zip(artifacts, changed).map { _, packages in
+            guard let packages, let counted = counts.next() else { return nil }
+            return (packages.count, counted)
+        }
+    }
+
+    /// The same for one artifact.
+    func rematch(_ repository: String, _ digest: String, at now: Date = Date()) async throws -> (evaluated: Int, counts: [String: Int])? {
+        try await rematch([SQLScanStore.Claimed(repository: repository, digest: digest, matchOnly: true)], at: now).first ?? nil
     }
 }
