@@ -217,7 +217,7 @@ def main():
         f"(median of {len(scans):,}) | {statistics.median(scans) * 1000:.1f} ms (p90 {sorted(scans)[int(len(scans) * 0.9)] * 1000:.1f} ms) |",
         f"| of which the match of {args.packages:,} packages (median) | "
         f"{statistics.median(matching) * 1000:.1f} ms (p90 {sorted(matching)[int(len(matching) * 0.9)] * 1000:.1f} ms) |",
-        f"| rematch of one artifact after an update of one record (median of {len(matches):,}) | "
+        f"| rematch of one artifact after an update of one record (a batch's time per artifact, median of {len(matches):,}) | "
         f"{statistics.median(matches) * 1000:.1f} ms (p90 {sorted(matches)[int(len(matches) * 0.9)] * 1000:.1f} ms) |",
         f"| rematch of {total:,} stored artifacts after a database update | {rematch_seconds:.1f} s |",
         f"| manifest GETs/s (one client): quiet → during the rematch | {quiet_rate:,.0f} → {busy.get('rate', 0):,.0f} |",
