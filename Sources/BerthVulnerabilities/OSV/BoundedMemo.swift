@@ -10,21 +10,12 @@ public final class BoundedMemo<Key: Hashable & Sendable, Value: Sendable>: Senda
     public init(capacity: Int) { self.capacity = capacity }
 
     public func value(_ key: Key, _ compute: () -> Value?) -> Value? {
-        if let known = known(key) { return known }
+        if let known = values.withLock({ $0[key] }) { return known }
         let value = compute()
-        remember(key, value)
-        return value
-    }
-
-    /// What was computed for `key`: nil when nothing was, `.some(nil)` when the computation failed.
-    public func known(_ key: Key) -> Value?? {
-        values.withLock { $0[key] }
-    }
-
-    public func remember(_ key: Key, _ value: Value?) {
         values.withLock { values in
             if values.count >= capacity { values.removeAll(keepingCapacity: true) }
             values[key] = .some(value)
         }
+        return value
     }
 }
