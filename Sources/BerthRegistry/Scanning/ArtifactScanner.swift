@@ -122,8 +122,7 @@ public final class ArtifactScanner: Sendable {
                 (summary, packages, matching) = (ScanDocument.summary(findings.map(\.severity)), report.stored.packages, report.matchDuration)
             }
             metrics.ended(succeeded: true, seconds: Self.seconds(since: started))
-            let counts = SeverityLevel.allCases.reversed().map { "\($0.rawValue) \(summary[$0.rawValue] ?? 0)" }.joined(separator: ", ")
-            events.record(RegistryEvent(.scanCompleted, actor: .system, repository: name, digest: subject, detail: counts))
+            recordCompletion(repository, digest, summary)
             // A rematch counts the packages it evaluated again.
             var logged: Logger.Metadata = [
                 "repository": "\(repository)", "digest": "\(digest)", "packages": "\(packages)",
@@ -144,7 +143,11 @@ public final class ArtifactScanner: Sendable {
     /// scan, or a failure recorded for that artifact).
     private func rematch(_ batch: [SQLScanStore.Claimed]) async {
         let started = ContinuousClock.now
-        guard let results = try? await rematcher.rematch(batch) else {
+        let results: [(evaluated: Int, counts: [String: Int])?]
+        do {
+            results = try await rematcher.rematch(batch)
+        } catch {
+            logger.warning("a batch of rematches failed; each is run alone", metadata: ["count": "\(batch.count)", "error": "\(error)"])
             for claimed in batch { await run(claimed) }
             return
         }
@@ -157,15 +160,19 @@ public final class ArtifactScanner: Sendable {
             metrics.started()
             metrics.ended(succeeded: true, seconds: Self.seconds(since: started) / Double(batch.count))
             let summary = ScanDocument.summary([]).merging(result.counts) { $1 }
-            let counts = SeverityLevel.allCases.reversed().map { "\($0.rawValue) \(summary[$0.rawValue] ?? 0)" }.joined(separator: ", ")
-            events.record(RegistryEvent(
-                .scanCompleted, actor: .system, repository: try? RepositoryName(parsing: claimed.repository),
-                digest: try? Digest(parsing: claimed.digest), detail: counts))
+            recordCompletion(claimed.repository, claimed.digest, summary)
             logger.info("artifact matched again", metadata: [
                 "repository": "\(claimed.repository)", "digest": "\(claimed.digest)", "packages": "\(result.evaluated)",
                 "vulnerabilities": "\(summary.values.reduce(0, +))", "duration": "\(elapsed / batch.count)", "batch": "\(batch.count)",
             ])
         }
+    }
+
+    /// `scan.completed`, with the counts per severity, highest first.
+    private func recordCompletion(_ repository: String, _ digest: String, _ summary: [String: Int]) {
+        let counts = SeverityLevel.allCases.reversed().map { "\($0.rawValue) \(summary[$0.rawValue] ?? 0)" }.joined(separator: ", ")
+        events.record(RegistryEvent(
+            .scanCompleted, actor: .system, repository: try? RepositoryName(parsing: repository), digest: try? Digest(parsing: digest), detail: counts))
     }
 
     static func seconds(since start: ContinuousClock.Instant) -> Double {
