@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Foundation
 import Logging
+import OCI
 import Synchronization
 
 /// Log records as lines on standard error, cheap enough for a line per
@@ -111,31 +112,12 @@ public struct LineLogHandler: LogHandler {
             for key in fields.keys.sorted() { text += " \(key)=\(fields[key]!)" }
             line = text
         case .json:
-            var json = "{\"time\":\"\(time)\",\"level\":\"\(event.level)\",\"label\":" + Self.quoted(label)
-                + ",\"message\":" + Self.quoted("\(event.message)")
-            for key in fields.keys.sorted() { json += "," + Self.quoted(key) + ":" + Self.quoted("\(fields[key]!)") }
+            var json = "{\"time\":\"\(time)\",\"level\":\"\(event.level)\",\"label\":" + JSONString.quoted(label)
+                + ",\"message\":" + JSONString.quoted("\(event.message)")
+            for key in fields.keys.sorted() { json += "," + JSONString.quoted(key) + ":" + JSONString.quoted("\(fields[key]!)") }
             line = json + "}"
         }
         output.write(line, now: event.level >= .warning)
-    }
-
-    /// A JSON string literal.
-    static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }
 

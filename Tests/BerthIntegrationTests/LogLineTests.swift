@@ -1,5 +1,6 @@
 @testable import BerthServer
 import Foundation
+import OCI
 import Testing
 
 /// The log line formats, without a server: JSON lines must parse whatever
@@ -8,7 +9,7 @@ import Testing
 struct LogLineTests {
     @Test func jsonStringsSurviveAnyText() throws {
         for text in ["plain", "quote \" backslash \\ slash /", "line\nbreak\r\ttab", "\u{0}\u{1}\u{1f}", "ünïcødé 🚢", ""] {
-            let document = "{\"v\":" + LineLogHandler.quoted(text) + "}"
+            let document = "{\"v\":" + JSONString.quoted(text) + "}"
             let parsed = try #require(try JSONSerialization.jsonObject(with: Data(document.utf8)) as? [String: String])
             #expect(parsed["v"] == text, "\(document)")
         }

@@ -27,7 +27,7 @@ public enum ScanDocument {
         return summary
     }
 
-    /// How reports and findings are written: sorted keys, so the same content is the same text.
+    /// How reports are written: sorted keys, so the same content is the same text (findings: `Finding.json`, the same way).
     static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -26,17 +26,20 @@ extension OSVAffected {
     /// (usually `VersionScheme.forEcosystem(package.ecosystem)`).
     public func affects(version: String, scheme: VersionScheme) -> Bool {
         if versions.contains(version) { return true }
-        // Parsed once for all the ranges (an unparsable version cannot be placed in any).
-        var parsed: [VersionScheme: ParsedVersion?] = [:]
+        // Parsed once for all the ranges of each scheme, when a range asks (an unparsable version cannot be placed in any).
+        var byEcosystem: ParsedVersion?? = nil
+        var bySemver: ParsedVersion?? = nil
         for range in ranges {
-            let rangeScheme: VersionScheme
             switch range.type {
-            case .git: continue
-            case .semver: rangeScheme = .semver
-            case .ecosystem: rangeScheme = scheme
+            case .git:
+                continue
+            case .semver:
+                if bySemver == nil { bySemver = .some(VersionScheme.semver.parse(version)) }
+                if let installed = bySemver ?? nil, range.includes(installed, scheme: .semver) { return true }
+            case .ecosystem:
+                if byEcosystem == nil { byEcosystem = .some(scheme.parse(version)) }
+                if let installed = byEcosystem ?? nil, range.includes(installed, scheme: scheme) { return true }
             }
-            if parsed[rangeScheme] == nil { parsed[rangeScheme] = .some(rangeScheme.parse(version)) }
-            if let installed = parsed[rangeScheme] ?? nil, range.includes(installed, scheme: rangeScheme) { return true }
         }
         return false
     }
