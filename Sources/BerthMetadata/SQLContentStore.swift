@@ -276,6 +276,7 @@ public final class SQLContentStore: MetadataStore {
             try db.execute("DELETE FROM tags WHERE repository = ? AND digest = ?", r, d)
             try db.execute("DELETE FROM manifest_references WHERE repository = ? AND manifest = ?", r, d)
             try db.execute("DELETE FROM manifests WHERE repository = ? AND digest = ?", r, d)
+            try SQLScanStore.forget(r, d, in: db)
             try Self.forgetIfEmpty(db, r)
             try SQLEventOutboxStore.insertEvents(db, events)
             return true

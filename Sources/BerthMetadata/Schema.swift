@@ -230,6 +230,40 @@ public enum Schema {
                 "ALTER TABLE scan_reports ADD COLUMN matched_at BIGINT",
                 "UPDATE scan_reports SET status = 'pending', match_only = 0, report = NULL, packages = NULL, node = NULL",
             ],
+            // A rematch looks the changed packages up in an artifact's packages by key: by name through the primary
+            // key, by source through (ecosystem, source, repository, digest). On SQLite the table is keyed by its
+            // primary key (no rowid), so that index holds the key's columns once, not beside a rowid. Scans queue
+            // by kind (a worker takes rematches, the others scans). The scans of manifests deleted until now go.
+            (f == .sqlite
+                ? [
+                    """
+                    CREATE TABLE scan_packages_keyed (repository TEXT NOT NULL, digest TEXT NOT NULL, ecosystem TEXT NOT NULL,
+                        name TEXT NOT NULL, version TEXT NOT NULL, source TEXT NOT NULL,
+                        PRIMARY KEY (repository, digest, ecosystem, name, version)) WITHOUT ROWID
+                    """,
+                    "INSERT INTO scan_packages_keyed SELECT repository, digest, ecosystem, name, version, source FROM scan_packages",
+                    "DROP TABLE scan_packages",
+                    "ALTER TABLE scan_packages_keyed RENAME TO scan_packages",
+                    "CREATE INDEX scan_packages_by_name ON scan_packages (ecosystem, name)",
+                ]
+                : ["DROP INDEX scan_packages_by_source"])
+                + [
+                    "CREATE INDEX scan_packages_by_source ON scan_packages (ecosystem, source, repository, digest)",
+                    "DROP INDEX scan_reports_by_status",
+                    "CREATE INDEX scan_reports_by_status ON scan_reports (status, match_only, requested_at)",
+                    """
+                    DELETE FROM scan_reports WHERE NOT EXISTS (
+                        SELECT 1 FROM manifests m WHERE m.repository = scan_reports.repository AND m.digest = scan_reports.digest)
+                    """,
+                    """
+                    DELETE FROM scan_packages WHERE NOT EXISTS (
+                        SELECT 1 FROM scan_reports r WHERE r.repository = scan_packages.repository AND r.digest = scan_packages.digest)
+                    """,
+                    """
+                    DELETE FROM scan_findings WHERE NOT EXISTS (
+                        SELECT 1 FROM scan_reports r WHERE r.repository = scan_findings.repository AND r.digest = scan_findings.digest)
+                    """,
+                ],
         ]
     }
 

@@ -3,25 +3,35 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import OCI
+import Synchronization
 import Testing
+
+/// A count shared with a stream's producer.
+final class Counter: Sendable {
+    private let count = Atomic<Int>(0)
+    var value: Int { count.load(ordering: .relaxed) }
+    /// Returns the new count.
+    @discardableResult func increment() -> Int { count.add(1, ordering: .relaxed).newValue }
+}
 
 @Suite("The berth process: SIGKILL mid-upload, graceful SIGTERM", .serialized)
 struct ProcessTests {
-    /// Streams `bytes` as a PATCH body in pieces, pausing between them, so
-    /// the request is still in flight when the test acts on the server.
-    static func slowPatch(_ url: String, _ bytes: [UInt8], pieces: Int, pause: Duration) async throws -> Int {
+    /// Streams `bytes` as a PATCH body in `pieces`, `pause` apart, so the
+    /// request is still in flight when the test acts on the server. Each
+    /// piece is made when the client asks for it; `sent` counts them, so a
+    /// test can wait until the request is being sent.
+    static func slowPatch(_ url: String, _ bytes: [UInt8], pieces: Int, pause: Duration, sent: Counter? = nil) async throws -> Int {
         var request = HTTPClientRequest(url: url)
         request.method = .PATCH
         let size = bytes.count / pieces
-        let stream = AsyncStream<ByteBuffer> { continuation in
-            Task {
-                for index in 0..<pieces {
-                    let end = index == pieces - 1 ? bytes.count : (index + 1) * size
-                    continuation.yield(ByteBuffer(bytes: bytes[(index * size)..<end]))
-                    try? await Task.sleep(for: pause)
-                }
-                continuation.finish()
-            }
+        let next = Counter()
+        let stream = AsyncStream<ByteBuffer> {
+            let index = next.increment() - 1
+            guard index < pieces else { return nil }
+            if index > 0 { try? await Task.sleep(for: pause) }
+            sent?.increment()
+            let end = index == pieces - 1 ? bytes.count : (index + 1) * size
+            return ByteBuffer(bytes: bytes[(index * size)..<end])
         }
         request.body = .stream(stream, length: .known(Int64(bytes.count)))
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
@@ -74,8 +84,11 @@ struct ProcessTests {
         let server = try await BerthProcess.start(dataFolder: TestRegistry.temporaryFolder(), environment: ["BERTH_SHUTDOWN_TIMEOUT": "180s"])
         let bytes = Content.randomBytes(2 << 20)
         let location = try await server.startUpload("team/app")
-        let inFlight = Task { try await Self.slowPatch(server.base + location, bytes, pieces: 20, pause: .milliseconds(40)) }
-        try await Task.sleep(for: .milliseconds(200))
+        // The signal comes once the server reads the body (before, a loaded machine had not sent the request yet, and a
+        // connection with no request is closed at once).
+        let sent = Counter()
+        let inFlight = Task { try await Self.slowPatch(server.base + location, bytes, pieces: 20, pause: .milliseconds(40), sent: sent) }
+        for _ in 0..<300 where sent.value < 3 { try await Task.sleep(for: .milliseconds(100)) }
         server.signal(SIGTERM)
         #expect(try await inFlight.value == 202)
         #expect(try await server.waitForExit(timeout: 200) == 0)

@@ -1,3 +1,4 @@
+@testable import BerthMetadata
 import Foundation
 import OCI
 import Testing
@@ -151,6 +152,19 @@ struct ScanningTests {
         #expect(byGuest.status == 403)
         let read = try await registry.request(.GET, "/api/v1/vulnerabilities?repository=team/app&digest=\(slim)", headers: [AuthTests.basic("guest")])
         #expect(read.status == 200)
+
+        // A deleted manifest's scan goes with it: its report, packages and findings.
+        #expect(try await registry.request(.DELETE, "/v2/team/app/manifests/\(slim)", headers: [Self.admin]).status == 202)
+        let gone = try await registry.request(.GET, "/api/v1/vulnerabilities?repository=team/app&digest=\(slim)", headers: [Self.admin]).json()
+        #expect(gone["status"] as? String == "none", "\(gone)")
+        let backend = try await TestBackends.openBackend(registry.dataFolder)
+        let left = try await backend.read { db in
+            try ["scan_packages", "scan_findings"].map { table in
+                try db.row("SELECT COUNT(*) AS n FROM \(table) WHERE digest = ?", .text(slim.description))?.integer("n") ?? -1
+            }
+        }
+        #expect(left == [0, 0])
+        try await backend.close()
         try await registry.stop()
     }
 

@@ -74,6 +74,7 @@ public final class SQLGarbageCollectionStore: GarbageCollectionStore {
             }
             try db.execute("DELETE FROM manifest_references WHERE repository = ? AND manifest = ?", r, d)
             try db.execute("DELETE FROM manifests WHERE repository = ? AND digest = ?", r, d)
+            try SQLScanStore.forget(r, d, in: db)
             try SQLContentStore.forgetIfEmpty(db, r)
             return true
         }

@@ -89,18 +89,20 @@ public final class SQLScanStore: Sendable {
         }
     }
 
-    private static let queued = "SELECT repository, digest, match_only FROM scan_reports WHERE status = 'pending' ORDER BY requested_at LIMIT 1"
+    private static let waiting = "SELECT repository, digest FROM scan_reports WHERE status = 'pending' LIMIT 1"
+    private static let queued = "SELECT repository, digest, match_only FROM scan_reports WHERE status = 'pending' AND match_only = 0 ORDER BY requested_at LIMIT 1"
     private static let abandoned = "SELECT repository, digest, match_only FROM scan_reports WHERE status = 'running' AND heartbeat < ? LIMIT 1"
 
     /// Whether a scan waits: queued, or abandoned by a node that stopped beating before `staleBefore`.
     /// A read, for the background turn that most often finds nothing.
     public func hasWaiting(staleBefore: Date) async throws -> Bool {
         try await backend.read { db in
-            try db.row(Self.queued) != nil || db.row(Self.abandoned, .time(staleBefore)) != nil
+            try db.row(Self.waiting) != nil || db.row(Self.abandoned, .time(staleBefore)) != nil
         }
     }
 
-    /// Takes the oldest queued scan for `node`, or one whose node stopped beating before `staleBefore`.
+    /// Takes the oldest queued scan for `node` (not a rematch: `claimRematches` takes those), or one whose node
+    /// stopped beating before `staleBefore`.
     /// Each lookup is one step of the status index (no `OR`, no sort of the
     /// queue's ties): a rematch of every artifact queues them all at one time.
     public func claim(node: String, now: Date, staleBefore: Date) async throws -> Claimed? {
@@ -151,6 +153,7 @@ public final class SQLScanStore: Sendable {
     ) async throws {
         try await backend.transaction(durable: false) { db in
             let (r, d) = (SQLValue.text(repository), SQLValue.text(digest))
+            guard try Self.isKept(r, d, in: db) else { return }
             try db.execute("DELETE FROM scan_packages WHERE repository = ? AND digest = ?", r, d)
             try db.execute("DELETE FROM scan_findings WHERE repository = ? AND digest = ?", r, d)
             try Self.insert(packages, of: r, d, in: db)
@@ -182,6 +185,7 @@ public final class SQLScanStore: Sendable {
         try await backend.transaction(durable: false) { db in
             try rematches.map { rematch in
                 let (r, d) = (SQLValue.text(rematch.repository), SQLValue.text(rematch.digest))
+                guard try Self.isKept(r, d, in: db) else { return [:] }
                 for package in rematch.packages {
                     try db.execute(
                         "DELETE FROM scan_findings WHERE repository = ? AND digest = ? AND ecosystem = ? AND package = ? AND version = ? AND scanner = ''",
@@ -232,31 +236,87 @@ public final class SQLScanStore: Sendable {
         }
     }
 
+    /// Whether the artifact's scan row is still there: its manifest may have
+    /// been deleted while it was scanned, and its rows must not come back.
+    private static func isKept(_ r: SQLValue, _ d: SQLValue, in db: any SQLSession) throws -> Bool {
+        try db.row("SELECT 1 AS found FROM scan_reports WHERE repository = ? AND digest = ?", r, d) != nil
+    }
+
+    /// Forgets a manifest's scan (its report, packages and findings), in the
+    /// transaction that deletes the manifest: a rematch must not queue what
+    /// is gone, and nothing else would ever remove the rows.
+    static func forget(_ repository: SQLValue, _ digest: SQLValue, in db: any SQLSession) throws {
+        for table in ["scan_findings", "scan_packages", "scan_reports"] {
+            try db.execute("DELETE FROM \(table) WHERE repository = ? AND digest = ?", repository, digest)
+        }
+    }
+
+    /// Changes are looked up one by one in an artifact's packages while
+    /// there are at most this many (a daily update); past it (a first
+    /// import, a full one again) each of its packages is looked up in the changes.
+    static let fewChanges = 64
+
     /// For each artifact, the packages its last scan found whose advisories
     /// changed (by name or by source) after its last match less `margin`:
     /// what a rematch evaluates again. Nil for one with no report to start from.
     public func packagesToRematch(_ artifacts: [Claimed], margin: TimeInterval) async throws -> [[InstalledPackage]?] {
         try await backend.read { db in
-            try artifacts.map { artifact -> [InstalledPackage]? in
+            let since = try artifacts.map { artifact -> Date? in
+                try db.row(
+                    "SELECT matched_at FROM scan_reports WHERE repository = ? AND digest = ? AND report IS NOT NULL",
+                    .text(artifact.repository), .text(artifact.digest)
+                )?.optionalInteger("matched_at").map { Date(millisSince1970: $0).addingTimeInterval(-margin) }
+            }
+            guard let earliest = since.compactMap({ $0 }).min() else { return since.map { _ in nil } }
+            let changes = try db.rows(
+                "SELECT ecosystem, package, changed_at FROM vulnerability_changes WHERE changed_at > ? LIMIT ?",
+                .time(earliest), .integer(Int64(Self.fewChanges + 1))
+            ).map { (key: PackageKey(ecosystem: try $0.text("ecosystem"), name: try $0.text("package")), at: try $0.time("changed_at")) }
+            return try zip(artifacts, since).map { artifact, since in
+                guard let since else { return nil }
                 let (r, d) = (SQLValue.text(artifact.repository), SQLValue.text(artifact.digest))
-                guard let scan = try db.row("SELECT matched_at FROM scan_reports WHERE repository = ? AND digest = ? AND report IS NOT NULL", r, d),
-                      let matchedAt = try scan.optionalInteger("matched_at")
-                else { return nil }
-                // Bounded by the artifact's packages, each two lookups by key, however large the change.
-                return try db.rows(
-                    """
-                    SELECT ecosystem, name, version, source FROM scan_packages p WHERE repository = ? AND digest = ? AND EXISTS (
-                        SELECT 1 FROM vulnerability_changes c WHERE c.ecosystem = p.ecosystem AND c.package IN (p.name, p.source) AND c.changed_at > ?)
-                    ORDER BY ecosystem, name, version
-                    """, r, d, .time(Date(millisSince1970: matchedAt).addingTimeInterval(-margin))
-                ).map { row in
-                    let source = try row.text("source")
-                    return InstalledPackage(
-                        ecosystem: try row.text("ecosystem"), name: try row.text("name"), version: try row.text("version"),
-                        source: source.isEmpty ? nil : source)
-                }
+                guard changes.count <= Self.fewChanges else { return try Self.packages(of: r, d, changedAfter: since, in: db) }
+                return try Self.packages(of: r, d, naming: changes.filter { $0.at > since }.map(\.key), in: db)
             }
         }
+    }
+
+    /// The artifact's packages named (or whose source is named) by `keys`, each looked up by key.
+    private static func packages(of r: SQLValue, _ d: SQLValue, naming keys: [PackageKey], in db: any SQLSession) throws -> [InstalledPackage] {
+        var found: Set<InstalledPackage> = []
+        for (ecosystem, keys) in Dictionary(grouping: keys, by: \.ecosystem) {
+            for batch in Set(keys.map(\.name)).sorted().batches(of: SQLContentStore.rowsPerStatement) {
+                let names = batch.map { SQLValue.text($0) }
+                let marks = Array(repeating: "?", count: batch.count).joined(separator: ", ")
+                // By name through the primary key, by source through its index (ecosystem, source, repository, digest).
+                found.formUnion(try db.rows(
+                    "SELECT ecosystem, name, version, source FROM scan_packages WHERE repository = ? AND digest = ? AND ecosystem = ? AND name IN (\(marks))",
+                    [r, d, .text(ecosystem)] + names
+                ).map(Self.installedPackage))
+                found.formUnion(try db.rows(
+                    "SELECT ecosystem, name, version, source FROM scan_packages WHERE ecosystem = ? AND source IN (\(marks)) AND repository = ? AND digest = ?",
+                    [.text(ecosystem)] + names + [r, d]
+                ).map(Self.installedPackage))
+            }
+        }
+        return found.sorted { ($0.ecosystem, $0.name, $0.version) < ($1.ecosystem, $1.name, $1.version) }
+    }
+
+    /// The artifact's packages whose advisories changed after `date`: each looked up in the changes, however many they are.
+    private static func packages(of r: SQLValue, _ d: SQLValue, changedAfter date: Date, in db: any SQLSession) throws -> [InstalledPackage] {
+        try db.rows(
+            """
+            SELECT ecosystem, name, version, source FROM scan_packages p WHERE repository = ? AND digest = ? AND EXISTS (
+                SELECT 1 FROM vulnerability_changes c WHERE c.ecosystem = p.ecosystem AND c.package IN (p.name, p.source) AND c.changed_at > ?)
+            ORDER BY ecosystem, name, version
+            """, r, d, .time(date)
+        ).map(Self.installedPackage)
+    }
+
+    private static func installedPackage(_ row: SQLRow) throws -> InstalledPackage {
+        let source = try row.text("source")
+        return InstalledPackage(
+            ecosystem: try row.text("ecosystem"), name: try row.text("name"), version: try row.text("version"), source: source.isEmpty ? nil : source)
     }
 
     /// The artifact's findings (JSON, with their severity), in report

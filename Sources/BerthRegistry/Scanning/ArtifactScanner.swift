@@ -32,6 +32,7 @@ public final class ArtifactScanner: Sendable {
     let node: String
     let logger: Logger
     private let running = Atomic<Int>(0)
+    private let rematching = Atomic<Bool>(false)
     private let databaseRead = Mutex<Date?>(nil)
 
     static let concurrency = 2
@@ -69,12 +70,16 @@ public final class ArtifactScanner: Sendable {
     }
 
     /// Queued rematches first, many at a time, then scans one by one, until
-    /// none is left. A failed claim ends the worker; the next turn starts another.
+    /// none is left. One worker at a time takes rematches: after a database
+    /// update they are thousands, and one core is left to serve requests
+    /// while they run. A failed claim ends the worker; the next turn starts another.
     private func work() async {
         while true {
-            if let batch = try? await scans.claimRematches(node: node, now: Date(), limit: Self.rematchBatch), !batch.isEmpty {
-                await rematch(batch)
-                continue
+            if rematching.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged {
+                let batch = try? await scans.claimRematches(node: node, now: Date(), limit: Self.rematchBatch)
+                if let batch, !batch.isEmpty { await rematch(batch) }
+                rematching.store(false, ordering: .releasing)
+                if let batch, !batch.isEmpty { continue }
             }
             let now = Date()
             guard let claimed = try? await scans.claim(node: node, now: now, staleBefore: now.addingTimeInterval(-Self.staleAfter)) else { return }
