@@ -64,10 +64,15 @@ extension ManagementAPI {
 
     /// `team` and `sub%252Fapp` → `team/sub/app`, and the digest.
     static func artifact(_ context: BerthRequestContext) throws -> (repository: String, digest: String) {
+        let digest = try context.parameters.require("digest")
+        return (try repository(context), digest.removingPercentEncoding ?? digest)
+    }
+
+    /// `team` and `sub%252Fapp` → `team/sub/app`.
+    static func repository(_ context: BerthRequestContext) throws -> String {
         var path = try context.parameters.require("repository")
         for _ in 0..<2 { path = path.removingPercentEncoding ?? path }
-        let digest = try context.parameters.require("digest")
-        return (try context.parameters.require("name") + "/" + path, digest.removingPercentEncoding ?? digest)
+        return try context.parameters.require("name") + "/" + path
     }
 
     /// An artifact's last scan: Berth's JSON, or Harbor's report format when Accept asks for it.

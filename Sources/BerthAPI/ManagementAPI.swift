@@ -38,6 +38,7 @@ public struct ManagementAPI: Sendable {
         addRegistryRoutes(to: api)
         addReplicationRoutes(to: api)
         addVulnerabilityRoutes(to: api)
+        addArtifactRoutes(to: api)
         addMaintenanceRoutes(to: api)
         addEventRoutes(to: api)
         return api.declared

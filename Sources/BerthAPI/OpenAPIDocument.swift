@@ -181,6 +181,21 @@ enum OpenAPIDocument {
             "get": op("An artifact's last scan (?repository=&digest=): status none|pending|running|done|failed, summary, vulnerabilities",
                       returns: ref("ScanReport")),
         ],
+        "/api/v1/projects/{name}/repositories/{repository}/artifacts": [
+            "get": op("A repository's artifacts, newest first (guests): tags, size, push and pull times, scan status and findings per severity; "
+                        + "signatures, SBOMs and an index's images are reached through their subject or index. ?limit= (1-1000, 100) and ?after= (a page's next)",
+                      returns: object([
+                          "artifacts": ["type": "array", "items": object([
+                              "digest": string, "media_type": string, "artifact_type": string, "size": ["type": "integer"], "pushed_at": string,
+                              "pulled_at": string, "tags": ["type": "array", "items": string],
+                              "scan": object([
+                                  "status": ["type": "string", "enum": ["none", "pending", "running", "done", "failed"]], "scanned_at": string,
+                                  "summary": ["type": "object", "additionalProperties": ["type": "integer"]],
+                              ]),
+                          ])],
+                          "next": string,
+                      ]), params: ["name", "repository"]),
+        ],
         "/api/v1/projects/{name}/repositories/{repository}/artifacts/{digest}/scan": [
             "post": op("Scan an artifact now (developers); the repository within the project, its slashes percent-encoded", ok: "202",
                        returns: object(["status": string, "queued": boolean]), params: ["name", "repository", "digest"]),

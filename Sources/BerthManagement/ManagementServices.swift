@@ -66,6 +66,7 @@ public struct ManagementServices: Sendable {
     public let replication: ReplicationService
     public let vulnerabilities: VulnerabilityService
     public let scans: ScanService
+    public let artifacts: ArtifactService
     public let webhooks: WebhookService
     public let audit: AuditService
     public let maintenance: MaintenanceService
@@ -91,6 +92,7 @@ public struct ManagementServices: Sendable {
         replication = ReplicationService(store: stores.replication, registries: stores.registries, permissions: permissions, audit: changes)
         vulnerabilities = VulnerabilityService(store: stores.vulnerabilities, scans: stores.scans, permissions: permissions, audit: changes)
         scans = ScanService(scans: stores.scans, content: stores.content, permissions: permissions, audit: changes)
+        artifacts = ArtifactService(content: stores.content, scans: stores.scans, permissions: permissions)
         policies = PolicyService(rules: stores.rules, settings: stores.settings, permissions: permissions, audit: changes)
         signatures = SignatureService(verifier: stores.signatures, content: stores.content, settings: stores.settings, permissions: permissions)
         self.webhooks = WebhookService(store: stores.webhooks, notifier: webhooks, permissions: permissions, audit: changes)

@@ -172,6 +172,10 @@ public final class CachedMetadataStore: MetadataStore, FollowsChanges {
         try await base.tags(repository, pointingAt: digest)
     }
 
+    public func artifacts(_ repository: RepositoryName, after cursor: ArtifactCursor?, limit: Int) async throws -> [ArtifactSummary] {
+        try await base.artifacts(repository, after: cursor, limit: limit)
+    }
+
     public func parents(_ repository: RepositoryName, of digest: Digest, limit: Int) async throws -> [Digest] {
         try await base.parents(repository, of: digest, limit: limit)
     }

@@ -57,6 +57,8 @@ public protocol MetadataStore: Sendable {
     func deleteManifest(_ repository: RepositoryName, _ digest: Digest, events: [RegistryEvent]) async throws -> Bool
     /// Removes one tag; the manifest stays. False when absent.
     func deleteTag(_ repository: RepositoryName, _ tag: Tag, events: [RegistryEvent]) async throws -> Bool
+    /// The repository's artifacts (no subject, in no index), newest first, after `cursor`, at most `limit`.
+    func artifacts(_ repository: RepositoryName, after cursor: ArtifactCursor?, limit: Int) async throws -> [ArtifactSummary]
     /// Tags after `last` in lexical order, at most `limit`.
     func tags(_ repository: RepositoryName, after last: String?, limit: Int) async throws -> [String]
     /// Manifests in `repository` whose subject is `subject`, optionally of one

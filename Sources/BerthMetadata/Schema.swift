@@ -251,6 +251,8 @@ public enum Schema {
                     "CREATE INDEX scan_packages_by_source ON scan_packages (ecosystem, source, repository, digest)",
                     "DROP INDEX scan_reports_by_status",
                     "CREATE INDEX scan_reports_by_status ON scan_reports (status, match_only, requested_at)",
+                    // Each report's findings per severity, for listings (JSON; null for reports kept from before).
+                    "ALTER TABLE scan_reports ADD COLUMN severity_counts \(f.text)",
                     """
                     DELETE FROM scan_reports WHERE NOT EXISTS (
                         SELECT 1 FROM manifests m WHERE m.repository = scan_reports.repository AND m.digest = scan_reports.digest)

@@ -5,7 +5,8 @@ import Testing
 /// The detectors that read binary package databases, on a real server: an
 /// rpmdb.sqlite written by Python's sqlite3 with rpm header blobs (one
 /// large enough to spill onto overflow pages, and enough rows for interior
-/// pages), and a Go executable built by `go build` from a vendored module.
+/// pages), a Go executable built by `go build` from a vendored module, and
+/// an executable carrying cargo-auditable's dependency section.
 @Suite("Scanning binary package databases")
 struct ScanningDetectorsTests {
     static let admin = AuthTests.basic("admin")
@@ -21,7 +22,31 @@ struct ScanningDetectorsTests {
             "GO-2024-0005", ecosystem: "Go", package: "golang.org/x/text", events: [["introduced": "0"], ["fixed": "0.3.8"]]),
         "GO-2024-0008.json": VulnerabilityDatabaseTests.record(
             "GO-2024-0008", ecosystem: "Go", package: "stdlib", events: [["introduced": "0"], ["fixed": "99.0.0"]]),
+        "RUSTSEC-2024-0010.json": VulnerabilityDatabaseTests.record(
+            "RUSTSEC-2024-0010", ecosystem: "crates.io", package: "smallvec", events: [["introduced": "0"], ["fixed": "1.6.1"]]),
+        // cc is a build-time dependency: it is not in the executable, so this one must not be found.
+        "RUSTSEC-2024-0011.json": VulnerabilityDatabaseTests.record(
+            "RUSTSEC-2024-0011", ecosystem: "crates.io", package: "cc", events: [["introduced": "0"], ["fixed": "9.0.0"]]),
     ] }
+
+    /// `usr/local/bin/tool`: an ELF executable (the system's `true`) given a
+    /// `.dep-v0` section as cargo-auditable writes it (zlib-compressed JSON,
+    /// here by Python's zlib at level 9) with `objcopy`: no Rust toolchain is needed.
+    static func rustBinary(into root: String) async throws {
+        let work = root + "-rust"
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: root + "/usr/local/bin", withIntermediateDirectories: true)
+        let json = #"{"packages":[{"name":"tool","version":"0.1.0","source":"local","kind":"runtime","root":true,"dependencies":[1,2]},"#
+            + #"{"name":"smallvec","version":"1.6.0","source":"crates.io","kind":"runtime","dependencies":[]},"#
+            + #"{"name":"cc","version":"1.0.0","source":"crates.io","kind":"build","dependencies":[]}]}"#
+        try Data(json.utf8).write(to: URL(fileURLWithPath: work + "/deps.json"))
+        let made = try await runCommand([
+            "sh", "-c",
+            "python3 -c 'import sys, zlib; sys.stdout.buffer.write(zlib.compress(open(sys.argv[1], \"rb\").read(), 9))' '\(work)/deps.json' > '\(work)/deps.z'"
+                + " && objcopy --add-section .dep-v0='\(work)/deps.z' --set-section-flags .dep-v0=alloc,readonly /usr/bin/true '\(root)/usr/local/bin/tool'",
+        ])
+        guard made.status == 0 else { throw TestFailure("objcopy: \(made.output)") }
+    }
 
     /// An rpm database as RHEL 9 keeps it: `Packages(hnum, blob)`, each blob
     /// a header (index entries, then data). openssl-libs comes from the
@@ -104,6 +129,8 @@ struct ScanningDetectorsTests {
         try #require(made.status == 0, "python3: \(made.output)")
         let hasGo = isInstalled("go")
         if hasGo { try await Self.goBinary(into: root) }
+        let hasObjcopy = isInstalled("objcopy")
+        if hasObjcopy { try await Self.rustBinary(into: root) }
         let digest = try await ScanningTests.pushImage(registry, "team/rocky", tag: "9", layers: [try await Self.layer(of: root)])
 
         let report = try await ScanningTests.report(registry, "team/rocky", digest, until: ["done", "failed"])
@@ -111,6 +138,7 @@ struct ScanningDetectorsTests {
         let found = report["vulnerabilities"] as? [[String: Any]] ?? []
         var expected: Set<String> = ["RLSA-2024-0006", "RLSA-2024-0007"]
         if hasGo { expected.formUnion(["GO-2024-0005", "GO-2024-0008"]) }
+        if hasObjcopy { expected.insert("RUSTSEC-2024-0010") }
         #expect(Set(found.compactMap { $0["id"] as? String }) == expected, "\(found)")
         // The binary package through its source rpm, with its epoch.
         let openssl = found.first { $0["id"] as? String == "RLSA-2024-0006" }
@@ -124,6 +152,14 @@ struct ScanningDetectorsTests {
         } else {
             print("Test rpmDatabasesAndGoExecutablesAreRead: its Go part skipped, since go is not installed")
         }
+        if hasObjcopy {
+            let smallvec = found.first { $0["id"] as? String == "RUSTSEC-2024-0010" }
+            #expect(smallvec?["installed_version"] as? String == "1.6.0" && smallvec?["ecosystem"] as? String == "crates.io", "\(found)")
+        } else if ProcessInfo.processInfo.environment["CI"] != nil {
+            Issue.record("objcopy is not installed: .ci/run installs binutils for this test")
+        } else {
+            print("Test rpmDatabasesAndGoExecutablesAreRead: its Rust part skipped, since objcopy is not installed")
+        }
 
         // The SBOM lists all 403 real packages (not gpg-pubkey), as purls.
         let sbom = try #require((report["sbom"] as? [String: Any])?["cyclonedx"] as? String)
@@ -135,6 +171,7 @@ struct ScanningDetectorsTests {
         #expect(purls.contains { $0.hasPrefix("pkg:rpm/rocky/openssl-libs@3.0.7-24.el9?") && $0.contains("epoch=1") }, "\(purls.prefix(5))")
         #expect(!purls.contains { $0.contains("gpg-pubkey") })
         if hasGo { #expect(purls.contains("pkg:golang/golang.org/x/text@v0.3.0"), "\(purls.filter { $0.hasPrefix("pkg:golang") })") }
+        if hasObjcopy { #expect(purls.filter { $0.hasPrefix("pkg:cargo/") } == ["pkg:cargo/smallvec@1.6.0"], "\(purls.filter { $0.hasPrefix("pkg:cargo") })") }
         try await registry.stop()
     }
 }

@@ -153,6 +153,25 @@ struct ScanningTests {
         let read = try await registry.request(.GET, "/api/v1/vulnerabilities?repository=team/app&digest=\(slim)", headers: [AuthTests.basic("guest")])
         #expect(read.status == 200)
 
+        // The repository's artifacts, newest first, with their scans' counts; the SBOMs are reached through their subject.
+        let listing = "/api/v1/projects/team/repositories/app/artifacts"
+        let page0 = try await registry.request(.GET, listing, headers: [AuthTests.basic("guest")]).json()
+        let artifacts = page0["artifacts"] as? [[String: Any]] ?? []
+        #expect(artifacts.compactMap { $0["digest"] as? String } == [slim.description, digest.description], "\(page0)")
+        #expect(artifacts.map { $0["tags"] as? [String] ?? [] } == [["v2"], ["v1"]], "\(page0)")
+        let firstScan = artifacts.last?["scan"] as? [String: Any] ?? [:]
+        let counts = firstScan["summary"] as? [String: Int] ?? [:]
+        #expect(firstScan["status"] as? String == "done" && counts["critical"] == 1 && counts["low"] == 0, "\(page0)")
+        #expect(page0["next"] == nil, "\(page0)")
+        // A page at a time, the next one named by the answer.
+        let page = try await registry.request(.GET, listing + "?limit=1", headers: [Self.admin]).json()
+        let next = try #require(page["next"] as? String, "\(page)")
+        let rest = try await registry.request(.GET, next, headers: [Self.admin]).json()
+        #expect((rest["artifacts"] as? [[String: Any]])?.compactMap { $0["digest"] as? String } == [digest.description], "\(rest)")
+        for bad in ["?limit=0", "?limit=1001", "?after=nonsense", "?after=-1:sha256:\(String(repeating: "0", count: 64))"] {
+            #expect(try await registry.request(.GET, listing + bad, headers: [Self.admin]).status == 400, "\(bad)")
+        }
+
         // A deleted manifest's scan goes with it: its report, packages and findings.
         #expect(try await registry.request(.DELETE, "/v2/team/app/manifests/\(slim)", headers: [Self.admin]).status == 202)
         let gone = try await registry.request(.GET, "/api/v1/vulnerabilities?repository=team/app&digest=\(slim)", headers: [Self.admin]).json()

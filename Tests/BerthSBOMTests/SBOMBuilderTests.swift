@@ -170,6 +170,29 @@ import Testing
             guard case .done(let go, let text) = GoBuildInfoSniffer.parse(info) else { Issue.record("chunk \(chunk)"); continue }
             #expect(GoBinaries.parse(goVersion: go, modules: text).map { "\($0.path)@\($0.version)" } == ["stdlib@1.22.1", "example.test/m@v1.2.3"])
         }
+        // cargo-auditable's section found at any chunking, at any offset (here a stored block:
+        // the integration test has zlib's compressed ones), past a header that is no stream.
+        let json = Array(#"{"packages":[{"name":"smallvec","version":"1.6.0","source":"crates.io","kind":"runtime"}]}"#.utf8)
+        let stored: [UInt8] = [0x78, 0x01, 0x01, UInt8(json.count & 0xFF), UInt8(json.count >> 8), ~UInt8(json.count & 0xFF), ~UInt8(json.count >> 8)]
+        let rust: [UInt8] = [0x7F, 0x45, 0x4C, 0x46] + Array(repeating: 0x03, count: 1001) + [0x78, 0x9C, 0x01, 0x02] + Array(repeating: 0x04, count: 555)
+            + stored + json + [0, 0, 0, 0] + Array(repeating: 0x05, count: 2000)
+        for chunk in [1, 7, 321, 322, 5000] {
+            var sniffer = RustAuditSniffer()
+            for start in stride(from: 0, to: rust.count, by: chunk) {
+                rust[start..<min(start + chunk, rust.count)].withUnsafeBytes { sniffer.feed($0) }
+            }
+            sniffer.finish()
+            let found = try #require(sniffer.found, "chunk \(chunk)")
+            #expect(RustBinaries.parse(found).map { "\($0.0)@\($0.1)" } == ["smallvec@1.6.0"], "chunk \(chunk)")
+        }
+        // Near the end of the file, and never in what is no ELF file.
+        for bytes in [Array(rust.prefix(1005)) + stored + json, [0x7F, 0x45, 0x4C, 0x47] + Array(rust.dropFirst(4))] {
+            var sniffer = RustAuditSniffer()
+            bytes.withUnsafeBytes { sniffer.feed($0) }
+            sniffer.finish()
+            #expect((sniffer.found != nil) == (bytes[3] == 0x46))
+        }
+        _ = RustBinaries.parse(Array("{\"packages\":[{\"name\":1}]}".utf8))
         _ = TextLines.lines(Array(repeating: 0x41, count: 70_000) + [0x0A, 0x42])
         #expect(TextLines.lines(Array(repeating: 0x41, count: 70_000) + [0x0A, 0x42]) == ["B"])
     }

@@ -160,10 +160,10 @@ public final class SQLScanStore: Sendable {
             try Self.insert(findings, of: r, d, in: db)
             try db.execute(
                 """
-                UPDATE scan_reports SET status = 'done', report = ?, error = NULL, scanned_at = ?, matched_at = ?, node = NULL
+                UPDATE scan_reports SET status = 'done', report = ?, error = NULL, scanned_at = ?, matched_at = ?, severity_counts = ?, node = NULL
                 WHERE repository = ? AND digest = ?
                 """,
-                .text(report), .time(date), .time(matchedAt), r, d)
+                .text(report), .time(date), .time(matchedAt), .text(Self.countsText(try Self.severityCounts(r, d, in: db))), r, d)
         }
     }
 
@@ -192,10 +192,11 @@ public final class SQLScanStore: Sendable {
                         r, d, .text(package.ecosystem), .text(package.name), .text(package.version))
                 }
                 try Self.insert(rematch.findings, of: r, d, in: db)
+                let counts = try Self.severityCounts(r, d, in: db)
                 try db.execute(
-                    "UPDATE scan_reports SET status = 'done', error = NULL, matched_at = ?, node = NULL WHERE repository = ? AND digest = ?",
-                    .time(matchedAt), r, d)
-                return try Self.severityCounts(r, d, in: db)
+                    "UPDATE scan_reports SET status = 'done', error = NULL, matched_at = ?, severity_counts = ?, node = NULL WHERE repository = ? AND digest = ?",
+                    .time(matchedAt), .text(Self.countsText(counts)), r, d)
+                return counts
             }
         }
     }
@@ -330,6 +331,47 @@ public final class SQLScanStore: Sendable {
                 """, .text(repository), .text(digest)
             ).map { (try $0.text("severity"), try $0.text("finding")) }
         }
+    }
+
+    /// An artifact's scan as listings show it.
+    public struct Overview: Sendable, Equatable {
+        public let status: ScanRecord.Status
+        public let scannedAt: Date?
+        /// Findings per severity (only the severities found) of the last completed scan; nil before one completed.
+        public let counts: [String: Int]?
+    }
+
+    /// The scans of `digests` in `repository` (those never scanned are absent), with the counts kept with each report.
+    public func overviews(_ repository: String, _ digests: [String]) async throws -> [String: Overview] {
+        try await backend.read { db in
+            var found: [String: Overview] = [:]
+            for batch in Set(digests).sorted().batches(of: SQLContentStore.rowsPerStatement) {
+                let rows = try db.rows(
+                    """
+                    SELECT digest, status, scanned_at, CASE WHEN report IS NULL THEN 0 ELSE 1 END AS reported, severity_counts FROM scan_reports
+                    WHERE repository = ? AND digest IN (\(Array(repeating: "?", count: batch.count).joined(separator: ", ")))
+                    """, [.text(repository)] + batch.map { .text($0) })
+                for row in rows {
+                    let (r, d) = (SQLValue.text(repository), SQLValue.text(try row.text("digest")))
+                    // Reports kept from before the counts were: counted once more.
+                    var counts = try row.optionalText("severity_counts").flatMap(Self.counts(parsing:))
+                    if counts == nil, try row.integer("reported") != 0 { counts = try Self.severityCounts(r, d, in: db) }
+                    found[try row.text("digest")] = Overview(
+                        status: ScanRecord.Status(rawValue: try row.text("status")) ?? .failed,
+                        scannedAt: try row.optionalInteger("scanned_at").map { Date(millisSince1970: $0) }, counts: counts)
+                }
+            }
+            return found
+        }
+    }
+
+    /// `{"critical":1,"high":3}`: keys sorted, so the same counts are the same text.
+    static func countsText(_ counts: [String: Int]) -> String {
+        String(decoding: (try? JSONSerialization.data(withJSONObject: counts, options: [.sortedKeys])) ?? Data("{}".utf8), as: UTF8.self)
+    }
+
+    static func counts(parsing text: String) -> [String: Int]? {
+        try? JSONDecoder().decode([String: Int].self, from: Data(text.utf8))
     }
 
     /// How many findings the artifact's report holds per severity (only the severities it holds).

@@ -118,7 +118,7 @@ public final class ArtifactScanner: Sendable {
             let packages: Int
             var matching: Duration?
             if claimed.matchOnly, let rematched = try await rematcher.rematch(repository, digest) {
-                (summary, packages) = (ScanDocument.summary([]).merging(rematched.counts) { $1 }, rematched.evaluated)
+                (summary, packages) = (ScanDocument.summary(counts: rematched.counts), rematched.evaluated)
             } else {
                 let (report, installed, findings) = try await scan(repository, digest)
                 try await scans.finish(
@@ -164,7 +164,7 @@ public final class ArtifactScanner: Sendable {
             }
             metrics.started()
             metrics.ended(succeeded: true, seconds: Self.seconds(since: started) / Double(batch.count))
-            let summary = ScanDocument.summary([]).merging(result.counts) { $1 }
+            let summary = ScanDocument.summary(counts: result.counts)
             recordCompletion(claimed.repository, claimed.digest, summary)
             logger.info("artifact matched again", metadata: [
                 "repository": "\(claimed.repository)", "digest": "\(claimed.digest)", "packages": "\(result.evaluated)",

@@ -27,6 +27,11 @@ public enum ScanDocument {
         return summary
     }
 
+    /// Counts per severity (as a report's rows give them) with every level named.
+    public static func summary(counts: [String: Int]) -> [String: Int] {
+        summary([]).merging(counts) { $1 }
+    }
+
     /// How reports are written: sorted keys, so the same content is the same text (findings: `Finding.json`, the same way).
     static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()

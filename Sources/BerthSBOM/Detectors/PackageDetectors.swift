@@ -31,6 +31,7 @@ public enum PackageDetectors {
         JavaArchives.detect(files, into: &sink)
         RpmDatabase.detect(files, distro: distro, into: &sink)
         GoBinaries.detect(files, into: &sink)
+        RustBinaries.detect(files, into: &sink)
         let sorted = sink.packages.sorted {
             ($0.ecosystem, $0.name, $0.version, $0.location) < ($1.ecosystem, $1.name, $1.version, $1.location)
         }

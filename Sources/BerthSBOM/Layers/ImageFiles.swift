@@ -17,6 +17,8 @@ public struct ImageFiles: Sendable {
         case symlink(String)
         /// An executable kept only as its Go build information.
         case goBuildInfo([UInt8])
+        /// An executable kept only as the dependency list cargo-auditable embeds (JSON).
+        case rustAudit([UInt8])
     }
 
     struct Stored: Sendable {
@@ -68,6 +70,8 @@ public struct ImageFiles: Sendable {
                 store(path, .file(content), size: content.count)
             } else if let info = entry.goBuildInfo {
                 store(path, .goBuildInfo(info), size: info.count)
+            } else if let audit = entry.rustAudit {
+                store(path, .rustAudit(audit), size: audit.count)
             }
         case .symlink:
             if let t = entry.linkTarget { nodes[path] = Stored(layer: layer, node: .symlink(t)) }
@@ -121,6 +125,13 @@ public struct ImageFiles: Sendable {
         }.sorted { $0.path < $1.path }
     }
 
+    /// The dependency lists of the image's Rust executables built with cargo-auditable, sorted by path.
+    public func rustAudits() -> [(path: String, json: [UInt8])] {
+        nodes.compactMap { path, stored in
+            if case .rustAudit(let json) = stored.node { (path, json) } else { nil }
+        }.sorted { $0.path < $1.path }
+    }
+
     /// Resolves symlinks (relative or absolute targets) in every component,
     /// at most 16 hops; nil on a loop.
     public func resolve(_ path: String) -> String? {
@@ -164,7 +175,7 @@ public struct ImageFiles: Sendable {
 
     private mutating func remove(_ path: String) {
         switch nodes.removeValue(forKey: path)?.node {
-        case .file(let b)?, .goBuildInfo(let b)?: totalBytes -= b.count
+        case .file(let b)?, .goBuildInfo(let b)?, .rustAudit(let b)?: totalBytes -= b.count
         default: break
         }
     }

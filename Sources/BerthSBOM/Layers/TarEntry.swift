@@ -21,6 +21,9 @@ public struct TarEntry: Sendable, Hashable {
     /// The build information of a Go executable that was not captured
     /// (`GoBuildInfoSniffer`), from its magic to the end of the module list.
     public var goBuildInfo: [UInt8]?
+    /// The dependency list cargo-auditable embeds in a Rust executable that
+    /// was not captured (`RustAuditSniffer`), inflated: JSON.
+    public var rustAudit: [UInt8]?
 
     public init(path: String, kind: Kind, size: Int64, linkTarget: String? = nil, content: [UInt8]? = nil, goBuildInfo: [UInt8]? = nil) {
         self.path = path

@@ -46,6 +46,8 @@ public struct TarStream: Sendable {
     private var buffer: [UInt8] = []
     /// Watches a skipped file's bytes for Go build information.
     private var sniffer: GoBuildInfoSniffer?
+    /// And for the dependencies cargo-auditable embeds.
+    private var rustSniffer: RustAuditSniffer?
 
     // Overrides for the next entry (GNU 'L'/'K', pax 'x').
     private var longName: String?
@@ -85,7 +87,9 @@ public struct TarStream: Sendable {
             case .body:
                 let take = Int(min(remaining, Int64(n - i)))
                 switch mode {
-                case .skip: sniffer?.feed(UnsafeRawBufferPointer(rebasing: bytes[i..<(i + take)]))
+                case .skip:
+                    sniffer?.feed(UnsafeRawBufferPointer(rebasing: bytes[i..<(i + take)]))
+                    rustSniffer?.feed(UnsafeRawBufferPointer(rebasing: bytes[i..<(i + take)]))
                 default:
                     buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[i..<(i + take)]))
                 }
@@ -190,6 +194,7 @@ public struct TarStream: Sendable {
         } else {
             mode = .skip
             sniffer = kind == .file && size >= GoBuildInfoSniffer.minimumSize ? GoBuildInfoSniffer() : nil
+            rustSniffer = kind == .file && size >= GoBuildInfoSniffer.minimumSize ? RustAuditSniffer() : nil
         }
         current = entry
         return try startBody(size: dataSize)
@@ -211,7 +216,9 @@ public struct TarStream: Sendable {
         case .skip:
             result = current
             result?.goBuildInfo = sniffer?.found
-            sniffer = nil
+            rustSniffer?.finish()
+            result?.rustAudit = rustSniffer?.found
+            (sniffer, rustSniffer) = (nil, nil)
         case .capture:
             current?.content = buffer
             result = current

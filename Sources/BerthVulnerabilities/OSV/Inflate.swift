@@ -34,6 +34,14 @@ public enum Inflate {
         try state.run()
         return state.output
     }
+
+    /// The first `count` bytes a stream inflates to, or fewer where `input`
+    /// ends or turns invalid first: a probe of whether it is the stream looked for.
+    public static func prefix(of input: [UInt8], count: Int) -> [UInt8] {
+        var state = State(input: input, limit: max(0, count))
+        try? state.run()
+        return state.output
+    }
 }
 
 // MARK: - Huffman codes
@@ -222,10 +230,15 @@ private struct State {
         position -= bitCount / 8
         bitBuffer = 0
         bitCount = 0
-        guard position >= 0, length <= input.count - position else { throw Inflate.Failure.truncatedInput }
-        guard length <= limit - output.count else { throw Inflate.Failure.outputLimitExceeded(limit: limit) }
-        output.append(contentsOf: input[position..<(position + length)])
-        position += length
+        guard position >= 0 else { throw Inflate.Failure.truncatedInput }
+        // What fits is copied before a failure, for `prefix`.
+        let available = input.count - position
+        let copied = min(length, available, limit - output.count)
+        output.append(contentsOf: input[position..<(position + copied)])
+        position += copied
+        guard copied == length else {
+            throw length > available ? Inflate.Failure.truncatedInput : Inflate.Failure.outputLimitExceeded(limit: limit)
+        }
     }
 
     private static let lengthBase = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31,
@@ -257,13 +270,15 @@ private struct State {
                 else { throw Inflate.Failure.invalidSymbol }
                 let back = dBase + (try bits(dExtra))
                 guard back <= output.count else { throw Inflate.Failure.distanceTooFar }
-                guard length <= limit - output.count else { throw Inflate.Failure.outputLimitExceeded(limit: limit) }
-                // Byte by byte: the source may overlap what is being written (RLE-style).
+                // Byte by byte: the source may overlap what is being written (RLE-style). What fits is
+                // copied before a failure, for `prefix`.
+                let fits = min(length, limit - output.count)
                 var from = output.count - back
-                for _ in 0..<length {
+                for _ in 0..<fits {
                     output.append(output[from])
                     from += 1
                 }
+                guard fits == length else { throw Inflate.Failure.outputLimitExceeded(limit: limit) }
             }
         }
     }

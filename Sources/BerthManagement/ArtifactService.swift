@@ -1,0 +1,30 @@
+import BerthMetadata
+import Foundation
+import OCI
+
+/// A repository's artifacts, newest first, each with its tags and its last
+/// scan (status and findings per severity), for guests of the project.
+public struct ArtifactService: Sendable {
+    let content: any MetadataStore
+    let scans: SQLScanStore
+    let permissions: ManagementPermissions
+
+    public struct Listed: Sendable {
+        public let artifact: ArtifactSummary
+        /// Nil: never scanned.
+        public let scan: SQLScanStore.Overview?
+    }
+
+    /// The most a page holds.
+    public static let largestPage = 1_000
+
+    public func artifacts(in repository: String, after cursor: ArtifactCursor?, limit: Int, by requester: Requester) async throws -> [Listed] {
+        guard let name = try? RepositoryName(parsing: repository) else {
+            throw RegistryError(.nameInvalid, "repository must be a repository name such as team/app", status: 400)
+        }
+        try await permissions.check(.projectRole(.guest, in: name.project), requester)
+        let artifacts = try await content.artifacts(name, after: cursor, limit: min(max(1, limit), Self.largestPage))
+        let scanned = try await scans.overviews(name.value, artifacts.map(\.digest.description))
+        return artifacts.map { Listed(artifact: $0, scan: scanned[$0.digest.description]) }
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import OCI
+
+/// A repository's artifact as listings show it: a manifest with no subject
+/// that no index of the repository lists (signatures, SBOMs and an index's
+/// images are reached through their subject or their index).
+public struct ArtifactSummary: Sendable, Equatable {
+    public let digest: Digest
+    public let mediaType: String
+    public let artifactType: String?
+    /// The manifest's own size (its layers are not counted).
+    public let size: Int64
+    public let pushedAt: Date
+    public let pulledAt: Date?
+    public let tags: [String]
+}
+
+/// Where a listing of artifacts (newest first) goes on: below this one.
+public struct ArtifactCursor: Sendable, Equatable, CustomStringConvertible {
+    public let pushedAt: Int64
+    public let digest: Digest
+
+    public init(_ artifact: ArtifactSummary) { (pushedAt, digest) = (artifact.pushedAt.millisSince1970, artifact.digest) }
+
+    /// `1733300000000:sha256:…`, as `description` writes it; nil for anything else.
+    public init?(parsing text: String) {
+        guard let colon = text.firstIndex(of: ":"), let millis = Int64(text[..<colon]), millis >= 0,
+              let digest = try? Digest(parsing: String(text[text.index(after: colon)...]))
+        else { return nil }
+        (pushedAt, self.digest) = (millis, digest)
+    }
+
+    public var description: String { "\(pushedAt):\(digest)" }
+}
+
+extension SQLContentStore {
+    /// The repository's artifacts, newest first, after `cursor`, at most `limit`, with their tags.
+    public func artifacts(_ repository: RepositoryName, after cursor: ArtifactCursor?, limit: Int) async throws -> [ArtifactSummary] {
+        let r = SQLValue.text(repository.value)
+        return try await backend.read { db in
+            var page = "m.repository = ?"
+            var arguments = [r]
+            if let cursor {
+                page += " AND (m.created_at < ? OR (m.created_at = ? AND m.digest < ?))"
+                arguments += [.integer(cursor.pushedAt), .integer(cursor.pushedAt), .text(cursor.digest.description)]
+            }
+            let rows = try db.rows(
+                """
+                SELECT digest, media_type, artifact_type, size, created_at, pulled_at FROM manifests m
+                WHERE \(page) AND m.subject IS NULL AND NOT EXISTS (
+                    SELECT 1 FROM manifest_references c WHERE c.repository = m.repository AND c.child = m.digest AND c.kind = 'manifest')
+                ORDER BY m.created_at DESC, m.digest DESC LIMIT ?
+                """, arguments + [.integer(Int64(max(0, limit)))])
+            var tags: [String: [String]] = [:]
+            for batch in rows.batches(of: Self.rowsPerStatement) {
+                let digests = try batch.map { SQLValue.text(try $0.text("digest")) }
+                for row in try db.rows(
+                    "SELECT digest, name FROM tags WHERE repository = ? AND digest IN (\(Array(repeating: "?", count: digests.count).joined(separator: ", "))) ORDER BY name",
+                    [r] + digests)
+                {
+                    tags[try row.text("digest"), default: []].append(try row.text("name"))
+                }
+            }
+            return try rows.map { row in
+                let digest = try row.text("digest")
+                return ArtifactSummary(
+                    digest: try Digest(parsing: digest), mediaType: try row.text("media_type"), artifactType: try row.optionalText("artifact_type"),
+                    size: try row.integer("size"), pushedAt: try row.time("created_at"),
+                    pulledAt: try row.optionalInteger("pulled_at").map { Date(millisSince1970: $0) }, tags: tags[digest] ?? [])
+            }
+        }
+    }
+}
