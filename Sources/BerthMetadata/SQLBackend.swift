@@ -16,6 +16,11 @@ public protocol SQLBackend: Sendable {
     func transaction<T: Sendable>(
         durable: Bool, isolation: TransactionIsolation, _ body: @escaping @Sendable (any SQLSession) throws -> T
     ) async throws -> T
+    /// Runs `body` in one non-durable transaction for background work (scans):
+    /// on SQLite, whose one writer requests' writes wait for, it commits apart
+    /// from them and waits while they wait, so a request waits behind at
+    /// most one of these. Elsewhere an ordinary transaction.
+    func backgroundTransaction<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T
     /// Runs `body` in one durable transaction that no other process runs
     /// at the same time and that sees what the previous one committed
     /// (schema migrations when several nodes start together).
@@ -27,6 +32,10 @@ extension SQLBackend {
     /// A serializable transaction.
     public func transaction<T: Sendable>(durable: Bool, _ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
         try await transaction(durable: durable, isolation: .serializable, body)
+    }
+
+    public func backgroundTransaction<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
+        try await transaction(durable: false, body)
     }
 }
 

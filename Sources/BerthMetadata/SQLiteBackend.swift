@@ -33,10 +33,18 @@ public final class SQLiteBackend: SQLBackend {
     public func transaction<T: Sendable>(
         durable: Bool, isolation: TransactionIsolation, _ body: @escaping @Sendable (any SQLSession) throws -> T
     ) async throws -> T {
+        try await write(durable: durable, background: false, body)
+    }
+
+    public func backgroundTransaction<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
+        try await write(durable: false, background: true, body)
+    }
+
+    private func write<T: Sendable>(durable: Bool, background: Bool, _ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             let outcome = Outcome<T>()
             writes.add(GroupCommit.Write(
-                durable: durable,
+                durable: durable, background: background,
                 run: { db in
                     outcome.set(Result {
                         var result: T?
@@ -69,6 +77,8 @@ public final class SQLiteBackend: SQLBackend {
 private final class GroupCommit: Sendable {
     struct Write: Sendable {
         let durable: Bool
+        /// Committed alone, once no other write waits (or after `foregroundTurns` groups of them).
+        let background: Bool
         /// Runs the write in a savepoint of the group's transaction.
         let run: @Sendable (Database) -> Void
         /// Tells the caller, with the error if the group did not commit.
@@ -79,15 +89,26 @@ private final class GroupCommit: Sendable {
     struct NotRun: Error {}
 
     private let pool: DatabasePool
-    private let state = Mutex<(waiting: [Write], committing: Bool)>(([], false))
+    private struct Queue {
+        var waiting: [Write] = []
+        var background: [Write] = []
+        var committing = false
+        /// Groups committed in a row while a background write waited.
+        var foregroundRun = 0
+    }
+
+    private let state = Mutex(Queue())
     /// Writes one commit takes at most, so that a group's transaction stays short.
     static let maxGroup = 256
+    /// A background write goes after at most this many groups of others, so
+    /// a busy writer slows background work down but never stops it.
+    static let foregroundTurns = 4
 
     init(pool: DatabasePool) { self.pool = pool }
 
     func add(_ write: Write) {
         let start = state.withLock { state -> Bool in
-            state.waiting.append(write)
+            if write.background { state.background.append(write) } else { state.waiting.append(write) }
             guard !state.committing else { return false }
             state.committing = true
             return true
@@ -99,8 +120,15 @@ private final class GroupCommit: Sendable {
     private func drain() async {
         while true {
             let group = state.withLock { state -> [Write] in
-                let taken = Array(state.waiting.prefix(Self.maxGroup))
-                state.waiting.removeFirst(taken.count)
+                var taken: [Write]
+                if !state.background.isEmpty, state.waiting.isEmpty || state.foregroundRun >= Self.foregroundTurns {
+                    taken = [state.background.removeFirst()]
+                    state.foregroundRun = 0
+                } else {
+                    taken = Array(state.waiting.prefix(Self.maxGroup))
+                    state.waiting.removeFirst(taken.count)
+                    if !state.background.isEmpty { state.foregroundRun += 1 }
+                }
                 if taken.isEmpty { state.committing = false }
                 return taken
             }

@@ -42,6 +42,8 @@ public final class Server: Sendable {
     let eviction: CacheEviction
     /// Runs the scans queued in the cluster that this node claims.
     let scanner: ArtifactScanner
+    /// Every route's counts and latencies; the scanner watches its writes to yield to pushes.
+    let requestMetrics = RequestMetrics()
     /// Keeps the vulnerability database current from `vulndb_url`, when set.
     let vulndbDownloader: VulnerabilityDatabaseDownloader?
     /// Runs the replication executions this node claims.
@@ -160,7 +162,7 @@ public final class Server: Sendable {
             importer: AdvisoryImporter(store: metadata.vulnerabilities, scans: metadata.scans), leases: metadata.jobs, node: node, logger: logger)
         scanner = ArtifactScanner(
             content: content, metadata: contentStore, writer: ownWriter, scans: metadata.scans, vulnerabilities: metadata.vulnerabilities,
-            settings: settings, external: external, events: outbox, node: node, logger: logger)
+            settings: settings, external: external, events: outbox, requests: requestMetrics, node: node, logger: logger)
     }
 
     /// Accounts, token keys and the first administrator.
@@ -190,7 +192,7 @@ public final class Server: Sendable {
     /// Every route of the node, with its middleware.
     func router() -> Router<BerthRequestContext> {
         let router = Router(context: BerthRequestContext.self)
-        let metrics = RequestMetrics()
+        let metrics = requestMetrics
         // First: everything after it sees the real client's address.
         router.add(middleware: ClientAddressMiddleware(trusted: configuration.trustedProxies))
         router.add(middleware: MetricsMiddleware(metrics: metrics))

@@ -106,7 +106,7 @@ public final class SQLScanStore: Sendable {
     /// Each lookup is one step of the status index (no `OR`, no sort of the
     /// queue's ties): a rematch of every artifact queues them all at one time.
     public func claim(node: String, now: Date, staleBefore: Date) async throws -> Claimed? {
-        try await backend.transaction(durable: false) { db in
+        try await backend.backgroundTransaction { db in
             guard let row = try db.row(Self.queued) ?? db.row(Self.abandoned, .time(staleBefore)) else { return nil }
             let (repository, digest) = (try row.text("repository"), try row.text("digest"))
             try db.execute(
@@ -120,7 +120,7 @@ public final class SQLScanStore: Sendable {
     /// rematch is a few reads and writes, and claiming them one by one was
     /// most of their time.
     public func claimRematches(node: String, now: Date, limit: Int) async throws -> [Claimed] {
-        try await backend.transaction(durable: false) { db in
+        try await backend.backgroundTransaction { db in
             let claimed = try db.rows(
                 "SELECT repository, digest FROM scan_reports WHERE status = 'pending' AND match_only = 1 ORDER BY requested_at LIMIT ?",
                 .integer(Int64(max(1, min(limit, SQLContentStore.rowsPerStatement))))
@@ -137,7 +137,7 @@ public final class SQLScanStore: Sendable {
 
     /// Tells the others `node` still scans it.
     public func beat(_ repository: String, _ digest: String, node: String, now: Date) async throws {
-        try await backend.transaction(durable: false) { db in
+        try await backend.backgroundTransaction { db in
             try db.execute(
                 "UPDATE scan_reports SET heartbeat = ? WHERE repository = ? AND digest = ? AND node = ? AND status = 'running'",
                 .time(now), .text(repository), .text(digest), .text(node))
@@ -151,7 +151,7 @@ public final class SQLScanStore: Sendable {
         _ repository: String, _ digest: String, report: String, packages: [InstalledPackage], findings: [StoredFinding], matchedAt: Date,
         at date: Date = Date()
     ) async throws {
-        try await backend.transaction(durable: false) { db in
+        try await backend.backgroundTransaction { db in
             let (r, d) = (SQLValue.text(repository), SQLValue.text(digest))
             guard try Self.isKept(r, d, in: db) else { return }
             try db.execute("DELETE FROM scan_packages WHERE repository = ? AND digest = ?", r, d)
@@ -182,7 +182,7 @@ public final class SQLScanStore: Sendable {
 
     /// Ends rematches in one transaction; returns each report's findings per severity.
     public func finishRematches(_ rematches: [Rematched], matchedAt: Date) async throws -> [[String: Int]] {
-        try await backend.transaction(durable: false) { db in
+        try await backend.backgroundTransaction { db in
             try rematches.map { rematch in
                 let (r, d) = (SQLValue.text(rematch.repository), SQLValue.text(rematch.digest))
                 guard try Self.isKept(r, d, in: db) else { return [:] }
@@ -230,7 +230,7 @@ public final class SQLScanStore: Sendable {
     /// Ends a scan with why it failed. The previous report stays (a pull
     /// policy may let it decide) and so do its packages.
     public func fail(_ repository: String, _ digest: String, error: String, at date: Date = Date()) async throws {
-        try await backend.transaction(durable: false) { db in
+        try await backend.backgroundTransaction { db in
             try db.execute(
                 "UPDATE scan_reports SET status = 'failed', error = ?, scanned_at = ?, node = NULL WHERE repository = ? AND digest = ?",
                 .text(error), .time(date), .text(repository), .text(digest))

@@ -28,10 +28,15 @@ public final class RequestMetrics: Sendable {
 
     private let state = Mutex(State())
     private let inFlightUploads = Atomic<Int>(0)
+    private let writes = Atomic<Int>(0)
+
+    /// Requests answered that write (PUT, POST, PATCH, DELETE): background work watches it to yield to pushes.
+    public var writesAnswered: Int { writes.load(ordering: .relaxed) }
 
     public init() {}
 
     func record(route: String, method: String, status: Int, seconds: Double, bytesIn: Int, bytesOut: Int) {
+        if method != "GET" && method != "HEAD" && method != "OPTIONS" { writes.add(1, ordering: .relaxed) }
         state.withLock { state in
             state.requests[Key(route: route, method: method, status: status), default: 0] += 1
             // Mutated in place: copying the bucket array out and back would allocate on every request.

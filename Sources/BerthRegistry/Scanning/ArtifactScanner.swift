@@ -33,11 +33,14 @@ public final class ArtifactScanner: Sendable {
     let logger: Logger
     private let running = Atomic<Int>(0)
     private let rematching = Atomic<Bool>(false)
+    /// The server's requests: rematches yield while requests write.
+    let requests: RequestMetrics?
+    private let lastWrites = Atomic<Int>(0)
     private let databaseRead = Mutex<Date?>(nil)
 
     static let concurrency = 2
     /// Rematches claimed, matched and written together.
-    static let rematchBatch = 32
+    static let rematchBatch = 16
     static let beatInterval: TimeInterval = 10
     static let staleAfter: TimeInterval = 60
     /// An index's images read, at most.
@@ -45,10 +48,12 @@ public final class ArtifactScanner: Sendable {
 
     public init(
         content: any RegistryContent, metadata: any MetadataStore, writer: UploadService, scans: SQLScanStore, vulnerabilities: SQLVulnerabilityStore,
-        settings: any ProjectSettingStore, external: ExternalScanner?, events: any EventSink, node: String, logger: Logger
+        settings: any ProjectSettingStore, external: ExternalScanner?, events: any EventSink, requests: RequestMetrics? = nil, node: String,
+        logger: Logger
     ) {
         (self.content, self.metadata, self.scans, self.vulnerabilities, self.settings, self.external, self.events, self.node, self.logger) =
             (content, metadata, scans, vulnerabilities, settings, external, events, node, logger)
+        self.requests = requests
         sboms = SBOMReferrers(writer: writer, metadata: metadata)
         matcher = VulnerabilityMatcher(store: vulnerabilities)
         rematcher = ReportRematcher(scans: scans, matcher: matcher)
@@ -77,7 +82,11 @@ public final class ArtifactScanner: Sendable {
         while true {
             if rematching.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged {
                 let batch = try? await scans.claimRematches(node: node, now: Date(), limit: Self.rematchBatch)
-                if let batch, !batch.isEmpty { await rematch(batch) }
+                if let batch, !batch.isEmpty {
+                    let started = ContinuousClock.now
+                    await rematch(batch)
+                    await yieldToWrites(after: ContinuousClock.now - started)
+                }
                 rematching.store(false, ordering: .releasing)
                 if let batch, !batch.isEmpty { continue }
             }
@@ -85,6 +94,15 @@ public final class ArtifactScanner: Sendable {
             guard let claimed = try? await scans.claim(node: node, now: now, staleBefore: now.addingTimeInterval(-Self.staleAfter)) else { return }
             await run(claimed)
         }
+    }
+
+    /// While requests write (pushes), rematches take turns with them: after
+    /// a batch, the worker waits as long as the batch took. A rematch can
+    /// wait; a push holds a client (and, on SQLite, waits for the one writer).
+    private func yieldToWrites(after elapsed: Duration) async {
+        guard let requests else { return }
+        let seen = requests.writesAnswered
+        if lastWrites.exchange(seen, ordering: .relaxed) != seen { try? await Task.sleep(for: elapsed) }
     }
 
     /// The database's age for the metrics, read once a minute (every 5 s while it is empty).
