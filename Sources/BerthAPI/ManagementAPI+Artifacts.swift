@@ -51,12 +51,7 @@ extension ManagementAPI {
         // `?limit=` (1 to 1000, 100 when absent) and `?after=` (the cursor a previous page's `next` carries).
         api.on(path, .get, requires: .projectRole(.guest, parameter: "name")) { request, context in
             let parameters = request.uri.queryParameters
-            let limit = try parameters["limit"].map { value in
-                guard let n = Int(value), (1...ArtifactService.largestPage).contains(n) else {
-                    throw RegistryError(.paginationNumberInvalid, "limit must be 1 to \(ArtifactService.largestPage)", status: 400)
-                }
-                return n
-            } ?? 100
+            let limit = try Self.pageLimit(parameters["limit"], largest: ArtifactService.largestPage, fallback: 100)
             let after = try parameters["after"].map { value in
                 guard let cursor = ArtifactCursor(parsing: String(value)) else {
                     throw RegistryError(.unsupported, "after must be the cursor of a previous page's next", status: 400)

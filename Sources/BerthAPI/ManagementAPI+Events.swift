@@ -103,12 +103,7 @@ extension ManagementAPI {
             }
             return date
         }
-        let limit = try text("limit").map { value in
-            guard let n = Int(value), (1...1000).contains(n) else {
-                throw RegistryError(.paginationNumberInvalid, "limit must be 1 to 1000", status: 400)
-            }
-            return n
-        } ?? 100
+        let limit = try Self.pageLimit(text("limit"), fallback: 100)
         let before = try text("before").map { value in
             guard let cursor = Int64(value) else { throw RegistryError(.unsupported, "before must be a cursor from a previous page", status: 400) }
             return cursor

@@ -95,12 +95,7 @@ extension ManagementAPI {
             return try Self.json(Queued(id: id), status: .created)
         }
         api.on("/replication/rules/{rule}/executions", .get, requires: .admin) { request, context in
-            let limit = try request.uri.queryParameters["limit"].map { value in
-                guard let n = Int(value), (1...1000).contains(n) else {
-                    throw RegistryError(.paginationNumberInvalid, "limit must be 1 to 1000", status: 400)
-                }
-                return n
-            } ?? 50
+            let limit = try Self.pageLimit(request.uri.queryParameters["limit"], fallback: 50)
             let executions = try await replication.executions(of: context.parameters.require("rule"), limit: limit, by: context.requester)
             return try Self.json(executions.map(ExecutionBody.init))
         }

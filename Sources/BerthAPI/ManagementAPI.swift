@@ -73,6 +73,15 @@ public struct ManagementAPI: Sendable {
             body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
     }
 
+    /// A listing's `?limit=`: 1 to `largest`, `fallback` when absent.
+    static func pageLimit(_ value: (some StringProtocol)?, largest: Int = 1000, fallback: Int) throws -> Int {
+        guard let value else { return fallback }
+        guard let n = Int(value), (1...largest).contains(n) else {
+            throw RegistryError(.paginationNumberInvalid, "limit must be 1 to \(largest)", status: 400)
+        }
+        return n
+    }
+
     static func decode<T: Decodable>(_ type: T.Type, _ request: Request, _ context: BerthRequestContext) async throws -> T {
         do {
             return try await request.decode(as: type, context: context)

@@ -11,6 +11,8 @@
 /// instead of inline strings and are not read.
 struct GoBuildInfoSniffer {
     static let magic: [UInt8] = [0xFF] + Array(" Go buildinf:".utf8)
+    /// What an ELF file's first four bytes are (the Rust sniffer checks them too).
+    static let elfMagic: [UInt8] = [0x7F, 0x45, 0x4C, 0x46]
     /// The most kept after the magic: a module list larger than this is not read.
     static let maxInfo = 1 << 20
 
@@ -43,7 +45,7 @@ struct GoBuildInfoSniffer {
                 offset += Int64(take)
                 if pending.count == 4 {
                     // The ELF magic opens the first block, which therefore is no section.
-                    state = pending == [0x7F, 0x45, 0x4C, 0x46] ? .searching : .done
+                    state = pending == Self.elfMagic ? .searching : .done
                 }
             case .searching:
                 if pending.isEmpty, offset % 16 == 0 {

@@ -46,7 +46,7 @@ struct RustAuditSniffer {
             pending += bytes.prefix(take)
             bytes = UnsafeRawBufferPointer(rebasing: bytes.dropFirst(take))
             guard pending.count == 4 else { return }
-            state = pending == [0x7F, 0x45, 0x4C, 0x46] ? .searching : .done
+            state = pending == GoBuildInfoSniffer.elfMagic ? .searching : .done
             pending = []
         }
         switch state {
