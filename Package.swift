@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // Domain: digests, names, references, manifests. Pure, no I/O.
@@ -151,6 +152,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The web UI: server-rendered pages over the management services, sessions, embedded assets.
+        .target(
+            name: "BerthUI",
+            dependencies: [
+                "OCI", "BerthMetadata", "BerthAuth", "BerthRegistry", "BerthManagement",
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // A client of other registries (tags resolved to digests, with their authentication).
         .target(
             name: "BerthClient",
@@ -168,7 +183,7 @@ let package = Package(
             name: "BerthServer",
             dependencies: [
                 "OCI", "BerthStorage", "BerthS3", "BerthMetadata", "BerthAuth", "BerthPolicies", "BerthRegistry", "BerthSigning",
-                "BerthManagement", "BerthAPI",
+                "BerthManagement", "BerthAPI", "BerthUI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

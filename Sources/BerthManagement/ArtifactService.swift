@@ -3,7 +3,8 @@ import Foundation
 import OCI
 
 /// A repository's artifacts, newest first, each with its tags and its last
-/// scan (status and findings per severity), for guests of the project.
+/// scan (status and findings per severity), for whoever may see the project
+/// (`/api/v1` asks for the guest role first).
 public struct ArtifactService: Sendable {
     let content: any MetadataStore
     let scans: SQLScanStore
@@ -22,9 +23,15 @@ public struct ArtifactService: Sendable {
         guard let name = try? RepositoryName(parsing: repository) else {
             throw RegistryError(.nameInvalid, "repository must be a repository name such as team/app", status: 400)
         }
-        try await permissions.check(.projectRole(.guest, in: name.project), requester)
+        _ = try await permissions.visibleProject(name.project, requester)
         let artifacts = try await content.artifacts(name, after: cursor, limit: min(max(1, limit), Self.largestPage))
         let scanned = try await scans.overviews(name.value, artifacts.map(\.digest.description))
         return artifacts.map { Listed(artifact: $0, scan: scanned[$0.digest.description]) }
+    }
+
+    /// The last scan of one artifact; nil: never scanned.
+    public func overview(of digest: Digest, in repository: RepositoryName, by requester: Requester) async throws -> SQLScanStore.Overview? {
+        _ = try await permissions.visibleProject(repository.project, requester)
+        return try await scans.overviews(repository.value, [digest.description])[digest.description]
     }
 }

@@ -60,3 +60,10 @@ extension ManagementPermissions {
         project.map { .projectRole(.projectAdmin, in: $0) } ?? .admin
     }
 }
+
+extension ManagementPermissions {
+    /// Whether the requester may create projects (for a page to offer the form).
+    public func mayCreateProjects(_ requester: Requester) async -> Bool {
+        (try? await checkCreatesProjects(requester)) != nil
+    }
+}

@@ -67,6 +67,7 @@ public struct ManagementServices: Sendable {
     public let vulnerabilities: VulnerabilityService
     public let scans: ScanService
     public let artifacts: ArtifactService
+    public let repositories: RepositoryService
     public let webhooks: WebhookService
     public let audit: AuditService
     public let maintenance: MaintenanceService
@@ -93,6 +94,7 @@ public struct ManagementServices: Sendable {
         vulnerabilities = VulnerabilityService(store: stores.vulnerabilities, scans: stores.scans, permissions: permissions, audit: changes)
         scans = ScanService(scans: stores.scans, content: stores.content, permissions: permissions, audit: changes)
         artifacts = ArtifactService(content: stores.content, scans: stores.scans, permissions: permissions)
+        repositories = RepositoryService(content: stores.content, permissions: permissions)
         policies = PolicyService(rules: stores.rules, settings: stores.settings, permissions: permissions, audit: changes)
         signatures = SignatureService(verifier: stores.signatures, content: stores.content, settings: stores.settings, permissions: permissions)
         self.webhooks = WebhookService(store: stores.webhooks, notifier: webhooks, permissions: permissions, audit: changes)

@@ -14,4 +14,12 @@ extension RegistryError {
     static func robotUnknown(_ name: String) -> RegistryError {
         RegistryError(.nameUnknown, "no robot \(name.prefix(80))", status: 404)
     }
+
+    static func repositoryUnknown(_ name: String) -> RegistryError {
+        RegistryError(.nameUnknown, "no repository \(name.prefix(300))", status: 404)
+    }
+
+    static func artifactUnknown(_ digest: String) -> RegistryError {
+        RegistryError(.manifestUnknown, "no artifact \(digest.prefix(80))", status: 404)
+    }
 }

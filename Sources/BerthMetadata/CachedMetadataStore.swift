@@ -176,6 +176,22 @@ public final class CachedMetadataStore: MetadataStore, FollowsChanges {
         try await base.artifacts(repository, after: cursor, limit: limit)
     }
 
+    public func repositories(inProject project: String, after last: String?, limit: Int) async throws -> [RepositorySummary] {
+        try await base.repositories(inProject: project, after: last, limit: limit)
+    }
+
+    public func contents(ofProject project: String) async throws -> ProjectContents {
+        try await base.contents(ofProject: project)
+    }
+
+    public func repositories(containing text: String, limit: Int) async throws -> [String] {
+        try await base.repositories(containing: text, limit: limit)
+    }
+
+    public func tags(containing text: String, limit: Int) async throws -> [TagMatch] {
+        try await base.tags(containing: text, limit: limit)
+    }
+
     public func parents(_ repository: RepositoryName, of digest: Digest, limit: Int) async throws -> [Digest] {
         try await base.parents(repository, of: digest, limit: limit)
     }

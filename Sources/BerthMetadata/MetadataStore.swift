@@ -59,6 +59,13 @@ public protocol MetadataStore: Sendable {
     func deleteTag(_ repository: RepositoryName, _ tag: Tag, events: [RegistryEvent]) async throws -> Bool
     /// The repository's artifacts (no subject, in no index), newest first, after `cursor`, at most `limit`.
     func artifacts(_ repository: RepositoryName, after cursor: ArtifactCursor?, limit: Int) async throws -> [ArtifactSummary]
+    /// A project's repositories by name, after `last`, at most `limit`, with their counts.
+    func repositories(inProject project: String, after last: String?, limit: Int) async throws -> [RepositorySummary]
+    /// How many repositories a project has, and its last push.
+    func contents(ofProject project: String) async throws -> ProjectContents
+    /// Repositories and tags whose names contain `text` (the UI's search), at most `limit` of each.
+    func repositories(containing text: String, limit: Int) async throws -> [String]
+    func tags(containing text: String, limit: Int) async throws -> [TagMatch]
     /// Tags after `last` in lexical order, at most `limit`.
     func tags(_ repository: RepositoryName, after last: String?, limit: Int) async throws -> [String]
     /// Manifests in `repository` whose subject is `subject`, optionally of one

@@ -28,6 +28,8 @@ public struct SQLStores: Sendable {
     public let vulnerabilities: SQLVulnerabilityStore
     /// Artifacts' scans and their reports.
     public let scans: SQLScanStore
+    /// The web UI's sessions.
+    public let webSessions: SQLWebSessionStore
 
     /// Migrates the schema of `backend`'s database, then makes the stores.
     public static func open(backend: any SQLBackend) async throws -> SQLStores {
@@ -52,6 +54,7 @@ public struct SQLStores: Sendable {
         replication = SQLReplicationStore(backend: backend)
         vulnerabilities = SQLVulnerabilityStore(backend: backend)
         scans = SQLScanStore(backend: backend)
+        webSessions = SQLWebSessionStore(backend: backend)
     }
 
     public func close() async throws {

@@ -266,11 +266,23 @@ public enum Schema {
                         SELECT 1 FROM scan_reports r WHERE r.repository = scan_findings.repository AND r.digest = scan_findings.digest)
                     """,
                 ],
+                [
+                    // The web UI's sessions, and the indexes its pages read by.
+                    """
+                    CREATE TABLE web_sessions (id_hash \(f.text) PRIMARY KEY, user_name \(f.text) NOT NULL,
+                        created_at BIGINT NOT NULL, seen_at BIGINT NOT NULL)
+                    """,
+                    "CREATE INDEX web_sessions_by_user ON web_sessions (user_name)",
+                    "CREATE INDEX web_sessions_by_seen ON web_sessions (seen_at)",
+                    // A repository's artifacts, newest first, a page at a time.
+                    "CREATE INDEX manifests_by_time ON manifests (repository, created_at, digest)",
+                ],
         ]
     }
 
     /// The tables `berth migrate` copies, parents before children. Upload
-    /// sessions (clients restart them) and job leases (per cluster) stay behind.
+    /// sessions (clients restart them), web sessions (people sign in again)
+    /// and job leases (per cluster) stay behind.
     public static let copiedTables = [
         "repositories", "blobs", "repository_blobs", "manifests", "manifest_references", "tags", "users", "projects", "members",
         "robots", "robot_permissions", "personal_tokens", "federation_rules", "registries", "replication_rules", "replication_executions",

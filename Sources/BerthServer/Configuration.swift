@@ -83,6 +83,10 @@ public struct Configuration: Sendable, Equatable {
     public var rateLimits = PullRateLimits()
     /// Webhook deliveries delivered or given up longer ago than this are removed.
     public var webhookRetention: TimeInterval = 7 * 86400
+    /// A web UI session ends after this long without a request…
+    public var uiSessionIdle: TimeInterval = 3600
+    /// …and this long after sign-in, whatever happens.
+    public var uiSessionLifetime: TimeInterval = 12 * 3600
     /// `postgres://user:password@host:port/database` to share metadata between
     /// nodes; nil keeps SQLite in the data folder.
     public var database: String?
@@ -131,7 +135,7 @@ public struct Configuration: Sendable, Equatable {
         "listen", "data", "log_level", "log_format", "upload_max_age", "upload_reap_interval", "max_blob_size", "cache_bytes",
         "auth", "admin_password", "token_lifetime", "realm", "service", "password_cost", "project_creation",
         "auto_create_projects", "token_key", "gc_schedule", "gc_grace", "gc_delete_untagged", "audit_retention",
-        "webhook_retry_base", "webhook_max_attempts", "webhook_allow_private", "webhook_retention", "audit_pulls", "scan_on_push",
+        "webhook_retry_base", "webhook_max_attempts", "webhook_allow_private", "webhook_retention", "ui_session_idle", "ui_session_lifetime", "audit_pulls", "scan_on_push",
         "scanner_url", "scanner_authorization", "scanner_registry_url", "vulndb_url", "vulndb_schedule", "database", "database_connections", "storage", "s3_endpoint", "s3_bucket", "s3_region",
         "s3_path_style", "s3_prefix", "s3_part_size", "s3_redirect_downloads", "s3_access_key", "s3_secret_key",
         "trusted_proxies", "idle_timeout", "request_head_timeout", "shutdown_timeout", "max_connections_per_address", "mirror_project", "secret_key",
@@ -225,6 +229,8 @@ public struct Configuration: Sendable, Equatable {
             guard let flag = Bool(value) else { throw ConfigurationError("webhook_allow_private must be true or false") }
             webhookAllowPrivate = flag
         case "webhook_retention": webhookRetention = try Self.parseDuration(value, key: key)
+        case "ui_session_idle": uiSessionIdle = try Self.parseDuration(value, key: key)
+        case "ui_session_lifetime": uiSessionLifetime = try Self.parseDuration(value, key: key)
         case "database":
             guard value.hasPrefix("postgres://") || value.hasPrefix("postgresql://") else {
                 throw ConfigurationError("database must be postgres://user:password@host:port/database")

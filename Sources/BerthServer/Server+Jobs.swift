@@ -1,6 +1,7 @@
 import BerthMetadata
 import BerthPolicies
 import BerthRegistry
+import BerthUI
 import Foundation
 import Synchronization
 
@@ -24,6 +25,14 @@ extension Server {
         jobs.append(BackgroundJobs.Job(name: "prune audit log") { now in
             if pruneAudit.fire(at: now) != nil { _ = try await metadata.audit.pruneAudit(olderThan: now.addingTimeInterval(-configuration.auditRetention)) }
         })
+        // Web UI sessions that expired (a request would end them too, but many are never used again).
+        let sweepSessions = Trigger(every: 600)
+        if let authorizer {
+            let sessions = webSessions(authorizer)
+            jobs.append(BackgroundJobs.Job(name: "end expired web sessions") { now in
+                if sweepSessions.fire(at: now) != nil { try await sessions.sweep(now: now) }
+            })
+        }
         // Entries every consumer has read are kept a day (for a consumer added later), then go.
         let pruneOutbox = Trigger(every: 3600)
         let relay = relay

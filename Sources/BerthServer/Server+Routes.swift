@@ -2,6 +2,7 @@ import BerthAPI
 import BerthManagement
 import BerthMetadata
 import BerthRegistry
+import BerthUI
 import Hummingbird
 
 extension Server {
@@ -22,6 +23,18 @@ extension Server {
     /// The node's `/api/v1`.
     func managementAPI(_ authorizer: Authorizer) -> ManagementAPI {
         ManagementAPI(services: managementServices(authorizer), events: events)
+    }
+
+    /// The node's web UI, over the same services as its `/api/v1`.
+    func webUI(_ authorizer: Authorizer) -> WebUI {
+        WebUI(services: managementServices(authorizer), sessions: webSessions(authorizer), authenticator: authorizer.authenticator,
+            templates: uiTemplates)
+    }
+
+    func webSessions(_ authorizer: Authorizer) -> WebSessions {
+        WebSessions(
+            store: metadata.webSessions, accounts: authorizer.authenticator.accounts,
+            limits: .init(idle: configuration.uiSessionIdle, lifetime: configuration.uiSessionLifetime))
     }
 
     /// What each `/api/v1` route declares it needs, from the same

@@ -6,6 +6,7 @@ import BerthRegistry
 import BerthS3
 import BerthSigning
 import BerthStorage
+import BerthUI
 import Foundation
 import Hummingbird
 import HummingbirdCore
@@ -49,6 +50,8 @@ public final class Server: Sendable {
     /// Runs the replication executions this node claims.
     let replicator: Replicator
     let secrets: SecretBox
+    /// The web UI's templates, compiled at start.
+    let uiTemplates: WebUI.CompiledTemplates
     /// nil unless a pull rate limit is set.
     let rateLimiter: PullRateLimiter?
     let quotas: QuotaEnforcer
@@ -82,6 +85,7 @@ public final class Server: Sendable {
         let blobs = try await Self.blobStore(configuration, root: root, threadPool: threadPool, logger: logger)
         let backend = try await Self.database(configuration, root: root, logger: logger)
         metadata = try await SQLStores.open(backend: backend)
+        uiTemplates = try WebUI.CompiledTemplates.compile()
         let shared = backend.flavor == .postgres
         let settings = CachedProjectSettings(metadata.rules, shared: shared)
         self.settings = settings
@@ -208,7 +212,8 @@ public final class Server: Sendable {
         router.add(middleware: MirrorMiddleware(routing: mirror))
         // Who the caller is, resolved once for every route after it (with
         // `auth: none` nobody is asked, and every route is open).
-        if let authorizer { router.add(middleware: AuthenticationMiddleware(authenticator: authorizer.authenticator)) }
+        let ui = authorizer.map(webUI)
+        if let authorizer { router.add(middleware: AuthenticationMiddleware(authenticator: authorizer.authenticator, others: ui.map { [$0.resolver] } ?? [])) }
         // The database answers a `SELECT 1` within 2 s (result kept 1 s), or 503 with the reason.
         let health = DatabaseHealth(metadata.database, logger: logger)
         router.get("/healthz") { _, _ in
@@ -230,6 +235,8 @@ public final class Server: Sendable {
             TokenEndpoint(authorizer: authorizer, mirror: mirror).addRoutes(to: router)
             managementAPI(authorizer).addRoutes(to: router)
         }
+        // The web UI signs people in, so it needs accounts (not with `auth: none`).
+        ui?.addRoutes(to: router)
         return router
     }
 

@@ -8,8 +8,9 @@ public struct AuthenticationMiddleware: RouterMiddleware {
     public typealias Context = BerthRequestContext
     let resolvers: [any CredentialResolver]
 
-    public init(authenticator: Authenticator) {
-        resolvers = authenticator.resolvers
+    /// `others`: ways of signing in that other modules add (the web UI's sessions).
+    public init(authenticator: Authenticator, others: [any CredentialResolver] = []) {
+        resolvers = authenticator.resolvers + others
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

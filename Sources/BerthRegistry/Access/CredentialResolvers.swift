@@ -8,12 +8,14 @@ public enum CredentialScheme: Sendable, Hashable {
     case basic
     /// `Authorization: Bearer`: an access token from `/service/token`.
     case bearer
+    /// The web UI's session cookie.
+    case session
 }
 
 /// One way of finding credentials in a request and verifying them. A new
 /// way to sign in (a session cookie, an OIDC token) is one more of these,
 /// and a line in `Surface.acceptedSchemes`.
-protocol CredentialResolver: Sendable {
+public protocol CredentialResolver: Sendable {
     var scheme: CredentialScheme { get }
     /// nil when the request carries no credentials of this kind.
     func resolve(_ request: Request, on surface: Surface, source: String) async throws -> Authentication?

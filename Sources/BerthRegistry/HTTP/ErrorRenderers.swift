@@ -15,9 +15,9 @@ extension Surface {
         switch self {
         case .distribution, .tokens: DistributionErrors()
         case .management: ManagementErrors()
-        // The web UI's HTML error pages go here; until there is a UI, these
-        // paths answer with the JSON the other surfaces use.
         case .site: DistributionErrors()
+        // What the UI's own pages did not answer (an unknown path): a bare HTML page.
+        case .ui: HTMLErrors()
         }
     }
 }
@@ -58,5 +58,22 @@ struct ManagementErrors: ErrorRenderer {
             status: HTTPResponse.Status(code: error.status),
             headers: [.contentType: "application/json", .contentLength: "\(json.count)"],
             body: .init(byteBuffer: ByteBuffer(bytes: json)))
+    }
+}
+
+/// The web UI's last resort: its pages render their own errors inside the
+/// layout; what reaches here (an unknown path) gets a plain page.
+struct HTMLErrors: ErrorRenderer {
+    func render(_ error: RegistryError) -> Response {
+        let status = HTTPResponse.Status(code: error.status)
+        let message = error.message.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+        let html = """
+            <!doctype html><html lang="en"><head><meta charset="utf-8"><title>\(status.code) \(status.reasonPhrase) · Berth</title></head>
+            <body><h1>\(status.code) \(status.reasonPhrase)</h1><p>\(message)</p><p><a href="/projects">Projects</a></p></body></html>
+            """
+        return Response(
+            status: status,
+            headers: [.contentType: "text/html; charset=utf-8", .contentLength: "\(html.utf8.count)", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 }

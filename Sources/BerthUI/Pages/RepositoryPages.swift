@@ -1,0 +1,128 @@
+import BerthAuth
+import BerthManagement
+import BerthMetadata
+import BerthRegistry
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import OCI
+/// `/repositories/{name}` (its artifacts, newest first, with tags, sizes,
+/// times and scan summaries) and `/repositories/{name}/artifacts/{digest}`
+/// (pull commands, an index's images, layers, referrers, the manifest).
+extension WebUI {
+    static let artifactsPerPage = 100
+
+    func addRepositoryPages(to routes: UIRoutes) {
+        routes.page("/repositories/**") { visit in
+            let path = visit.request.uri.path.dropFirst("/repositories/".count)
+            // A digest (`sha256:…`) cannot be a repository name's component (no colon), so this split is unambiguous.
+            if let marker = path.range(of: "/artifacts/", options: .backwards),
+               let digest = try? Digest(parsing: String(path[marker.upperBound...]))
+            {
+                return try await artifactPage(visit, repository: String(path[..<marker.lowerBound]), digest: digest)
+            }
+            return try await repositoryPage(visit, name: String(path))
+        }
+    }
+
+    private func repositoryPage(_ visit: Visit, name: String) async throws -> Response {
+        let repository = try await services.repositories.repository(name, by: visit.requester)
+        var cursor: ArtifactCursor?
+        if let after = visit.query("after") {
+            guard let parsed = ArtifactCursor(parsing: after) else {
+                throw RegistryError(.paginationNumberInvalid, "after must be a cursor from a Next link", status: 400)
+            }
+            cursor = parsed
+        }
+        let listed = try await services.artifacts.artifacts(
+            in: repository.value, after: cursor, limit: Self.artifactsPerPage + 1, by: visit.requester)
+        let page = listed.prefix(Self.artifactsPerPage)
+        var values: [String: Any] = [
+            "name": repository.value, "project": repository.project, "host": visit.host, "hasArtifacts": !page.isEmpty,
+        ]
+        values["artifacts"] = page.map { listed -> [String: Any] in
+            let artifact = listed.artifact
+            var row: [String: Any] = [
+                "digest": artifact.digest.description, "short": Formatting.shortDigest(artifact.digest.description),
+                "tags": artifact.tags, "tagList": artifact.tags.joined(separator: " "), "size": Formatting.size(artifact.size),
+                "pushed": Formatting.time(artifact.pushedAt) as Any, "name": repository.value, "host": visit.host,
+                "scan": Self.scanSummary(listed.scan),
+            ]
+            row["pulled"] = Formatting.time(artifact.pulledAt)
+            return row
+        }
+        if listed.count > page.count, let last = page.last { values["next"] = ArtifactCursor(last.artifact).description }
+        return render("repository", title: "Repository \(repository.value)", values, visit: visit)
+    }
+
+    private func artifactPage(_ visit: Visit, repository name: String, digest: Digest) async throws -> Response {
+        let found = try await services.repositories.manifest(digest, in: name, by: visit.requester)
+        let repository = try RepositoryName(parsing: name)
+        let bytes = [UInt8](found.stored.content)
+        let manifest = try? Manifest(parsing: bytes, contentType: found.stored.mediaType)
+        let host = visit.host
+        let byDigest = "\(host)/\(name)@\(digest)"
+        var commands: [[String: String]] = []
+        if let tag = found.tags.first {
+            let byTag = "\(host)/\(name):\(tag)"
+            commands += [["tool": "docker (tag)", "command": "docker pull \(byTag)"], ["tool": "podman (tag)", "command": "podman pull \(byTag)"]]
+        }
+        commands += [
+            ["tool": "docker", "command": "docker pull \(byDigest)"], ["tool": "podman", "command": "podman pull \(byDigest)"],
+            ["tool": "skopeo", "command": "skopeo copy docker://\(byDigest) oci:image"],
+        ]
+        var values: [String: Any] = [
+            "name": name, "project": repository.project, "digest": digest.description, "short": Formatting.shortDigest(digest.description),
+            "tags": found.tags, "mediaType": found.stored.mediaType, "size": Formatting.size(Int64(bytes.count)), "commands": commands,
+            "manifest": Self.prettyJSON(bytes),
+        ]
+        let layers = manifest?.layers ?? []
+        values["hasLayers"] = !layers.isEmpty
+        values["layers"] = layers.enumerated().map { index, layer -> [String: Any] in
+            ["index": index + 1, "digest": layer.digest.description, "short": Formatting.shortDigest(layer.digest.description),
+             "mediaType": layer.mediaType, "size": Formatting.size(layer.size)]
+        }
+        values["layerTotal"] = Formatting.size(layers.reduce(0) { $0 + max(0, $1.size) })
+        let children = manifest?.manifests ?? []
+        values["hasPlatforms"] = !children.isEmpty
+        values["platforms"] = children.map { child -> [String: Any] in
+            let platform = child.platform.map { [$0.os, $0.architecture, $0.variant].compactMap { $0 }.joined(separator: "/") } ?? "unknown"
+            return ["platform": platform, "digest": child.digest.description, "short": Formatting.shortDigest(child.digest.description),
+                    "size": Formatting.size(child.size), "name": name]
+        }
+        values["hasReferrers"] = !found.referrers.isEmpty
+        values["referrers"] = found.referrers.map { referrer -> [String: Any] in
+            ["type": referrer.artifactType ?? referrer.mediaType, "digest": referrer.digest.description,
+             "short": Formatting.shortDigest(referrer.digest.description), "size": Formatting.size(referrer.size), "name": name]
+        }
+        if let scan = try await services.artifacts.overview(of: digest, in: repository, by: visit.requester) {
+            values["scan"] = Self.scanSummary(scan)
+        }
+        return render("artifact", title: "Artifact \(name)@\(Formatting.shortDigest(digest.description))", values, visit: visit)
+    }
+
+    /// A scan's status and, once it completed, its findings per severity (highest first, zeros left out).
+    static func scanSummary(_ scan: SQLScanStore.Overview?) -> [String: Any] {
+        guard let scan else { return ["status": "not scanned"] }
+        guard let counts = scan.counts else { return ["status": scan.status.rawValue] }
+        let list = ScanDocument.summary(counts: counts)
+            .filter { $0.value > 0 }
+            .sorted { Self.severityRank($0.key) > Self.severityRank($1.key) }
+            .map { ["severity": $0.key, "count": $0.value] as [String: Any] }
+        return ["status": scan.status.rawValue, "counts": ["hasAny": !list.isEmpty, "list": list] as [String: Any]]
+    }
+
+    private static func severityRank(_ name: String) -> Int {
+        ["unknown", "low", "medium", "high", "critical"].firstIndex(of: name.lowercased()) ?? -1
+    }
+
+    /// The manifest as stored, indented for reading (as is when it does not parse).
+    static func prettyJSON(_ bytes: [UInt8]) -> String {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)),
+              let pretty = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        else { return String(decoding: bytes, as: UTF8.self) }
+        return String(decoding: pretty, as: UTF8.self)
+    }
+}

@@ -1,0 +1,109 @@
+extension Templates {
+    static let repository = #"""
+        {{<layout}}{{$main}}
+        <nav aria-label="Breadcrumb" class="crumbs"><a href="/projects">Projects</a> / <a href="/projects/{{project}}">{{project}}</a> / <span>{{name}}</span></nav>
+        <h1>{{name}}</h1>
+        {{^hasArtifacts}}
+        <div class="empty">
+          <p>This repository has no artifacts. Push one:</p>
+          <pre><code>docker push {{host}}/{{name}}:latest</code></pre>
+        </div>
+        {{/hasArtifacts}}
+        {{#hasArtifacts}}
+        <label for="filter" class="hidden">Filter by tag</label>
+        <input id="filter" class="filter" type="search" placeholder="Filter by tag" data-filter="#artifact-list">
+        <table id="artifact-list">
+        <thead><tr><th scope="col">Artifact</th><th scope="col">Tags</th><th scope="col">Size</th><th scope="col">Pushed</th>
+          <th scope="col">Last pull</th><th scope="col">Vulnerabilities</th></tr></thead>
+        <tbody>
+        {{#artifacts}}
+        <tr data-key="{{tagList}}">
+          <td><a href="/repositories/{{name}}/artifacts/{{digest}}" title="{{digest}}"><code>{{short}}</code></a>
+            <button type="button" class="copy" data-copy="{{host}}/{{name}}@{{digest}}" aria-label="Copy the pull reference {{name}}@{{short}}">Copy</button></td>
+          <td>{{#tags}}<span class="chip">{{.}}</span> {{/tags}}{{^tags}}<span class="muted">untagged</span>{{/tags}}</td>
+          <td class="number">{{size}}</td>
+          <td><time datetime="{{pushed.exact}}" title="{{pushed.exact}}">{{pushed.relative}}</time></td>
+          <td>{{#pulled}}<time datetime="{{exact}}" title="{{exact}}">{{relative}}</time>{{/pulled}}{{^pulled}}never{{/pulled}}</td>
+          <td>{{#scan}}{{>scanSummary}}{{/scan}}</td>
+        </tr>
+        {{/artifacts}}
+        </tbody>
+        </table>
+        {{/hasArtifacts}}
+        {{#next}}<p><a rel="next" href="/repositories/{{name}}?after={{next}}">Older artifacts</a></p>{{/next}}
+        {{/main}}{{/layout}}
+        """#
+
+    /// A scan's state, and its findings per severity once it completed.
+    static let scanSummary = #"""
+        {{#counts}}{{#hasAny}}{{#list}}<span class="sev sev-{{severity}}" title="{{count}} {{severity}}">{{count}} {{severity}}</span> {{/list}}{{/hasAny}}{{^hasAny}}<span class="sev sev-none">none found</span>{{/hasAny}}{{/counts}}{{^counts}}<span class="muted">{{status}}</span>{{/counts}}
+        """#
+
+    static let artifact = #"""
+        {{<layout}}{{$main}}
+        <nav aria-label="Breadcrumb" class="crumbs"><a href="/projects">Projects</a> / <a href="/projects/{{project}}">{{project}}</a> / <a href="/repositories/{{name}}">{{name}}</a> / <span title="{{digest}}">{{short}}</span></nav>
+        <h1>{{name}}@<span title="{{digest}}">{{short}}</span></h1>
+        <p>{{#tags}}<span class="chip">{{.}}</span> {{/tags}}{{^tags}}<span class="muted">untagged</span>{{/tags}} · {{mediaType}} · {{size}}</p>
+        <h2>Pull</h2>
+        <table class="commands">
+        <tbody>
+        {{#commands}}
+        <tr><th scope="row">{{tool}}</th><td><code>{{command}}</code></td>
+          <td><button type="button" class="copy" data-copy="{{command}}" aria-label="Copy the {{tool}} command">Copy</button></td></tr>
+        {{/commands}}
+        </tbody>
+        </table>
+        {{#hasPlatforms}}
+        <h2>Images of this index</h2>
+        <table>
+        <thead><tr><th scope="col">Platform</th><th scope="col">Manifest</th><th scope="col">Size</th></tr></thead>
+        <tbody>
+        {{#platforms}}<tr><td><span class="chip">{{platform}}</span></td>
+          <td><a href="/repositories/{{name}}/artifacts/{{digest}}" title="{{digest}}"><code>{{short}}</code></a></td><td class="number">{{size}}</td></tr>{{/platforms}}
+        </tbody>
+        </table>
+        {{/hasPlatforms}}
+        {{#hasLayers}}
+        <h2>Layers</h2>
+        <table>
+        <thead><tr><th scope="col">#</th><th scope="col">Digest</th><th scope="col">Media type</th><th scope="col">Size</th></tr></thead>
+        <tbody>
+        {{#layers}}<tr><td class="number">{{index}}</td><td title="{{digest}}"><code>{{short}}</code></td><td>{{mediaType}}</td><td class="number">{{size}}</td></tr>{{/layers}}
+        </tbody>
+        </table>
+        <p>Total: {{layerTotal}}</p>
+        {{/hasLayers}}
+        <h2>Referrers</h2>
+        {{^hasReferrers}}<p class="muted">No signatures, SBOMs or attestations refer to this artifact.</p>{{/hasReferrers}}
+        {{#hasReferrers}}
+        <table>
+        <thead><tr><th scope="col">Type</th><th scope="col">Manifest</th><th scope="col">Size</th></tr></thead>
+        <tbody>
+        {{#referrers}}<tr><td>{{type}}</td><td><a href="/repositories/{{name}}/artifacts/{{digest}}" title="{{digest}}"><code>{{short}}</code></a></td><td class="number">{{size}}</td></tr>{{/referrers}}
+        </tbody>
+        </table>
+        {{/hasReferrers}}
+        {{#scan}}
+        <h2>Vulnerabilities</h2>
+        <p>{{>scanSummary}}</p>
+        {{/scan}}
+        <h2>Manifest</h2>
+        <pre class="json"><code>{{manifest}}</code></pre>
+        {{/main}}{{/layout}}
+        """#
+
+    static let search = #"""
+        {{<layout}}{{$main}}
+        <h1>Search</h1>
+        {{^hasQuery}}<p class="empty">Type part of a repository or tag name in the search box.</p>{{/hasQuery}}
+        {{#hasQuery}}
+        <h2>Repositories</h2>
+        {{^repositories}}<p class="muted">No repository name contains “{{query}}”.</p>{{/repositories}}
+        <ul class="results">{{#repositories}}<li><a href="/repositories/{{.}}">{{.}}</a></li>{{/repositories}}</ul>
+        <h2>Tags</h2>
+        {{^tags}}<p class="muted">No tag contains “{{query}}”.</p>{{/tags}}
+        <ul class="results">{{#tags}}<li><a href="/repositories/{{repository}}/artifacts/{{digest}}">{{repository}}:{{tag}}</a></li>{{/tags}}</ul>
+        {{/hasQuery}}
+        {{/main}}{{/layout}}
+        """#
+}

@@ -1,0 +1,26 @@
+import Mustache
+/// The UI's Mustache templates, compiled once. Each page's template
+/// extends `layout`; partials are referred to by these names.
+enum Templates {
+    static func library() throws -> MustacheLibrary {
+        let all: [(String, String)] = [
+            ("layout", layout), ("error", error), ("login", login), ("projects", projects), ("project", project),
+            ("repository", repository), ("scanSummary", scanSummary), ("artifact", artifact), ("search", search),
+        ]
+        var library = MustacheLibrary()
+        for (name, text) in all {
+            do {
+                try library.register(text, named: name)
+            } catch {
+                throw TemplateError(name: name, error: error)
+            }
+        }
+        return library
+    }
+
+    struct TemplateError: Error, CustomStringConvertible {
+        let name: String
+        let error: any Error
+        var description: String { "the UI template \(name) does not parse: \(error)" }
+    }
+}

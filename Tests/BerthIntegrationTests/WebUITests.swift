@@ -1,0 +1,175 @@
+import BerthMetadata
+import Foundation
+import NIOHTTP1
+import OCI
+import Testing
+
+/// The web UI over HTTP, as a browser uses it: redirects, cookies, forms.
+/// (`browser-check.py` drives a real Chromium through the same pages.)
+@Suite("Web UI")
+struct WebUITests {
+    @Test func anonymousVisitorsSignInAndComeBack() async throws {
+        let (registry, _) = try await AuthTests.start()
+        let browser = TestBrowser(registry)
+        let root = try await browser.get("/")
+        #expect(root.status == 303 && root.header("Location") == "/login")
+        let page = try await browser.get("/repositories/team/app?after=x")
+        #expect(page.status == 303)
+        #expect(page.header("Location") == "/login?next=%2Frepositories%2Fteam%2Fapp%3Fafter%3Dx")
+        let login = try await browser.get("/login?next=/projects/open")
+        #expect(login.status == 200)
+        #expect(login.text.contains("<title>Sign in · Berth</title>"))
+        #expect(login.text.contains(#"name="username""#) && login.text.contains(#"name="password""#))
+        #expect(browser.cookies["berth_login"] != nil)
+        let csp = try #require(login.header("Content-Security-Policy"))
+        #expect(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"))
+
+        // A wrong password, a form without the login cookie's token, then the right one.
+        let wrong = try await browser.post(
+            "/login", [("username", "dev"), ("password", "nope"), ("next", "/projects/open"), ("csrf", try TestBrowser.csrf(in: login))])
+        #expect(wrong.status == 401 && wrong.text.contains("Invalid username or password"))
+        #expect(try await browser.post("/login", [("username", "dev"), ("password", "dev-pw"), ("csrf", "0")]).status == 403)
+        let signedIn = try await browser.signIn("dev", "dev-pw", next: "/projects/open")
+        #expect(signedIn.status == 303 && signedIn.header("Location") == "/projects/open")
+        let cookie = try #require(signedIn.headers[canonicalForm: "Set-Cookie"].first { $0.hasPrefix("berth_session=") })
+        #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && !cookie.contains("Secure"))
+        #expect(try await browser.get("/").header("Location") == "/projects")
+        // Another site's address is never where a sign-in leads.
+        let elsewhere = TestBrowser(registry)
+        #expect(try await elsewhere.signIn("dev", "dev-pw", next: "//evil.example/x").header("Location") == "/projects")
+
+        // Robots sign in to the registry, not to the UI.
+        let robot = TestBrowser(registry)
+        #expect(try await robot.signIn("robot$team+ci", "whatever").status == 401)
+        try await registry.stop()
+    }
+
+    @Test func pagesShowWhatTheUserMaySee() async throws {
+        let (registry, accounts) = try await AuthTests.start()
+        let (_, digest) = try await registry.pushImage("team/app", tag: "v1", headers: [AuthTests.basic("admin")])
+        _ = try await registry.pushImage("open/tools", tag: "stable", headers: [AuthTests.basic("admin")])
+        try await accounts.createProject(Project(name: "hidden", isPublic: false))
+        _ = try await registry.pushImage("hidden/secret", tag: "v1", headers: [AuthTests.basic("admin")])
+        let dev = TestBrowser(registry)
+        try await dev.signIn("dev", "dev-pw")
+
+        let projects = try await dev.get("/projects")
+        #expect(projects.status == 200 && projects.text.contains("<title>Projects · Berth</title>"))
+        #expect(projects.text.contains(#"href="/projects/team""#) && projects.text.contains(#"href="/projects/open""#))
+        #expect(!projects.text.contains("/projects/hidden"))
+        let project = try await dev.get("/projects/team")
+        #expect(project.status == 200 && project.text.contains(#"href="/repositories/team/app""#), "\(project.text)")
+        #expect(project.text.contains("<title>Project team · Berth</title>"))
+
+        let repository = try await dev.get("/repositories/team/app")
+        #expect(repository.status == 200 && repository.text.contains("v1"))
+        let short = "sha256:" + digest.hex.prefix(12)
+        #expect(repository.text.contains(short) && repository.text.contains(#"title="\#(digest)""#))
+        #expect(repository.text.contains(#"data-copy="127.0.0.1:\#(registry.port)/team/app@\#(digest)""#))
+
+        let artifact = try await dev.get("/repositories/team/app/artifacts/\(digest)")
+        #expect(artifact.status == 200, "\(artifact.text)")
+        #expect(artifact.text.contains("docker pull 127.0.0.1:\(registry.port)/team/app:v1"))
+        #expect(artifact.text.contains("skopeo copy docker://127.0.0.1:\(registry.port)/team/app@\(digest)"))
+        #expect(artifact.text.contains("Layers") && artifact.text.contains("application/vnd.oci.image.layer.v1.tar"))
+
+        // Private is the same as missing; a missing artifact is missing too.
+        for path in ["/projects/hidden", "/repositories/hidden/secret", "/repositories/team/nothing",
+                     "/repositories/team/app/artifacts/sha256:\(String(repeating: "0", count: 64))"] {
+            let refused = try await dev.get(path)
+            #expect(refused.status == 404, "\(path)")
+            #expect(refused.text.contains("<title>Not found · Berth</title>"), "\(path)")
+        }
+        // An administrator sees it.
+        let admin = TestBrowser(registry)
+        try await admin.signIn("admin", AuthTests.adminPassword)
+        #expect(try await admin.get("/projects/hidden").status == 200)
+
+        let search = try await dev.get("/search?q=app")
+        #expect(search.status == 200 && search.text.contains(#"href="/repositories/team/app""#) && !search.text.contains("hidden/secret"))
+        let tags = try await dev.get("/search?q=stab")
+        #expect(tags.text.contains("open/tools:stable"))
+        let suggestions = try await dev.get("/search/suggestions?q=tool")
+        #expect(suggestions.header("Content-Type") == "application/json" && suggestions.text.contains("open/tools"))
+        #expect(!(try await dev.get("/search/suggestions?q=secret")).text.contains("hidden"))
+        #expect(try await dev.get("/search?q=%25").status == 200)
+
+        // An empty repository list says what to do next.
+        try await accounts.createProject(Project(name: "fresh", isPublic: true))
+        #expect(try await dev.get("/projects/fresh").text.contains("docker push 127.0.0.1:\(registry.port)/fresh/app:latest"))
+        try await registry.stop()
+    }
+
+    @Test func formsNeedTheSessionsTokenAndSignOutEndsTheSession() async throws {
+        let (registry, accounts) = try await AuthTests.start()
+        let admin = TestBrowser(registry)
+        try await admin.signIn("admin", AuthTests.adminPassword)
+        let page = try await admin.get("/projects")
+        let csrf = try TestBrowser.csrf(in: page)
+        #expect(page.text.contains(#"action="/projects""#) && page.text.contains(#"name="public""#))
+        let forged = try await admin.post("/projects", [("name", "forged"), ("csrf", String(repeating: "0", count: csrf.count))])
+        #expect(forged.status == 403)
+        #expect(try await accounts.project(named: "forged") == nil)
+        let created = try await admin.post("/projects", [("name", "made"), ("public", "true"), ("csrf", csrf)])
+        #expect(created.status == 303 && created.header("Location") == "/projects/made")
+        #expect(try await accounts.project(named: "made")?.isPublic == true)
+        let invalid = try await admin.post("/projects", [("name", "Bad Name"), ("csrf", csrf)])
+        #expect(invalid.status == 400)
+
+        // A guest cannot create projects: no form, and a refusal if posted anyway.
+        let guest = TestBrowser(registry)
+        try await guest.signIn("guest", "guest-pw")
+        let guestPage = try await guest.get("/projects")
+        #expect(!guestPage.text.contains(#"action="/projects""#))
+        #expect(try await guest.post("/projects", [("name", "mine"), ("csrf", try TestBrowser.csrf(in: guestPage))]).status == 403)
+
+        // Signing out needs the token too, then the old cookie opens nothing.
+        let session = try #require(admin.cookies["berth_session"])
+        #expect(try await admin.post("/logout", [("csrf", "0")]).status == 403)
+        let out = try await admin.post("/logout", [("csrf", csrf)])
+        #expect(out.status == 303 && out.header("Location") == "/login")
+        #expect(admin.cookies["berth_session"] == nil)
+        let replay = TestBrowser(registry)
+        replay.remember("berth_session", session)
+        #expect(try await replay.get("/projects").status == 303)
+        // A session cookie opens nothing on the API (a browser sends it by itself: CSRF).
+        let fresh = TestBrowser(registry)
+        try await fresh.signIn("admin", AuthTests.adminPassword)
+        let api = try await fresh.get("/api/v1/projects")
+        #expect(api.status == 401)
+        try await registry.stop()
+    }
+
+    @Test func sessionsEndWhenIdleOrWhenTheUserIsDisabled() async throws {
+        let (registry, accounts) = try await AuthTests.start { $0.uiSessionIdle = 1 }
+        let dev = TestBrowser(registry)
+        try await dev.signIn("dev", "dev-pw")
+        #expect(try await dev.get("/projects").status == 200)
+        try await Task.sleep(for: .milliseconds(1500))
+        #expect(try await dev.get("/projects").status == 303)
+
+        let maint = TestBrowser(registry)
+        try await maint.signIn("maint", "maint-pw")
+        #expect(try await maint.get("/projects").status == 200)
+        var user = try #require(try await accounts.user(named: "maint"))
+        user.isDisabled = true
+        _ = try await accounts.updateUser(user)
+        #expect(try await maint.get("/projects").status == 303)
+        try await registry.stop()
+    }
+
+    @Test func assetsAreNamedByTheirContentAndKeptForever() async throws {
+        let (registry, _) = try await AuthTests.start()
+        let login = try await TestBrowser(registry).get("/login")
+        let css = try #require(login.text.range(of: #"/assets/berth\.[0-9a-f]{12}\.css"#, options: .regularExpression))
+        let js = try #require(login.text.range(of: #"/assets/berth\.[0-9a-f]{12}\.js"#, options: .regularExpression))
+        for path in [String(login.text[css]), String(login.text[js])] {
+            let asset = try await registry.request(.GET, path)
+            #expect(asset.status == 200 && asset.header("Cache-Control") == "public, max-age=31536000, immutable", "\(path)")
+        }
+        #expect(try await registry.request(.GET, "/assets/berth.000000000000.css").status == 404)
+        let unknown = try await registry.request(.GET, "/no/such/page")
+        #expect(unknown.status == 404 && unknown.header("Content-Type")?.hasPrefix("text/html") == true)
+        try await registry.stop()
+    }
+}
