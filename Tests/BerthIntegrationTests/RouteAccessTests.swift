@@ -93,17 +93,37 @@ struct RouteAccessTests {
                 try await checkManagement(registry, route.method, route.path, access.access)
             } else if route.path == "/v2" || route.path == "/v2/**" {
                 try await checkDistribution(registry, route.method)
-            } else {
-                let path = try #require(Self.open[key], "\(key) is neither /v2, /api/v1 nor open by design")
+            } else if let path = Self.open[key] {
                 for caller in Requester.allCases {
                     let status = try await registry.request(HTTPMethod(rawValue: route.method), path, headers: caller.header).status
                     #expect(status != 401 && status != 403 && status < 500, "\(key) as \(caller): \(status)")
                 }
+            } else {
+                try await checkWebUI(registry, route.method, route.path)
             }
             checked += 1
         }
         #expect(checked > 40 && declared.count == registry.server.registeredRoutes.filter { $0.path.hasPrefix("/api/v1") }.count)
         try await registry.stop()
+    }
+
+    /// The web UI signs in with its session cookie only: API credentials
+    /// open none of its pages (sent to sign in), and none of its forms.
+    func checkWebUI(_ registry: TestRegistry, _ method: String, _ pattern: String) async throws {
+        let path = pattern.replacingOccurrences(of: "{name}", with: "team").replacingOccurrences(of: "{file}", with: "x.css")
+            .replacingOccurrences(of: "**", with: "team/app")
+        let expected = switch (method, pattern) {
+        case ("GET", "/login"): 200
+        case ("POST", "/login"): 415  // not a form
+        case (_, "/assets/{file}"): 404
+        default: 303
+        }
+        let browser = TestBrowser(registry)
+        for caller in Requester.allCases {
+            let response = try await browser.send(HTTPMethod(rawValue: method), path, body: nil, headers: caller.header)
+            #expect(response.status == expected, "\(method) \(path) as \(caller): \(response.status)")
+            if expected == 303 { #expect(response.header("Location")?.hasPrefix("/login") == true || response.header("Location") == "/") }
+        }
     }
 
     /// One `/v2` method on a route of every kind, as every caller.

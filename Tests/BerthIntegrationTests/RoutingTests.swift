@@ -26,7 +26,10 @@ struct RoutingTests {
 
     @Test func unknownRoutesAndMethodsGetJSONErrors() async throws {
         let registry = try await TestRegistry.start()
-        for path in ["/nope", "/v2/team/app/whatever/x", "/v2/team"] {
+        // Outside the APIs, a path is the web UI's: its 404 is a page.
+        let page = try await registry.request(.GET, "/nope")
+        #expect(page.status == 404 && page.header("Content-Type") == "text/html; charset=utf-8")
+        for path in ["/v2/team/app/whatever/x", "/v2/team"] {
             let response = try await registry.request(.GET, path)
             #expect(response.status == 404, "\(path)")
             #expect(response.header("Content-Type") == "application/json")

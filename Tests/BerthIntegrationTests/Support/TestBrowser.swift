@@ -39,9 +39,12 @@ final class TestBrowser: @unchecked Sendable {
         return String(page.text[range].split(separator: "\"")[3])
     }
 
-    func send(_ method: HTTPMethod, _ path: String, body: [UInt8]?, type: String? = nil) async throws -> TestResponse {
+    func send(
+        _ method: HTTPMethod, _ path: String, body: [UInt8]?, type: String? = nil, headers: [(String, String)] = []
+    ) async throws -> TestResponse {
         var request = HTTPClientRequest(url: base + path)
         request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         if !cookies.isEmpty { request.headers.add(name: "Cookie", value: cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")) }
         if let type { request.headers.add(name: "Content-Type", value: type) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
