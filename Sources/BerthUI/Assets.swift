@@ -21,16 +21,24 @@ struct Assets: Sendable {
 
     let css: Asset
     let js: Asset
+    let icon: Asset
 
     init() {
         css = Self.asset("berth", "css", "text/css; charset=utf-8", Stylesheet.text)
         js = Self.asset("berth", "js", "text/javascript; charset=utf-8", Script.text)
+        icon = Self.asset("berth", "svg", "image/svg+xml", Self.iconSVG)
     }
 
     /// What templates name them by.
-    var paths: [String: String] { ["css": css.path, "js": js.path] }
+    var paths: [String: String] { ["css": css.path, "js": js.path, "icon": icon.path] }
 
-    func asset(at path: String) -> Asset? { [css, js].first { $0.path == path } }
+    func asset(at path: String) -> Asset? { [css, js, icon].first { $0.path == path } }
+
+    /// A bollard (where a ship berths), in the accent colour.
+    static let iconSVG = #"""
+        <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#0550ae"/>
+        <path d="M10 25h12v3H10zM12 12h8v13h-8zM9 8h14v4H9z" fill="#fff"/></svg>
+        """#
 
     func response(_ asset: Asset) -> Response {
         Response(

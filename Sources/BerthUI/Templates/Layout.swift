@@ -8,6 +8,7 @@ extension Templates {
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>{{title}} · Berth</title>
+        <link rel="icon" href="{{assets.icon}}" type="image/svg+xml">
         <link rel="stylesheet" href="{{assets.css}}">
         <script src="{{assets.js}}" defer></script>
         </head>
