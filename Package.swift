@@ -135,7 +135,8 @@ let package = Package(
         .target(
             name: "BerthManagement",
             dependencies: [
-                "OCI", "BerthMetadata", "BerthAuth", "BerthRegistry", "BerthPolicies", "BerthSigning", "BerthClient",
+                "OCI", "BerthMetadata", "BerthAuth", "BerthRegistry", "BerthPolicies", "BerthSigning", "BerthClient", "BerthStorage",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -27,17 +27,19 @@ public struct ManagementServices: Sendable {
         let replication: any ReplicationStore
         let vulnerabilities: SQLVulnerabilityStore
         let scans: SQLScanStore
+        /// Blobs and deletions through the content service (its push policies and events).
+        let registry: any RegistryContent
 
         public init(
             content: any MetadataStore, rules: any ImmutabilityRuleStore & RetentionStore, settings: any ProjectSettingStore,
             webhooks: any WebhookStore, audit: any AuditStore, signatures: SignatureVerifier, registries: any RegistryStore,
             upstreams: Upstreams, secrets: SecretBox, replication: any ReplicationStore, vulnerabilities: SQLVulnerabilityStore,
-            scans: SQLScanStore
+            scans: SQLScanStore, registry: any RegistryContent
         ) {
             (self.content, self.rules, self.settings, self.webhooks, self.audit, self.signatures) =
                 (content, rules, settings, webhooks, audit, signatures)
             (self.registries, self.upstreams, self.secrets, self.replication) = (registries, upstreams, secrets, replication)
-            (self.vulnerabilities, self.scans) = (vulnerabilities, scans)
+            (self.vulnerabilities, self.scans, self.registry) = (vulnerabilities, scans, registry)
         }
     }
 
@@ -94,7 +96,7 @@ public struct ManagementServices: Sendable {
         vulnerabilities = VulnerabilityService(store: stores.vulnerabilities, scans: stores.scans, permissions: permissions, audit: changes)
         scans = ScanService(scans: stores.scans, content: stores.content, permissions: permissions, audit: changes)
         artifacts = ArtifactService(content: stores.content, scans: stores.scans, permissions: permissions)
-        repositories = RepositoryService(content: stores.content, permissions: permissions)
+        repositories = RepositoryService(content: stores.content, registry: stores.registry, permissions: permissions)
         policies = PolicyService(rules: stores.rules, settings: stores.settings, permissions: permissions, audit: changes)
         signatures = SignatureService(verifier: stores.signatures, content: stores.content, settings: stores.settings, permissions: permissions)
         self.webhooks = WebhookService(store: stores.webhooks, notifier: webhooks, permissions: permissions, audit: changes)

@@ -1,5 +1,9 @@
 import BerthMetadata
+import BerthRegistry
+import BerthStorage
 import Foundation
+import Logging
+import NIOCore
 import OCI
 
 /// Repositories and what they hold, for whoever may see their project:
@@ -7,7 +11,12 @@ import OCI
 /// the requester may not see answers as a missing one.
 public struct RepositoryService: Sendable {
     let content: any MetadataStore
+    /// Config blobs, and deletions with the push policies' say and their events.
+    let registry: any RegistryContent
     let permissions: ManagementPermissions
+
+    /// The largest image config read for a page.
+    static let largestConfig: Int64 = 1 << 20
 
     /// The most a page holds.
     public static let largestPage = 1_000
@@ -52,6 +61,46 @@ public struct RepositoryService: Sendable {
         return Manifest(
             stored: stored, tags: try await content.tags(repository, pointingAt: digest),
             referrers: try await content.referrers(repository, subject: digest, artifactType: nil, after: nil, limit: 100))
+    }
+
+    /// An image's config, as its page shows it; nil for an index, a config
+    /// larger than 1 MiB, or one that is not JSON.
+    public func config(of stored: StoredManifest, in name: String, by requester: Requester) async throws -> ImageConfig? {
+        let repository = try await repository(name, by: requester)
+        guard let manifest = try? OCI.Manifest(parsing: [UInt8](stored.content), contentType: stored.mediaType),
+              let config = manifest.config, config.size <= Self.largestConfig
+        else { return nil }
+        let blob = try await registry.readableBlob(repository, config.digest)
+        var bytes: [UInt8] = []
+        for try await var chunk in try await registry.read(blob, range: nil) {
+            guard bytes.count + chunk.readableBytes <= Self.largestConfig else { return nil }
+            bytes += chunk.readBytes(length: chunk.readableBytes) ?? []
+        }
+        return ImageConfig(json: bytes)
+    }
+
+    /// Whether the requester may delete tags and artifacts of the project (for a page to offer it).
+    public func mayDelete(in project: String, by requester: Requester) async -> Bool {
+        (try? await permissions.check(.projectRole(.maintainer, in: project), requester)) != nil
+    }
+
+    /// Deletes a tag (Maintainers and up); the artifact stays.
+    public func deleteTag(_ tag: String, in name: String, by requester: Requester) async throws {
+        let repository = try await repository(name, by: requester)
+        let identity = try await permissions.check(.projectRole(.maintainer, in: repository.project), requester)
+        let parsed = try Tag(parsing: tag)
+        try await registry.deleteManifest(
+            repository, .tag(parsed), recording: [ContentService.deletionEvent(of: .tag(parsed), in: repository, by: requester.actor)])
+        requester.logger.notice("tag deleted", metadata: ["repository": "\(repository)", "tag": "\(tag)", "by": "\(identity)"])
+    }
+
+    /// Deletes an artifact and its tags (Maintainers and up); the push policies may refuse (an immutable tag).
+    public func deleteArtifact(_ digest: Digest, in name: String, by requester: Requester) async throws {
+        let repository = try await repository(name, by: requester)
+        let identity = try await permissions.check(.projectRole(.maintainer, in: repository.project), requester)
+        try await registry.deleteManifest(
+            repository, .digest(digest), recording: [ContentService.deletionEvent(of: .digest(digest), in: repository, by: requester.actor)])
+        requester.logger.notice("artifact deleted", metadata: ["repository": "\(repository)", "digest": "\(digest)", "by": "\(identity)"])
     }
 
     /// Repositories and tags whose names contain `text`, in projects the

@@ -10,6 +10,10 @@ public struct ArtifactSummary: Sendable, Equatable {
     public let artifactType: String?
     /// The manifest's own size (its layers are not counted).
     public let size: Int64
+    /// An image's size as pulled: manifest, config and layers; nil for an index.
+    public let imageSize: Int64?
+    /// An index's platforms (`linux/arm64/v8`), in its order; empty for an image.
+    public let platforms: [String]
     public let pushedAt: Date
     public let pulledAt: Date?
     public let tags: [String]
@@ -46,7 +50,7 @@ extension SQLContentStore {
             }
             let rows = try db.rows(
                 """
-                SELECT digest, media_type, artifact_type, size, created_at, pulled_at FROM manifests m
+                SELECT digest, media_type, artifact_type, size, created_at, pulled_at, content FROM manifests m
                 WHERE \(page) AND m.subject IS NULL AND NOT EXISTS (
                     SELECT 1 FROM manifest_references c WHERE c.repository = m.repository AND c.child = m.digest AND c.kind = 'manifest')
                 ORDER BY m.created_at DESC, m.digest DESC LIMIT ?
@@ -63,9 +67,19 @@ extension SQLContentStore {
             }
             return try rows.map { row in
                 let digest = try row.text("digest")
+                let mediaType = try row.text("media_type")
+                let size = try row.integer("size")
+                // Stored manifests parsed when they were pushed; one that no longer does is listed without these.
+                let manifest = try? Manifest(parsing: try row.bytes("content"), contentType: mediaType)
+                let imageSize = manifest.flatMap { m in
+                    m.kind == .image ? ([m.config].compactMap { $0 } + m.layers).reduce(size) { $0 + max(0, $1.size) } : nil
+                }
+                let platforms = (manifest?.manifests ?? []).compactMap { child in
+                    child.platform.map { [$0.os, $0.architecture, $0.variant].compactMap { $0 }.joined(separator: "/") }
+                }
                 return ArtifactSummary(
-                    digest: try Digest(parsing: digest), mediaType: try row.text("media_type"), artifactType: try row.optionalText("artifact_type"),
-                    size: try row.integer("size"), pushedAt: try row.time("created_at"),
+                    digest: try Digest(parsing: digest), mediaType: mediaType, artifactType: try row.optionalText("artifact_type"),
+                    size: size, imageSize: imageSize, platforms: platforms, pushedAt: try row.time("created_at"),
                     pulledAt: try row.optionalInteger("pulled_at").map { Date(millisSince1970: $0) }, tags: tags[digest] ?? [])
             }
         }

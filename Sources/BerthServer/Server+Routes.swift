@@ -13,7 +13,7 @@ extension Server {
             content: metadata.content, rules: metadata.rules, settings: settings, webhooks: metadata.webhooks, audit: metadata.audit,
             signatures: signatureVerifier, registries: metadata.registries, upstreams: upstreams, secrets: secrets,
             replication: metadata.replication, vulnerabilities: metadata.vulnerabilities,
-            scans: metadata.scans)
+            scans: metadata.scans, registry: content)
         return ManagementServices(
             authenticator: authorizer.authenticator, stores: stores, maintenance: maintenance, quotas: quotas, webhooks: webhooks,
             events: events,

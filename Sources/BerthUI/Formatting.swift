@@ -26,9 +26,8 @@ enum Formatting {
         let exact: String
     }
 
-    static func time(_ date: Date?, now: Date = Date()) -> Time? {
-        guard let date else { return nil }
-        return Time(relative: relative(date, now: now), exact: exact(date))
+    static func time(_ date: Date, now: Date = Date()) -> Time {
+        Time(relative: relative(date, now: now), exact: exact(date))
     }
 
     static func exact(_ date: Date) -> String {

@@ -35,7 +35,8 @@ enum Stylesheet {
         button { cursor: pointer; background: var(--chip); }
         .filter { margin: 0 0 12px; width: min(100%, 360px); }
         .chip { display: inline-block; background: var(--chip); border-radius: 10px; padding: 0 8px; font-size: 13px; }
-        .chip.private { border: 1px solid var(--line); }
+        .chip.private, .chip.platform { border: 1px solid var(--line); }
+        .commands th { white-space: nowrap; }
         .muted { color: var(--muted); }
         .empty { color: var(--muted); }
         .notice { border-left: 4px solid var(--ok); padding: 6px 12px; }
@@ -49,7 +50,10 @@ enum Stylesheet {
         form.inline { flex-direction: row; flex-wrap: wrap; align-items: center; }
         meter { margin-left: 8px; vertical-align: middle; }
         button.copy { padding: 1px 8px; font-size: 12px; margin-left: 6px; }
-        .results { padding-left: 20px; }
+        .results, .history { padding-left: 20px; }
+        form.delete { display: inline-block; margin: 0 6px 6px 0; }
+        button.danger { color: var(--critical); border-color: var(--critical); }
+        .config th { width: 180px; }
         @media (max-width: 640px) {
           main { padding: 12px; }
           table, thead, tbody, tr, th, td { display: block; }

@@ -140,6 +140,39 @@ struct WebUITests {
         try await registry.stop()
     }
 
+    @Test func maintainersDeleteTagsAndArtifactsFromThePages() async throws {
+        let (registry, _) = try await AuthTests.start()
+        let admin = [AuthTests.basic("admin")]
+        let (_, first) = try await registry.pushImage("team/app", tag: "v1", headers: admin)
+        let (_, second) = try await registry.pushImage("team/app", tag: "v2", headers: admin)
+        let dev = TestBrowser(registry)
+        try await dev.signIn("dev", "dev-pw")
+        let devPage = try await dev.get("/repositories/team/app/artifacts/\(first)")
+        #expect(devPage.text.contains("linux/amd64"), "the config's platform")
+        #expect(!devPage.text.contains("delete-tag") && !devPage.text.contains("delete-artifact"))
+        let refused = try await dev.post(
+            "/repositories/team/app", [("action", "delete-tag"), ("tag", "v1"), ("csrf", try TestBrowser.csrf(in: devPage))])
+        #expect(refused.status == 403)
+
+        let maint = TestBrowser(registry)
+        try await maint.signIn("maint", "maint-pw")
+        let page = try await maint.get("/repositories/team/app/artifacts/\(first)")
+        #expect(page.text.contains("delete-tag") && page.text.contains("data-confirm"))
+        let csrf = try TestBrowser.csrf(in: page)
+        let untagged = try await maint.post("/repositories/team/app", [("action", "delete-tag"), ("tag", "v1"), ("csrf", csrf)])
+        #expect(untagged.status == 303 && untagged.header("Location") == "/repositories/team/app?done=tag-deleted")
+        #expect(try await maint.get("/repositories/team/app?done=tag-deleted").text.contains("The tag was deleted."))
+        let tags = try await registry.request(.GET, "/v2/team/app/tags/list", headers: admin).text
+        #expect(!tags.contains("v1") && tags.contains("v2"), "\(tags)")
+        #expect(try await registry.request(.HEAD, "/v2/team/app/manifests/\(first)", headers: admin).status == 200, "the artifact stays")
+        let deleted = try await maint.post(
+            "/repositories/team/app", [("action", "delete-artifact"), ("digest", second.description), ("csrf", csrf)])
+        #expect(deleted.status == 303)
+        #expect(try await registry.request(.HEAD, "/v2/team/app/manifests/\(second)", headers: admin).status == 404)
+        #expect(try await maint.post("/repositories/team/app", [("action", "delete-artifact"), ("digest", "nope"), ("csrf", csrf)]).status == 400)
+        try await registry.stop()
+    }
+
     @Test func sessionsEndWhenIdleOrWhenTheUserIsDisabled() async throws {
         let (registry, accounts) = try await AuthTests.start { $0.uiSessionIdle = 1 }
         let dev = TestBrowser(registry)

@@ -41,7 +41,7 @@ extension WebUI {
             row["name"] = project.name
             row["public"] = project.isPublic
             row["repositories"] = contents.repositories
-            row["lastPush"] = Formatting.time(contents.lastPush)
+            row["lastPush"] = contents.lastPush.map { Formatting.time($0) }
             rows.append(row)
         }
         var values: [String: Any] = [
@@ -64,8 +64,8 @@ extension WebUI {
         values["hasRepositories"] = !page.isEmpty
         values["repositories"] = page.map { repository -> [String: Any] in
             var row: [String: Any] = ["name": repository.name, "artifacts": repository.artifacts]
-            row["lastPush"] = Formatting.time(repository.lastPush)
-            row["lastPull"] = Formatting.time(repository.lastPull)
+            row["lastPush"] = repository.lastPush.map { Formatting.time($0) }
+            row["lastPull"] = repository.lastPull.map { Formatting.time($0) }
             return row
         }
         if repositories.count > page.count, let last = page.last { values["next"] = last.name }

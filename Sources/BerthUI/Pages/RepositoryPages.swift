@@ -25,6 +25,32 @@ extension WebUI {
             }
             return try await repositoryPage(visit, name: String(path))
         }
+        // Deleting a tag or an artifact: Maintainers and up, after the page asked to confirm.
+        routes.form("/repositories/**") { visit, form in
+            let name = String(visit.request.uri.path.dropFirst("/repositories/".count))
+            switch form["action"] {
+            case "delete-tag":
+                try await services.repositories.deleteTag(form["tag"] ?? "", in: name, by: visit.requester)
+                return UIRoutes.redirect("/repositories/\(name)?done=tag-deleted")
+            case "delete-artifact":
+                guard let digest = try? Digest(parsing: form["digest"] ?? "") else {
+                    throw RegistryError(.digestInvalid, "digest must be a digest such as sha256:…", status: 400)
+                }
+                try await services.repositories.deleteArtifact(digest, in: name, by: visit.requester)
+                return UIRoutes.redirect("/repositories/\(name)?done=artifact-deleted")
+            default:
+                throw RegistryError(.unsupported, "unknown action", status: 400)
+            }
+        }
+    }
+
+    /// What a redirect after a change says it did (fixed texts: a query parameter cannot make the page say anything else).
+    static func notice(_ visit: Visit) -> String? {
+        switch visit.query("done") {
+        case "tag-deleted": "The tag was deleted."
+        case "artifact-deleted": "The artifact and its tags were deleted."
+        default: nil
+        }
     }
 
     private func repositoryPage(_ visit: Visit, name: String) async throws -> Response {
@@ -39,18 +65,22 @@ extension WebUI {
         let listed = try await services.artifacts.artifacts(
             in: repository.value, after: cursor, limit: Self.artifactsPerPage + 1, by: visit.requester)
         let page = listed.prefix(Self.artifactsPerPage)
+        let mayDelete = await services.repositories.mayDelete(in: repository.project, by: visit.requester)
         var values: [String: Any] = [
             "name": repository.value, "project": repository.project, "host": visit.host, "hasArtifacts": !page.isEmpty,
+            "mayDelete": mayDelete,
         ]
+        values["notice"] = Self.notice(visit)
         values["artifacts"] = page.map { listed -> [String: Any] in
             let artifact = listed.artifact
             var row: [String: Any] = [
                 "digest": artifact.digest.description, "short": Formatting.shortDigest(artifact.digest.description),
-                "tags": artifact.tags, "tagList": artifact.tags.joined(separator: " "), "size": Formatting.size(artifact.size),
-                "pushed": Formatting.time(artifact.pushedAt) as Any, "name": repository.value, "host": visit.host,
-                "scan": Self.scanSummary(listed.scan),
+                "tags": artifact.tags, "tagList": artifact.tags.joined(separator: " "),
+                "size": artifact.imageSize.map(Formatting.size) ?? "", "platforms": artifact.platforms,
+                "pushed": Formatting.time(artifact.pushedAt), "name": repository.value, "host": visit.host,
+                "scan": Self.scanSummary(listed.scan), "mayDelete": mayDelete, "csrf": visit.csrf,
             ]
-            row["pulled"] = Formatting.time(artifact.pulledAt)
+            row["pulled"] = artifact.pulledAt.map { Formatting.time($0) }
             return row
         }
         if listed.count > page.count, let last = page.last { values["next"] = ArtifactCursor(last.artifact).description }
@@ -67,7 +97,7 @@ extension WebUI {
         var commands: [[String: String]] = []
         if let tag = found.tags.first {
             let byTag = "\(host)/\(name):\(tag)"
-            commands += [["tool": "docker (tag)", "command": "docker pull \(byTag)"], ["tool": "podman (tag)", "command": "podman pull \(byTag)"]]
+            commands += [["tool": "docker", "command": "docker pull \(byTag)"], ["tool": "podman", "command": "podman pull \(byTag)"]]
         }
         commands += [
             ["tool": "docker", "command": "docker pull \(byDigest)"], ["tool": "podman", "command": "podman pull \(byDigest)"],
@@ -100,7 +130,27 @@ extension WebUI {
         if let scan = try await services.artifacts.overview(of: digest, in: repository, by: visit.requester) {
             values["scan"] = Self.scanSummary(scan)
         }
+        if let config = try await services.repositories.config(of: found.stored, in: name, by: visit.requester) {
+            values["config"] = Self.configValues(config)
+        }
+        values["mayDelete"] = await services.repositories.mayDelete(in: repository.project, by: visit.requester)
         return render("artifact", title: "Artifact \(name)@\(Formatting.shortDigest(digest.description))", values, visit: visit)
+    }
+
+    static func configValues(_ config: ImageConfig) -> [String: Any] {
+        var values: [String: Any] = [
+            "platform": [config.os, config.architecture, config.variant].compactMap { $0 }.joined(separator: "/"),
+            "environment": config.environment, "hasEnvironment": !config.environment.isEmpty,
+            "labels": config.labels.map { ["name": $0.name, "value": $0.value] }, "hasLabels": !config.labels.isEmpty,
+            "history": config.history.enumerated().map { ["index": $0.offset + 1, "step": $0.element.createdBy, "empty": $0.element.emptyLayer] },
+            "hasHistory": !config.history.isEmpty,
+        ]
+        if !config.entrypoint.isEmpty { values["entrypoint"] = config.entrypoint.joined(separator: " ") }
+        if !config.command.isEmpty { values["command"] = config.command.joined(separator: " ") }
+        values["workingDirectory"] = config.workingDirectory
+        values["user"] = config.user
+        if let created = config.created, let date = try? Date(created, strategy: .iso8601) { values["created"] = Formatting.time(date) }
+        return values
     }
 
     /// A scan's status and, once it completed, its findings per severity (highest first, zeros left out).

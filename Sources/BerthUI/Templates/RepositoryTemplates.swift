@@ -14,17 +14,19 @@ extension Templates {
         <input id="filter" class="filter" type="search" placeholder="Filter by tag" data-filter="#artifact-list">
         <table id="artifact-list">
         <thead><tr><th scope="col">Artifact</th><th scope="col">Tags</th><th scope="col">Size</th><th scope="col">Pushed</th>
-          <th scope="col">Last pull</th><th scope="col">Vulnerabilities</th></tr></thead>
+          <th scope="col">Last pull</th><th scope="col">Vulnerabilities</th>{{#mayDelete}}<th scope="col"><span class="hidden">Actions</span></th>{{/mayDelete}}</tr></thead>
         <tbody>
         {{#artifacts}}
         <tr data-key="{{tagList}}">
           <td><a href="/repositories/{{name}}/artifacts/{{digest}}" title="{{digest}}"><code>{{short}}</code></a>
             <button type="button" class="copy" data-copy="{{host}}/{{name}}@{{digest}}" aria-label="Copy the pull reference {{name}}@{{short}}">Copy</button></td>
-          <td>{{#tags}}<span class="chip">{{.}}</span> {{/tags}}{{^tags}}<span class="muted">untagged</span>{{/tags}}</td>
+          <td>{{#tags}}<span class="chip">{{.}}</span> {{/tags}}{{^tags}}<span class="muted">untagged</span>{{/tags}}
+            {{#platforms}}<span class="chip platform">{{.}}</span> {{/platforms}}</td>
           <td class="number">{{size}}</td>
           <td><time datetime="{{pushed.exact}}" title="{{pushed.exact}}">{{pushed.relative}}</time></td>
           <td>{{#pulled}}<time datetime="{{exact}}" title="{{exact}}">{{relative}}</time>{{/pulled}}{{^pulled}}never{{/pulled}}</td>
           <td>{{#scan}}{{>scanSummary}}{{/scan}}</td>
+          {{#mayDelete}}<td>{{>deleteArtifact}}</td>{{/mayDelete}}
         </tr>
         {{/artifacts}}
         </tbody>
@@ -32,6 +34,16 @@ extension Templates {
         {{/hasArtifacts}}
         {{#next}}<p><a rel="next" href="/repositories/{{name}}?after={{next}}">Older artifacts</a></p>{{/next}}
         {{/main}}{{/layout}}
+        """#
+
+    /// The confirmation a deletion asks for comes from the script (`data-confirm`); without it the form still works.
+    static let deleteArtifact = #"""
+        <form action="/repositories/{{name}}" method="post" class="delete" data-confirm="Delete {{name}}@{{short}} and its tags?">
+          <input type="hidden" name="csrf" value="{{csrf}}">
+          <input type="hidden" name="action" value="delete-artifact">
+          <input type="hidden" name="digest" value="{{digest}}">
+          <button type="submit" class="danger" aria-label="Delete {{name}}@{{short}}">Delete</button>
+        </form>
         """#
 
     /// A scan's state, and its findings per severity once it completed.
@@ -44,6 +56,17 @@ extension Templates {
         <nav aria-label="Breadcrumb" class="crumbs"><a href="/projects">Projects</a> / <a href="/projects/{{project}}">{{project}}</a> / <a href="/repositories/{{name}}">{{name}}</a> / <span title="{{digest}}">{{short}}</span></nav>
         <h1>{{name}}@<span title="{{digest}}">{{short}}</span></h1>
         <p>{{#tags}}<span class="chip">{{.}}</span> {{/tags}}{{^tags}}<span class="muted">untagged</span>{{/tags}} · {{mediaType}} · {{size}}</p>
+        {{#mayDelete}}
+        {{#tags}}
+        <form action="/repositories/{{name}}" method="post" class="delete" data-confirm="Delete the tag {{.}}? The artifact stays.">
+          <input type="hidden" name="csrf" value="{{csrf}}">
+          <input type="hidden" name="action" value="delete-tag">
+          <input type="hidden" name="tag" value="{{.}}">
+          <button type="submit" class="danger">Delete tag {{.}}</button>
+        </form>
+        {{/tags}}
+        {{>deleteArtifact}}
+        {{/mayDelete}}
         <h2>Pull</h2>
         <table class="commands">
         <tbody>
@@ -83,6 +106,25 @@ extension Templates {
         </tbody>
         </table>
         {{/hasReferrers}}
+        {{#config}}
+        <h2>Configuration</h2>
+        <table class="config">
+        <tbody>
+        <tr><th scope="row">Platform</th><td>{{platform}}</td></tr>
+        {{#created}}<tr><th scope="row">Created</th><td><time datetime="{{exact}}" title="{{exact}}">{{relative}}</time></td></tr>{{/created}}
+        {{#entrypoint}}<tr><th scope="row">Entrypoint</th><td><code>{{entrypoint}}</code></td></tr>{{/entrypoint}}
+        {{#command}}<tr><th scope="row">Command</th><td><code>{{command}}</code></td></tr>{{/command}}
+        {{#workingDirectory}}<tr><th scope="row">Working directory</th><td><code>{{workingDirectory}}</code></td></tr>{{/workingDirectory}}
+        {{#user}}<tr><th scope="row">User</th><td><code>{{user}}</code></td></tr>{{/user}}
+        {{#hasEnvironment}}<tr><th scope="row">Environment</th><td>{{#environment}}<code>{{.}}</code><br>{{/environment}}</td></tr>{{/hasEnvironment}}
+        {{#hasLabels}}<tr><th scope="row">Labels</th><td>{{#labels}}<code>{{name}}={{value}}</code><br>{{/labels}}</td></tr>{{/hasLabels}}
+        </tbody>
+        </table>
+        {{#hasHistory}}
+        <h3>History</h3>
+        <ol class="history">{{#history}}<li><code>{{step}}</code>{{#empty}} <span class="muted">(no layer)</span>{{/empty}}</li>{{/history}}</ol>
+        {{/hasHistory}}
+        {{/config}}
         {{#scan}}
         <h2>Vulnerabilities</h2>
         <p>{{>scanSummary}}</p>

@@ -5,7 +5,7 @@ enum Templates {
     static func library() throws -> MustacheLibrary {
         let all: [(String, String)] = [
             ("layout", layout), ("error", error), ("login", login), ("projects", projects), ("project", project),
-            ("repository", repository), ("scanSummary", scanSummary), ("artifact", artifact), ("search", search),
+            ("repository", repository), ("scanSummary", scanSummary), ("deleteArtifact", deleteArtifact), ("artifact", artifact), ("search", search),
         ]
         var library = MustacheLibrary()
         for (name, text) in all {
