@@ -66,4 +66,9 @@ extension ManagementPermissions {
     public func mayCreateProjects(_ requester: Requester) async -> Bool {
         (try? await checkCreatesProjects(requester)) != nil
     }
+
+    /// Whether the requester meets `requirement` (for a page to offer what needs it).
+    public func holds(_ requirement: Requirement, _ requester: Requester) async -> Bool {
+        (try? await check(requirement, requester)) != nil
+    }
 }

@@ -79,11 +79,6 @@ public struct RepositoryService: Sendable {
         return ImageConfig(json: bytes)
     }
 
-    /// Whether the requester may delete tags and artifacts of the project (for a page to offer it).
-    public func mayDelete(in project: String, by requester: Requester) async -> Bool {
-        (try? await permissions.check(.projectRole(.maintainer, in: project), requester)) != nil
-    }
-
     /// Deletes a tag (Maintainers and up); the artifact stays.
     public func deleteTag(_ tag: String, in name: String, by requester: Requester) async throws {
         let repository = try await repository(name, by: requester)

@@ -50,6 +50,12 @@ enum Stylesheet {
         form.inline { flex-direction: row; flex-wrap: wrap; align-items: center; }
         meter { margin-left: 8px; vertical-align: middle; }
         button.copy { padding: 1px 8px; font-size: 12px; margin-left: 6px; }
+        .tabs { display: flex; gap: 4px 18px; flex-wrap: wrap; border-bottom: 1px solid var(--line); margin-bottom: 8px; }
+        .tabs a { padding: 6px 2px; text-decoration: none; }
+        .tabs a[aria-current="page"] { border-bottom: 3px solid var(--accent); font-weight: 600; }
+        .issued { border: 2px solid var(--ok); border-radius: 6px; padding: 4px 16px; }
+        fieldset { border: 1px solid var(--line); border-radius: 6px; }
+        select { font: inherit; color: inherit; background: var(--bg); border: 1px solid var(--line); border-radius: 6px; padding: 5px 8px; }
         .results, .history { padding-left: 20px; }
         form.delete { display: inline-block; margin: 0 6px 6px 0; }
         button.danger { color: var(--critical); border-color: var(--critical); }

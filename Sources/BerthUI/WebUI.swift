@@ -43,6 +43,7 @@ public struct WebUI: Sendable {
         addAssetRoutes(to: routes)
         addSignInPages(to: routes)
         addProjectPages(to: routes)
+        addProjectAdminPages(to: routes)
         addRepositoryPages(to: routes)
         addSearchPages(to: routes)
     }

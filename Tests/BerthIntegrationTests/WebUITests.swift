@@ -173,6 +173,57 @@ struct WebUITests {
         try await registry.stop()
     }
 
+    @Test func projectAdminsManageMembersAndRobotsAndReadTheAuditLog() async throws {
+        let (registry, accounts) = try await AuthTests.start()
+        try await accounts.setMember("maint", of: "team", role: .projectAdmin)
+        let dev = TestBrowser(registry)
+        try await dev.signIn("dev", "dev-pw")
+        let members = try await dev.get("/projects/team/members")
+        #expect(members.status == 200 && members.text.contains("maint") && !members.text.contains("Add a member"))
+        #expect(!members.text.contains("/projects/team/robots"), "no tab for what a developer cannot open")
+        #expect(try await dev.get("/projects/team/robots").status == 403)
+        #expect(try await dev.get("/projects/team/audit").status == 403)
+
+        let boss = TestBrowser(registry)
+        try await boss.signIn("maint", "maint-pw")
+        let page = try await boss.get("/projects/team/members")
+        #expect(page.text.contains("Add a member") && page.text.contains(#"href="/projects/team/robots""#))
+        let csrf = try TestBrowser.csrf(in: page)
+        #expect(try await boss.post("/projects/team/members", [("action", "set"), ("user", "outsider"), ("role", "guest"), ("csrf", csrf)]).status == 303)
+        #expect(try await accounts.role(of: "outsider", in: "team") == .guest)
+        #expect(try await boss.post("/projects/team/members", [("action", "set"), ("user", "outsider"), ("role", "developer"), ("csrf", csrf)]).status == 303)
+        #expect(try await accounts.role(of: "outsider", in: "team") == .developer)
+        #expect(try await boss.post("/projects/team/members", [("action", "set"), ("user", "outsider"), ("role", "king"), ("csrf", csrf)]).status == 400)
+        #expect(try await boss.post("/projects/team/members", [("action", "remove"), ("user", "outsider"), ("csrf", csrf)]).status == 303)
+        #expect(try await accounts.role(of: "outsider", in: "team") == nil)
+
+        // A robot's secret is shown once, in the answer to the form, and signs in to the registry.
+        let created = try await boss.post(
+            "/projects/team/robots", [("action", "create"), ("name", "ci"), ("pull", "on"), ("push", "on"), ("expires_in_days", "30"), ("csrf", csrf)])
+        #expect(created.status == 200 && created.text.contains("shown this once"))
+        let secret = try #require(created.text.range(of: #"id="robot-secret">([A-Za-z0-9]+)<"#, options: .regularExpression).map {
+            String(created.text[$0].split(separator: ">")[1].dropLast())
+        })
+        #expect(try await registry.request(.GET, "/v2/", headers: [AuthTests.basic("robot$team+ci", secret)]).status == 200)
+        let listing = try await boss.get("/projects/team/robots")
+        #expect(listing.text.contains("robot$team+ci") && listing.text.contains("pull, push") && !listing.text.contains(secret))
+        #expect(try await boss.post("/projects/team/robots", [("action", "disable"), ("name", "ci"), ("csrf", csrf)]).status == 303)
+        #expect(try await accounts.robot(named: "robot$team+ci")?.isDisabled == true)
+        #expect(try await boss.post("/projects/team/robots", [("action", "create"), ("name", "x"), ("expires_in_days", "-1"), ("csrf", csrf)]).status == 400)
+        #expect(try await boss.post("/projects/team/robots", [("action", "delete"), ("name", "ci"), ("csrf", csrf)]).status == 303)
+        #expect(try await accounts.robot(named: "robot$team+ci") == nil)
+
+        // The changes are in the project's audit log, newest first.
+        var audit = try await boss.get("/projects/team/audit")
+        for _ in 0..<20 where !audit.text.contains("robots/ci") {
+            try await Task.sleep(for: .milliseconds(250))
+            audit = try await boss.get("/projects/team/audit")
+        }
+        #expect(audit.status == 200 && audit.text.contains("robots/ci") && audit.text.contains("maint"), "\(audit.text)")
+        #expect(try await boss.get("/projects/team/audit?before=x").status == 400)
+        try await registry.stop()
+    }
+
     @Test func sessionsEndWhenIdleOrWhenTheUserIsDisabled() async throws {
         let (registry, accounts) = try await AuthTests.start { $0.uiSessionIdle = 1 }
         let dev = TestBrowser(registry)

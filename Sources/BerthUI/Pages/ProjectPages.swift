@@ -9,7 +9,8 @@ import Logging
 import NIOCore
 import OCI
 /// `/projects` (the projects a user may see, and the form that creates
-/// one) and `/projects/{name}` (its repositories and members).
+/// one) and `/projects/{name}` (its repositories; the other tabs are in
+/// `ProjectAdminPages`).
 extension WebUI {
     static let projectsPerPage = 100
     static let repositoriesPerPage = 100
@@ -58,8 +59,7 @@ extension WebUI {
         let repositories = try await services.repositories.repositories(
             inProject: name, after: after, limit: Self.repositoriesPerPage + 1, by: visit.requester)
         let page = repositories.prefix(Self.repositoriesPerPage)
-        var values = Self.storage(detail)
-        values["project"] = ["name": detail.project.name, "public": detail.project.isPublic] as [String: Any]
+        var values = try await projectFrame(visit, project: name, tab: "repositories").merging(Self.storage(detail)) { $1 }
         values["host"] = visit.host
         values["hasRepositories"] = !page.isEmpty
         values["repositories"] = page.map { repository -> [String: Any] in
@@ -69,10 +69,6 @@ extension WebUI {
             return row
         }
         if repositories.count > page.count, let last = page.last { values["next"] = last.name }
-        let members = try await services.projects.members(of: name, by: visit.requester)
-        if !members.isEmpty {
-            values["members"] = ["list": members.map { ["user": $0.user, "role": $0.role.rawValue] }]
-        }
         return render("project", title: "Project \(detail.project.name)", values, visit: visit)
     }
 

@@ -65,7 +65,7 @@ extension WebUI {
         let listed = try await services.artifacts.artifacts(
             in: repository.value, after: cursor, limit: Self.artifactsPerPage + 1, by: visit.requester)
         let page = listed.prefix(Self.artifactsPerPage)
-        let mayDelete = await services.repositories.mayDelete(in: repository.project, by: visit.requester)
+        let mayDelete = await services.permissions.holds(.projectRole(.maintainer, in: repository.project), visit.requester)
         var values: [String: Any] = [
             "name": repository.value, "project": repository.project, "host": visit.host, "hasArtifacts": !page.isEmpty,
             "mayDelete": mayDelete,
@@ -133,7 +133,7 @@ extension WebUI {
         if let config = try await services.repositories.config(of: found.stored, in: name, by: visit.requester) {
             values["config"] = Self.configValues(config)
         }
-        values["mayDelete"] = await services.repositories.mayDelete(in: repository.project, by: visit.requester)
+        values["mayDelete"] = await services.permissions.holds(.projectRole(.maintainer, in: repository.project), visit.requester)
         return render("artifact", title: "Artifact \(name)@\(Formatting.shortDigest(digest.description))", values, visit: visit)
     }
 

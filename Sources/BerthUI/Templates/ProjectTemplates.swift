@@ -40,8 +40,7 @@ extension Templates {
 
     static let project = #"""
         {{<layout}}{{$main}}
-        <nav aria-label="Breadcrumb" class="crumbs"><a href="/projects">Projects</a> / <span>{{project.name}}</span></nav>
-        <h1>{{project.name}} {{#project.public}}<span class="chip">public</span>{{/project.public}}{{^project.public}}<span class="chip private">private</span>{{/project.public}}</h1>
+        {{>projectHeader}}
         <p>{{storage}} stored{{#quota}} of a {{quota}} quota<meter min="0" max="100" value="{{percent}}" aria-label="Storage used: {{percent}} %"></meter>{{/quota}}.</p>
         <h2>Repositories</h2>
         {{^hasRepositories}}
@@ -69,13 +68,6 @@ extension Templates {
         </table>
         {{/hasRepositories}}
         {{#next}}<p><a rel="next" href="/projects/{{project.name}}?after={{next}}">Next page</a></p>{{/next}}
-        {{#members}}
-        <h2>Members</h2>
-        <table>
-        <thead><tr><th scope="col">User</th><th scope="col">Role</th></tr></thead>
-        <tbody>{{#list}}<tr><td>{{user}}</td><td>{{role}}</td></tr>{{/list}}</tbody>
-        </table>
-        {{/members}}
         {{/main}}{{/layout}}
         """#
 }
