@@ -8,6 +8,7 @@ import OCI
 /// (its runs for every member with a role).
 public struct MaintenanceService: Sendable {
     let maintenance: Maintenance
+    let content: any MetadataStore
     /// What a collection does unless asked otherwise.
     let defaultCollection: GarbageCollector.Options
     let permissions: ManagementPermissions
@@ -43,6 +44,12 @@ public struct MaintenanceService: Sendable {
         let report = try await maintenance.collectGarbage(options)
         audit.record(requester, .ran, "gc")
         return report
+    }
+
+    /// Blob bytes stored in all, each blob once (administrators).
+    public func storedBytes(by requester: Requester) async throws -> Int64 {
+        try await permissions.check(.admin, requester)
+        return try await content.storedBytes()
     }
 
     /// Recent collections, newest first.

@@ -102,6 +102,7 @@ public struct ManagementServices: Sendable {
         self.webhooks = WebhookService(store: stores.webhooks, notifier: webhooks, permissions: permissions, audit: changes)
         audit = AuditService(store: stores.audit, permissions: permissions)
         self.maintenance = MaintenanceService(
-            maintenance: maintenance, defaultCollection: settings.defaultCollection, permissions: permissions, audit: changes)
+            maintenance: maintenance, content: stores.content, defaultCollection: settings.defaultCollection, permissions: permissions,
+            audit: changes)
     }
 }

@@ -28,7 +28,11 @@ extension Server {
     /// The node's web UI, over the same services as its `/api/v1`.
     func webUI(_ authorizer: Authorizer) -> WebUI {
         WebUI(services: managementServices(authorizer), sessions: webSessions(authorizer), authenticator: authorizer.authenticator,
-            templates: uiTemplates)
+            templates: uiTemplates,
+            system: .init(
+                version: Self.version, database: configuration.database == nil ? "SQLite (in the data folder)" : "PostgreSQL",
+                storage: configuration.storage == "s3" ? "S3 (\(configuration.s3Bucket))" : "file system (in the data folder)",
+                startedAt: startedAt))
     }
 
     func webSessions(_ authorizer: Authorizer) -> WebSessions {

@@ -50,6 +50,9 @@ public final class Server: Sendable {
     /// Runs the replication executions this node claims.
     let replicator: Replicator
     let secrets: SecretBox
+    /// This build of Berth.
+    public static let version = "0.1.0-dev"
+    let startedAt = Date()
     /// The web UI's templates, compiled at start.
     let uiTemplates: WebUI.CompiledTemplates
     /// nil unless a pull rate limit is set.

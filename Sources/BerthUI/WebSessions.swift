@@ -45,6 +45,11 @@ public struct WebSessions: Sendable {
         try await store.delete(idHash: Self.hash(secret))
     }
 
+    /// Ends every session of a user (a password reset).
+    func endAll(of user: String) async throws {
+        try await store.deleteAll(of: user)
+    }
+
     /// The live session the secret opens, or nil (unknown, expired, or its
     /// user disabled or gone). Keeps it alive.
     func user(for secret: String, at now: Date = Date()) async throws -> User? {

@@ -18,7 +18,20 @@ public struct WebUI: Sendable {
     let sessions: WebSessions
     let authenticator: Authenticator
     let templates: MustacheLibrary
+    let system: SystemFacts
     let assets = Assets()
+
+    /// What the administration page tells about this node.
+    public struct SystemFacts: Sendable {
+        let version: String
+        let database: String
+        let storage: String
+        let startedAt: Date
+
+        public init(version: String, database: String, storage: String, startedAt: Date) {
+            (self.version, self.database, self.storage, self.startedAt) = (version, database, storage, startedAt)
+        }
+    }
 
     /// The templates, compiled once when the server starts (a template that
     /// does not parse stops the start, with its name).
@@ -28,7 +41,10 @@ public struct WebUI: Sendable {
         public static func compile() throws -> CompiledTemplates { CompiledTemplates(library: try Templates.library()) }
     }
 
-    public init(services: ManagementServices, sessions: WebSessions, authenticator: Authenticator, templates: CompiledTemplates) {
+    public init(
+        services: ManagementServices, sessions: WebSessions, authenticator: Authenticator, templates: CompiledTemplates, system: SystemFacts
+    ) {
+        self.system = system
         self.services = services
         self.sessions = sessions
         self.authenticator = authenticator
@@ -46,6 +62,7 @@ public struct WebUI: Sendable {
         addProjectAdminPages(to: routes)
         addRepositoryPages(to: routes)
         addSearchPages(to: routes)
+        addAdminPages(to: routes)
     }
 
     private func addAssetRoutes(to routes: UIRoutes) {

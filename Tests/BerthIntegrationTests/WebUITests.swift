@@ -224,6 +224,57 @@ struct WebUITests {
         try await registry.stop()
     }
 
+    @Test func administratorsManageUsersAndCollectGarbage() async throws {
+        let (registry, accounts) = try await AuthTests.start()
+        let dev = TestBrowser(registry)
+        try await dev.signIn("dev", "dev-pw")
+        #expect(!(try await dev.get("/projects")).text.contains(#"href="/admin""#))
+        for path in ["/admin", "/admin/users", "/admin/gc"] { #expect(try await dev.get(path).status == 403, "\(path)") }
+
+        let admin = TestBrowser(registry)
+        try await admin.signIn("admin", AuthTests.adminPassword)
+        let system = try await admin.get("/admin")
+        #expect(system.status == 200 && (system.text.contains("SQLite") || system.text.contains("PostgreSQL")))
+        let users = try await admin.get("/admin/users")
+        #expect(users.text.contains("outsider") && users.text.contains("New user"))
+        let csrf = try TestBrowser.csrf(in: users)
+        #expect(try await admin.post(
+            "/admin/users", [("action", "create"), ("name", "newbie"), ("password", "newbie-password"), ("email", "n@example.test"), ("csrf", csrf)]
+        ).status == 303)
+        #expect(try await admin.post("/admin/users", [("action", "create"), ("name", "short"), ("password", "x"), ("csrf", csrf)]).status == 400)
+        let newbie = TestBrowser(registry)
+        #expect(try await newbie.signIn("newbie", "newbie-password").status == 303)
+        #expect(try await admin.post("/admin/users", [("action", "make-admin"), ("name", "newbie"), ("csrf", csrf)]).status == 303)
+        #expect(try await accounts.user(named: "newbie")?.isAdmin == true)
+        #expect(try await newbie.get("/admin").status == 200, "an administrator on the next request")
+        // A reset password signs the user out of every session.
+        #expect(try await admin.post("/admin/users", [("action", "password"), ("name", "newbie"), ("password", "another-password"), ("csrf", csrf)]).status == 303)
+        #expect(try await newbie.get("/projects").status == 303)
+        #expect(try await TestBrowser(registry).signIn("newbie", "another-password").status == 303)
+        #expect(try await admin.post("/admin/users", [("action", "disable"), ("name", "newbie"), ("csrf", csrf)]).status == 303)
+        #expect(try await TestBrowser(registry).signIn("newbie", "another-password").status == 401)
+
+        #expect(try await admin.post("/admin/gc", [("action", "dry-run"), ("csrf", csrf)]).status == 303)
+        let runs = try await admin.get("/admin/gc")
+        #expect(runs.text.contains("dry run") && runs.text.contains("succeeded"), "\(runs.text)")
+        try await registry.stop()
+    }
+
+    @Test func failedSignInsAreThrottledWithTheAPIs() async throws {
+        let (registry, _) = try await AuthTests.start()
+        let browser = TestBrowser(registry)
+        var statuses: [Int] = []
+        for _ in 0..<8 {
+            let form = try await browser.get("/login")
+            statuses.append(try await browser.post(
+                "/login", [("username", "dev"), ("password", "wrong"), ("csrf", try TestBrowser.csrf(in: form))]).status)
+        }
+        #expect(statuses.prefix(5).allSatisfy { $0 == 401 } && statuses.last == 429, "\(statuses)")
+        // The API answers the same user from the same address with the same refusal.
+        #expect(try await registry.request(.GET, "/api/v1/users/me", headers: [AuthTests.basic("dev")]).status == 429)
+        try await registry.stop()
+    }
+
     @Test func sessionsEndWhenIdleOrWhenTheUserIsDisabled() async throws {
         let (registry, accounts) = try await AuthTests.start { $0.uiSessionIdle = 1 }
         let dev = TestBrowser(registry)

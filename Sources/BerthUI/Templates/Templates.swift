@@ -5,7 +5,7 @@ enum Templates {
     static func library() throws -> MustacheLibrary {
         let all: [(String, String)] = [
             ("layout", layout), ("error", error), ("login", login), ("projects", projects), ("project", project), ("projectHeader", projectHeader), ("members", members), ("robots", robots), ("audit", audit),
-            ("repository", repository), ("scanSummary", scanSummary), ("deleteArtifact", deleteArtifact), ("artifact", artifact), ("search", search),
+            ("repository", repository), ("scanSummary", scanSummary), ("deleteArtifact", deleteArtifact), ("artifact", artifact), ("search", search), ("adminHeader", adminHeader), ("admin", admin), ("users", users), ("gc", gc),
         ]
         var library = MustacheLibrary()
         for (name, text) in all {
