@@ -58,7 +58,8 @@ extension ManagementAPI {
                 }
                 return cursor
             }
-            let listed = try await artifacts.artifacts(in: try Self.repository(context), after: after, limit: limit, by: context.requester)
+            let listed = try await artifacts.artifacts(
+                in: try Self.repository(context), tagged: request.uri.queryParameters["tag"].map(String.init), after: after, limit: limit, by: context.requester)
             let next = listed.count == limit ? listed.last.map { last in
                 request.uri.path + "?limit=\(limit)&after=\(ArtifactCursor(last.artifact).description)"
             } : nil

@@ -183,7 +183,7 @@ enum OpenAPIDocument {
         ],
         "/api/v1/projects/{name}/repositories/{repository}/artifacts": [
             "get": op("A repository's artifacts, newest first (guests): tags, size, push and pull times, scan status and findings per severity; "
-                        + "signatures, SBOMs and an index's images are reached through their subject or index. ?limit= (1-1000, 100) and ?after= (a page's next)",
+                        + "signatures, SBOMs and an index's images are reached through their subject or index. ?limit= (1-1000, 100), ?after= (a page's next) and ?tag= (only artifacts with a tag containing it)",
                       returns: object([
                           "artifacts": ["type": "array", "items": object([
                               "digest": string, "media_type": string, "artifact_type": string, "size": ["type": "integer"], "pushed_at": string,

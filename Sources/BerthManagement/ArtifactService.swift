@@ -19,12 +19,16 @@ public struct ArtifactService: Sendable {
     /// The most a page holds.
     public static let largestPage = 1_000
 
-    public func artifacts(in repository: String, after cursor: ArtifactCursor?, limit: Int, by requester: Requester) async throws -> [Listed] {
+    /// With `tagged`, only artifacts with a tag containing it (at most 128 characters are used).
+    public func artifacts(
+        in repository: String, tagged: String? = nil, after cursor: ArtifactCursor?, limit: Int, by requester: Requester
+    ) async throws -> [Listed] {
         guard let name = try? RepositoryName(parsing: repository) else {
             throw RegistryError(.nameInvalid, "repository must be a repository name such as team/app", status: 400)
         }
         _ = try await permissions.visibleProject(name.project, requester)
-        let artifacts = try await content.artifacts(name, after: cursor, limit: min(max(1, limit), Self.largestPage))
+        let tagged = tagged.map { String($0.prefix(128)) }.flatMap { $0.isEmpty ? nil : $0 }
+        let artifacts = try await content.artifacts(name, tagged: tagged, after: cursor, limit: min(max(1, limit), Self.largestPage))
         let scanned = try await scans.overviews(name.value, artifacts.map(\.digest.description))
         return artifacts.map { Listed(artifact: $0, scan: scanned[$0.digest.description]) }
     }

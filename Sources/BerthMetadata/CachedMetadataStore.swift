@@ -172,8 +172,8 @@ public final class CachedMetadataStore: MetadataStore, FollowsChanges {
         try await base.tags(repository, pointingAt: digest)
     }
 
-    public func artifacts(_ repository: RepositoryName, after cursor: ArtifactCursor?, limit: Int) async throws -> [ArtifactSummary] {
-        try await base.artifacts(repository, after: cursor, limit: limit)
+    public func artifacts(_ repository: RepositoryName, tagged: String?, after cursor: ArtifactCursor?, limit: Int) async throws -> [ArtifactSummary] {
+        try await base.artifacts(repository, tagged: tagged, after: cursor, limit: limit)
     }
 
     public func repositories(inProject project: String, after last: String?, limit: Int) async throws -> [RepositorySummary] {

@@ -57,8 +57,9 @@ public protocol MetadataStore: Sendable {
     func deleteManifest(_ repository: RepositoryName, _ digest: Digest, events: [RegistryEvent]) async throws -> Bool
     /// Removes one tag; the manifest stays. False when absent.
     func deleteTag(_ repository: RepositoryName, _ tag: Tag, events: [RegistryEvent]) async throws -> Bool
-    /// The repository's artifacts (no subject, in no index), newest first, after `cursor`, at most `limit`.
-    func artifacts(_ repository: RepositoryName, after cursor: ArtifactCursor?, limit: Int) async throws -> [ArtifactSummary]
+    /// The repository's artifacts (no subject, in no index), newest first, after `cursor`, at most `limit`;
+    /// with `tagged`, only those with a tag containing it.
+    func artifacts(_ repository: RepositoryName, tagged: String?, after cursor: ArtifactCursor?, limit: Int) async throws -> [ArtifactSummary]
     /// A project's repositories by name, after `last`, at most `limit`, with their counts.
     func repositories(inProject project: String, after last: String?, limit: Int) async throws -> [RepositorySummary]
     /// How many repositories a project has, and its last push.

@@ -38,12 +38,17 @@ public struct ArtifactCursor: Sendable, Equatable, CustomStringConvertible {
 }
 
 extension SQLContentStore {
-    /// The repository's artifacts, newest first, after `cursor`, at most `limit`, with their tags.
-    public func artifacts(_ repository: RepositoryName, after cursor: ArtifactCursor?, limit: Int) async throws -> [ArtifactSummary] {
+    /// The repository's artifacts, newest first, after `cursor`, at most `limit`, with their tags;
+    /// with `tagged`, only those with a tag containing it.
+    public func artifacts(_ repository: RepositoryName, tagged: String?, after cursor: ArtifactCursor?, limit: Int) async throws -> [ArtifactSummary] {
         let r = SQLValue.text(repository.value)
         return try await backend.read { db in
             var page = "m.repository = ?"
             var arguments = [r]
+            if let tagged {
+                page += " AND EXISTS (SELECT 1 FROM tags t WHERE t.repository = m.repository AND t.digest = m.digest AND t.name LIKE ? ESCAPE '\\')"
+                arguments.append(.text(Self.likePattern(containing: tagged)))
+            }
             if let cursor {
                 page += " AND (m.created_at < ? OR (m.created_at = ? AND m.digest < ?))"
                 arguments += [.integer(cursor.pushedAt), .integer(cursor.pushedAt), .text(cursor.digest.description)]

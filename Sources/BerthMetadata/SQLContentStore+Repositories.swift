@@ -57,9 +57,12 @@ extension SQLContentStore {
             let count = try db.rows(
                 "SELECT COUNT(*) AS n FROM repositories WHERE \(ProjectScope.condition("name"))", ProjectScope.arguments(project)).first?
                 .integer("n") ?? 0
+            // Each repository's newest through the time index, rather than every manifest of the project.
             let last = try db.rows(
-                "SELECT MAX(created_at) AS at FROM manifests WHERE \(ProjectScope.condition("repository"))", ProjectScope.arguments(project)).first?
-                .optionalInteger("at")
+                """
+                SELECT MAX((SELECT MAX(m.created_at) FROM manifests m WHERE m.repository = r.name)) AS at
+                FROM repositories r WHERE \(ProjectScope.condition("r.name"))
+                """, ProjectScope.arguments(project)).first?.optionalInteger("at")
             return ProjectContents(repositories: Int(count), lastPush: last.map { Date(millisSince1970: $0) })
         }
     }

@@ -60,6 +60,7 @@ public struct WebUI: Sendable {
         addSignInPages(to: routes)
         addProjectPages(to: routes)
         addProjectAdminPages(to: routes)
+        addPolicyPages(to: routes)
         addRepositoryPages(to: routes)
         addSearchPages(to: routes)
         addAdminPages(to: routes)

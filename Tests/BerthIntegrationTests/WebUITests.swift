@@ -1,3 +1,4 @@
+import BerthAuth
 import BerthMetadata
 import Foundation
 import NIOHTTP1
@@ -156,6 +157,12 @@ struct WebUITests {
 
         let maint = TestBrowser(registry)
         try await maint.signIn("maint", "maint-pw")
+        // The tag filter is the server's, across every page of the repository.
+        let filtered = try await maint.get("/repositories/team/app?tag=2")
+        #expect(filtered.text.contains(second.hex.prefix(12)) && !filtered.text.contains(first.hex.prefix(12)))
+        #expect(try await maint.get("/repositories/team/app?tag=zz").text.contains("No artifact has a tag containing"))
+        #expect(try await registry.request(.GET, "/api/v1/projects/team/repositories/app/artifacts?tag=v1", headers: admin).text
+            .contains(first.description))
         let page = try await maint.get("/repositories/team/app/artifacts/\(first)")
         #expect(page.text.contains("delete-tag") && page.text.contains("data-confirm"))
         let csrf = try TestBrowser.csrf(in: page)
@@ -221,6 +228,49 @@ struct WebUITests {
         }
         #expect(audit.status == 200 && audit.text.contains("robots/ci") && audit.text.contains("maint"), "\(audit.text)")
         #expect(try await boss.get("/projects/team/audit?before=x").status == 400)
+        try await registry.stop()
+    }
+
+    @Test func policiesShowAndChangeFromTheirPage() async throws {
+        let (registry, accounts) = try await AuthTests.start()
+        let admin = [AuthTests.basic("admin")]
+        let (_, first) = try await registry.pushImage("team/app", tag: "v1", headers: admin)
+        _ = try await registry.pushImage("team/app", tag: "v2", headers: admin)
+        try await accounts.setMember("boss", of: "team", role: .projectAdmin)
+        try await accounts.createUser(User(name: "boss", email: "", passwordHash: PasswordHasher(cost: 4).hash("boss-pw"), isAdmin: false))
+        let retention = try await registry.request(
+            .PUT, "/api/v1/projects/team/retention", headers: admin + [("Content-Type", "application/json")],
+            body: Content.json(["rules": [["repositories": "**", "tags": "v*", "keep": "most_recently_pushed", "count": 1]]]))
+        #expect(retention.status == 200, "\(retention.text)")
+
+        let maint = TestBrowser(registry)
+        try await maint.signIn("maint", "maint-pw")
+        let page = try await maint.get("/projects/team/policies")
+        #expect(page.status == 200 && page.text.contains("most_recently_pushed") && page.text.contains("Add rule"))
+        #expect(!page.text.contains("Preview (dry run)") && !page.text.contains("Set quota"), "ProjectAdmins preview; administrators set quotas")
+        let csrf = try TestBrowser.csrf(in: page)
+        #expect(try await maint.post(
+            "/projects/team/policies", [("action", "add-immutability"), ("repository", "**"), ("tag", "v1"), ("csrf", csrf)]).status == 303)
+        // The rule holds: the tag cannot be deleted from the repository page either.
+        let refused = try await maint.post("/repositories/team/app", [("action", "delete-tag"), ("tag", "v1"), ("csrf", csrf)])
+        #expect(refused.status == 403 && refused.text.contains("immutable"), "\(refused.text)")
+
+        let boss = TestBrowser(registry)
+        try await boss.signIn("boss", "boss-pw")
+        let bossPage = try await boss.get("/projects/team/policies")
+        let preview = try await boss.post("/projects/team/policies", [("action", "retention-dry-run"), ("csrf", try TestBrowser.csrf(in: bossPage))])
+        #expect(preview.status == 200 && preview.text.contains("Retention dry run") && preview.text.contains("kept by an immutable tag"))
+        #expect(preview.text.contains(first.hex.prefix(12)), "v1 is the older one, kept by its rule: \(preview.text)")
+        #expect(try await registry.request(.HEAD, "/v2/team/app/manifests/v2", headers: admin).status == 200, "a dry run deletes nothing")
+
+        let root = TestBrowser(registry)
+        try await root.signIn("admin", AuthTests.adminPassword)
+        let rootCSRF = try TestBrowser.csrf(in: try await root.get("/projects/team/policies"))
+        #expect(try await root.post("/projects/team/policies", [("action", "quota"), ("quota_gib", "1.5"), ("csrf", rootCSRF)]).status == 303)
+        #expect(try await accounts.project(named: "team")?.quotaBytes == 1_610_612_736)
+        #expect(try await root.post("/projects/team/policies", [("action", "quota"), ("quota_gib", "-1"), ("csrf", rootCSRF)]).status == 400)
+        #expect(try await root.post("/projects/team/policies", [("action", "quota"), ("quota_gib", ""), ("csrf", rootCSRF)]).status == 303)
+        #expect(try await accounts.project(named: "team")?.quotaBytes == nil)
         try await registry.stop()
     }
 

@@ -66,6 +66,9 @@ extension WebUI {
         let detail = try await services.projects.detail(of: project, by: visit.requester)
         let administers = await services.permissions.holds(.projectRole(.projectAdmin, in: project), visit.requester)
         var tabs = [("repositories", "Repositories", "/projects/\(project)"), ("members", "Members", "/projects/\(project)/members")]
+        if await services.permissions.holds(.projectRole(.guest, in: project), visit.requester) {
+            tabs.append(("policies", "Policies", "/projects/\(project)/policies"))
+        }
         if administers { tabs += [("robots", "Robot accounts", "/projects/\(project)/robots"), ("audit", "Audit log", "/projects/\(project)/audit")] }
         return [
             "project": ["name": detail.project.name, "public": detail.project.isPublic] as [String: Any],

@@ -62,13 +62,14 @@ extension WebUI {
             }
             cursor = parsed
         }
+        let tagged = visit.query("tag").map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : String($0.prefix(128)) }
         let listed = try await services.artifacts.artifacts(
-            in: repository.value, after: cursor, limit: Self.artifactsPerPage + 1, by: visit.requester)
+            in: repository.value, tagged: tagged, after: cursor, limit: Self.artifactsPerPage + 1, by: visit.requester)
         let page = listed.prefix(Self.artifactsPerPage)
         let mayDelete = await services.permissions.holds(.projectRole(.maintainer, in: repository.project), visit.requester)
         var values: [String: Any] = [
             "name": repository.value, "project": repository.project, "host": visit.host, "hasArtifacts": !page.isEmpty,
-            "mayDelete": mayDelete,
+            "mayDelete": mayDelete, "tag": tagged ?? "", "filtered": tagged != nil,
         ]
         values["notice"] = Self.notice(visit)
         values["artifacts"] = page.map { listed -> [String: Any] in
@@ -83,7 +84,10 @@ extension WebUI {
             row["pulled"] = artifact.pulledAt.map { Formatting.time($0) }
             return row
         }
-        if listed.count > page.count, let last = page.last { values["next"] = ArtifactCursor(last.artifact).description }
+        if listed.count > page.count, let last = page.last {
+            let tagQuery = tagged.map { "&tag=" + ($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "") } ?? ""
+            values["next"] = ArtifactCursor(last.artifact).description + tagQuery
+        }
         return render("repository", title: "Repository \(repository.value)", values, visit: visit)
     }
 

@@ -28,17 +28,17 @@ extension Templates {
           <td>{{#disabled}}<span class="chip private">disabled</span>{{/disabled}}{{^disabled}}active{{/disabled}}</td>
           <td>{{^self}}
             <form action="/admin/users" method="post" class="delete">
-              <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="name" value="{{name}}">
+              {{>csrf}}<input type="hidden" name="name" value="{{name}}">
               {{#disabled}}<input type="hidden" name="action" value="enable"><button type="submit">Enable</button>{{/disabled}}
               {{^disabled}}<input type="hidden" name="action" value="disable"><button type="submit">Disable</button>{{/disabled}}
             </form>
             <form action="/admin/users" method="post" class="delete" data-confirm="Change what {{name}} may do?">
-              <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="name" value="{{name}}">
+              {{>csrf}}<input type="hidden" name="name" value="{{name}}">
               {{#admin}}<input type="hidden" name="action" value="revoke-admin"><button type="submit">Make a user</button>{{/admin}}
               {{^admin}}<input type="hidden" name="action" value="make-admin"><button type="submit">Make an administrator</button>{{/admin}}
             </form>{{/self}}
             <form action="/admin/users" method="post" class="delete">
-              <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="name" value="{{name}}"><input type="hidden" name="action" value="password">
+              {{>csrf}}<input type="hidden" name="name" value="{{name}}"><input type="hidden" name="action" value="password">
               <label class="hidden" for="password-{{name}}">New password for {{name}}</label>
               <input id="password-{{name}}" name="password" type="password" minlength="8" required autocomplete="new-password" placeholder="New password">
               <button type="submit">Reset password</button>
@@ -49,7 +49,7 @@ extension Templates {
         </table>
         <h2>New user</h2>
         <form action="/admin/users" method="post" class="inline">
-          <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="create">
+          {{>csrf}}<input type="hidden" name="action" value="create">
           <label for="user-name">Name</label><input id="user-name" name="name" required maxlength="64">
           <label for="user-email">Email</label><input id="user-email" name="email" type="email">
           <label for="user-password">Password</label><input id="user-password" name="password" type="password" minlength="8" required autocomplete="new-password">
@@ -64,11 +64,11 @@ extension Templates {
         {{>adminHeader}}
         <p>Garbage collection removes blobs no manifest uses any more, after their grace period.</p>
         <form action="/admin/gc" method="post" class="delete">
-          <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="dry-run">
+          {{>csrf}}<input type="hidden" name="action" value="dry-run">
           <button type="submit">Dry run</button>
         </form>
         <form action="/admin/gc" method="post" class="delete" data-confirm="Delete unused blobs now? This cannot be undone.">
-          <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="run">
+          {{>csrf}}<input type="hidden" name="action" value="run">
           <label><input type="checkbox" name="delete_untagged"> also untagged manifests</label>
           <button type="submit" class="danger">Collect now</button>
         </form>

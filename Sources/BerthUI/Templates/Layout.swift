@@ -28,7 +28,7 @@ extension Templates {
             <datalist id="search-suggestions"></datalist>
           </form>
           <form class="signout" action="/logout" method="post">
-            <input type="hidden" name="csrf" value="{{csrf}}">
+            {{>csrf}}
             <span class="who">{{user.name}}</span>
             <button type="submit">Sign out</button>
           </form>
@@ -41,6 +41,9 @@ extension Templates {
         </body>
         </html>
         """#
+
+    /// Every form's token (see `UIRoutes.form`).
+    static let csrf = #"<input type="hidden" name="csrf" value="{{csrf}}">"#
 
     static let error = #"""
         {{<layout}}{{$main}}
@@ -56,7 +59,7 @@ extension Templates {
         <h1>Sign in to Berth</h1>
         {{#failure}}<p class="error" role="alert">{{failure}}</p>{{/failure}}
         <form action="/login" method="post">
-          <input type="hidden" name="csrf" value="{{csrf}}">
+          {{>csrf}}
           <input type="hidden" name="next" value="{{next}}">
           <label for="username">Username</label>
           <input id="username" name="username" autocomplete="username" required autofocus value="{{username}}">

@@ -19,14 +19,14 @@ extension Templates {
         <tr><td>{{user}}</td>
           <td>{{^administers}}{{role}}{{/administers}}{{#administers}}
             <form action="/projects/{{project.name}}/members" method="post" class="inline">
-              <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="set"><input type="hidden" name="user" value="{{user}}">
+              {{>csrf}}<input type="hidden" name="action" value="set"><input type="hidden" name="user" value="{{user}}">
               <label class="hidden" for="role-{{user}}">Role of {{user}}</label>
               <select id="role-{{user}}" name="role">{{#roles}}<option value="{{role}}"{{#selected}} selected{{/selected}}>{{role}}</option>{{/roles}}</select>
               <button type="submit">Change</button>
             </form>{{/administers}}</td>
           {{#administers}}<td>
             <form action="/projects/{{project.name}}/members" method="post" class="delete" data-confirm="Remove {{user}} from {{project.name}}?">
-              <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="remove"><input type="hidden" name="user" value="{{user}}">
+              {{>csrf}}<input type="hidden" name="action" value="remove"><input type="hidden" name="user" value="{{user}}">
               <button type="submit" class="danger" aria-label="Remove {{user}}">Remove</button>
             </form></td>{{/administers}}
         </tr>
@@ -37,7 +37,7 @@ extension Templates {
         {{#administers}}
         <h2>Add a member</h2>
         <form action="/projects/{{project.name}}/members" method="post" class="inline">
-          <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="set">
+          {{>csrf}}<input type="hidden" name="action" value="set">
           <label for="member-user">User</label><input id="member-user" name="user" required maxlength="64">
           <label for="member-role">Role</label>
           <select id="member-role" name="role">{{#roles}}<option value="{{.}}">{{.}}</option>{{/roles}}</select>
@@ -72,16 +72,16 @@ extension Templates {
           <td>{{#disabled}}<span class="chip private">disabled</span>{{/disabled}}{{^disabled}}<span class="chip">active</span>{{/disabled}}</td>
           <td>
             <form action="/projects/{{project.name}}/robots" method="post" class="delete">
-              <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="name" value="{{short}}">
+              {{>csrf}}<input type="hidden" name="name" value="{{short}}">
               {{#disabled}}<input type="hidden" name="action" value="enable"><button type="submit">Enable</button>{{/disabled}}
               {{^disabled}}<input type="hidden" name="action" value="disable"><button type="submit">Disable</button>{{/disabled}}
             </form>
             <form action="/projects/{{project.name}}/robots" method="post" class="delete" data-confirm="Give {{name}} a new secret? The old one stops working.">
-              <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="name" value="{{short}}"><input type="hidden" name="action" value="regenerate">
+              {{>csrf}}<input type="hidden" name="name" value="{{short}}"><input type="hidden" name="action" value="regenerate">
               <button type="submit">New secret</button>
             </form>
             <form action="/projects/{{project.name}}/robots" method="post" class="delete" data-confirm="Delete {{name}}?">
-              <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="name" value="{{short}}"><input type="hidden" name="action" value="delete">
+              {{>csrf}}<input type="hidden" name="name" value="{{short}}"><input type="hidden" name="action" value="delete">
               <button type="submit" class="danger" aria-label="Delete {{name}}">Delete</button>
             </form>
           </td></tr>
@@ -91,7 +91,7 @@ extension Templates {
         {{/hasRobots}}
         <h2>New robot account</h2>
         <form action="/projects/{{project.name}}/robots" method="post" class="inline">
-          <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="create">
+          {{>csrf}}<input type="hidden" name="action" value="create">
           <label for="robot-name">Name</label><input id="robot-name" name="name" required maxlength="64" pattern="[a-z0-9]+([._-][a-z0-9]+)*">
           <fieldset><legend>May</legend>
             <label><input type="checkbox" name="pull" checked> pull</label>

@@ -27,7 +27,7 @@ extension Templates {
         <section>
         <h2>New project</h2>
         <form action="/projects" method="post" class="inline">
-          <input type="hidden" name="csrf" value="{{csrf}}">
+          {{>csrf}}
           <label for="project-name">Name</label>
           <input id="project-name" name="name" required pattern="[a-z0-9]+([._-][a-z0-9]+)*" maxlength="64">
           <label><input type="checkbox" name="public" value="true"> Public (anyone may pull)</label>

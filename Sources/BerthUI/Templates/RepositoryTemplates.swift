@@ -3,15 +3,21 @@ extension Templates {
         {{<layout}}{{$main}}
         <nav aria-label="Breadcrumb" class="crumbs"><a href="/projects">Projects</a> / <a href="/projects/{{project}}">{{project}}</a> / <span>{{name}}</span></nav>
         <h1>{{name}}</h1>
+        <form action="/repositories/{{name}}" method="get" role="search" class="inline">
+          <label for="filter" class="hidden">Filter by tag</label>
+          <input id="filter" class="filter" name="tag" type="search" placeholder="Filter by tag" value="{{tag}}" data-filter="#artifact-list">
+          <button type="submit">Filter</button>
+        </form>
         {{^hasArtifacts}}
+        {{#filtered}}<p class="empty">No artifact has a tag containing “{{tag}}”. <a href="/repositories/{{name}}">Show all</a></p>{{/filtered}}
+        {{^filtered}}
         <div class="empty">
           <p>This repository has no artifacts. Push one:</p>
           <pre><code>docker push {{host}}/{{name}}:latest</code></pre>
         </div>
+        {{/filtered}}
         {{/hasArtifacts}}
         {{#hasArtifacts}}
-        <label for="filter" class="hidden">Filter by tag</label>
-        <input id="filter" class="filter" type="search" placeholder="Filter by tag" data-filter="#artifact-list">
         <table id="artifact-list">
         <thead><tr><th scope="col">Artifact</th><th scope="col">Tags</th><th scope="col">Size</th><th scope="col">Pushed</th>
           <th scope="col">Last pull</th><th scope="col">Vulnerabilities</th>{{#mayDelete}}<th scope="col"><span class="hidden">Actions</span></th>{{/mayDelete}}</tr></thead>
@@ -39,7 +45,7 @@ extension Templates {
     /// The confirmation a deletion asks for comes from the script (`data-confirm`); without it the form still works.
     static let deleteArtifact = #"""
         <form action="/repositories/{{name}}" method="post" class="delete" data-confirm="Delete {{name}}@{{short}} and its tags?">
-          <input type="hidden" name="csrf" value="{{csrf}}">
+          {{>csrf}}
           <input type="hidden" name="action" value="delete-artifact">
           <input type="hidden" name="digest" value="{{digest}}">
           <button type="submit" class="danger" aria-label="Delete {{name}}@{{short}}">Delete</button>
@@ -59,7 +65,7 @@ extension Templates {
         {{#mayDelete}}
         {{#tags}}
         <form action="/repositories/{{name}}" method="post" class="delete" data-confirm="Delete the tag {{.}}? The artifact stays.">
-          <input type="hidden" name="csrf" value="{{csrf}}">
+          {{>csrf}}
           <input type="hidden" name="action" value="delete-tag">
           <input type="hidden" name="tag" value="{{.}}">
           <button type="submit" class="danger">Delete tag {{.}}</button>

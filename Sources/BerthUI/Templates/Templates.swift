@@ -4,7 +4,7 @@ import Mustache
 enum Templates {
     static func library() throws -> MustacheLibrary {
         let all: [(String, String)] = [
-            ("layout", layout), ("error", error), ("login", login), ("projects", projects), ("project", project), ("projectHeader", projectHeader), ("members", members), ("robots", robots), ("audit", audit),
+            ("layout", layout), ("csrf", csrf), ("error", error), ("login", login), ("projects", projects), ("project", project), ("projectHeader", projectHeader), ("members", members), ("robots", robots), ("audit", audit), ("policies", policies),
             ("repository", repository), ("scanSummary", scanSummary), ("deleteArtifact", deleteArtifact), ("artifact", artifact), ("search", search), ("adminHeader", adminHeader), ("admin", admin), ("users", users), ("gc", gc),
         ]
         var library = MustacheLibrary()

@@ -105,6 +105,12 @@ try:
     wait_for_url(driver, f"/projects/{project}")
     check_page(driver, "project", project)
 
+    for tab, title in (("members", "Members"), ("policies", "Policies")):
+        driver.find_element(By.CSS_SELECTOR, f'a[href="/projects/{project}/{tab}"]').click()
+        wait_for_url(driver, f"/projects/{project}/{tab}")
+        check_page(driver, tab, title)
+    driver.find_element(By.CSS_SELECTOR, f'a[href="/projects/{project}"]').click()
+    wait_for_url(driver, f"/projects/{project}")
     driver.find_element(By.CSS_SELECTOR, f'a[href="/repositories/{repository}"]').click()
     wait_for_url(driver, f"/repositories/{repository}")
     check_page(driver, "repository", repository)
