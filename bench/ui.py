@@ -9,7 +9,8 @@ over one small config and layer (the pages read manifests and tags, not
 layers). Then a signed-in session fetches each page --rounds times, one at
 a time; a page's time is the server's CPU time for those requests (from
 /proc, so the client's own work does not count) divided by the count, and
-its latency is the client's median and worst on loopback.
+its latency is the client's median and worst on loopback. Pages are
+measured once the server is idle (the pushes' events relayed).
 """
 import argparse, hashlib, json, os, re, shutil, statistics, sys, tempfile, threading, time
 from concurrent.futures import ThreadPoolExecutor
@@ -73,6 +74,18 @@ def fill(base, artifacts, repositories, clients):
     return time.time() - started
 
 
+def settle(server, limit=300):
+    """Waits until the server is idle (under 2 % of a core over a second): the events of the pushes are relayed
+    (audit, webhooks) in the background, and that work is not a page's."""
+    deadline = time.time() + limit
+    while time.time() < deadline:
+        before = server.cpu_seconds()
+        time.sleep(1)
+        if server.cpu_seconds() - before < 0.02:
+            return
+    raise RuntimeError(f"the server did not settle within {limit} s")
+
+
 def signed_in(base):
     browser = requests.Session()
     form = browser.get(f"{base}/login").text
@@ -105,12 +118,15 @@ def main():
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--out")
+    parser.add_argument("--keep", help="a folder to keep the server's data in (for EXPLAIN), instead of a temporary one")
     args = parser.parse_args()
-    work = tempfile.mkdtemp(prefix="berth-ui-bench-")
+    work = args.keep or tempfile.mkdtemp(prefix="berth-ui-bench-")
+    os.makedirs(work, exist_ok=True)
     server = berth(args.berth, work)
     try:
         took = fill(server.url, args.artifacts, args.repositories, args.clients)
         print(f"pushed {args.artifacts} manifests in {took:.0f} s", flush=True)
+        settle(server)
         browser = signed_in(server.url)
         first = browser.get(server.url + "/repositories/team/big").text
         digest = re.search(r'/artifacts/(sha256:[0-9a-f]{64})"', first).group(1)
@@ -140,7 +156,8 @@ def main():
         emit(lines, args.out)
     finally:
         server.stop()
-        shutil.rmtree(work, ignore_errors=True)
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -276,6 +276,15 @@ public enum Schema {
                     "CREATE INDEX web_sessions_by_seen ON web_sessions (seen_at)",
                     // A repository's artifacts, newest first, a page at a time.
                     "CREATE INDEX manifests_by_time ON manifests (repository, created_at, digest)",
+                    // "Which manifests list this one in this repository": by the child first, so that the
+                    // planner does not walk the repository's every reference through the primary key instead.
+                    "DROP INDEX manifest_references_by_child",
+                    "CREATE INDEX manifest_references_by_child ON manifest_references (child, repository, kind)",
+                    // Referrers by subject, in digest order (the primary key's digest range read every manifest of the repository).
+                    "DROP INDEX manifests_by_subject",
+                    "CREATE INDEX manifests_by_subject ON manifests (repository, subject, digest)",
+                    // A repository's last pull, for its line in the project's list (pull times are written in batches).
+                    "CREATE INDEX manifests_by_pull ON manifests (repository, pulled_at)",
                 ],
         ]
     }

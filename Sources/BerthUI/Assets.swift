@@ -9,6 +9,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import OCI
+
 /// The stylesheet and script, embedded in the binary and served under
 /// names that carry a hash of their content, so that browsers may keep
 /// them forever and a new release is fetched at once.

@@ -8,6 +8,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import OCI
+
 /// An `application/x-www-form-urlencoded` body, as the UI's forms post it.
 struct FormBody: Sendable {
     /// Forms are short; anything longer is refused before it is read whole.

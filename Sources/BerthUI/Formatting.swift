@@ -1,5 +1,6 @@
 import Foundation
 import OCI
+
 /// How pages write values people read: sizes in binary units, times
 /// relative to now (with the exact time for a `title`), short digests.
 enum Formatting {

@@ -9,6 +9,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import OCI
+
 /// The web UI's sign-ins: a random secret in an `HttpOnly` cookie, its hash
 /// in the database (any node can read it), ended after `idle` without a
 /// request or `lifetime` after sign-in, whichever comes first.

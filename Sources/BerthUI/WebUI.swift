@@ -9,6 +9,7 @@ import Logging
 import Mustache
 import NIOCore
 import OCI
+
 /// The web UI: server-rendered pages over the same management services as
 /// `/api/v1`, so both answer to one permission matrix. A page is one file
 /// of `add…Pages` and its template; it is registered by one line in

@@ -8,6 +8,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import OCI
+
 /// `/projects` (the projects a user may see, and the form that creates
 /// one) and `/projects/{name}` (its repositories; the other tabs are in
 /// `ProjectAdminPages`).

@@ -8,6 +8,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import OCI
+
 /// `/repositories/{name}` (its artifacts, newest first, with tags, sizes,
 /// times and scan summaries) and `/repositories/{name}/artifacts/{digest}`
 /// (pull commands, an index's images, layers, referrers, the manifest).

@@ -8,6 +8,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import OCI
+
 /// `/search?q=` (repositories and tags whose names contain the text, in
 /// projects the user may see) and `/search/suggestions?q=`, the JSON list
 /// the search box offers while one types.

@@ -8,6 +8,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import OCI
+
 /// `/login` and `/logout`. Sign-in is by user name and password (robots and
 /// personal access tokens sign in to the registry, not here), throttled
 /// with the API's sign-ins. The login form has its own CSRF token, tied to

@@ -1,4 +1,5 @@
 import Mustache
+
 /// The UI's Mustache templates, compiled once. Each page's template
 /// extends `layout`; partials are referred to by these names.
 enum Templates {
