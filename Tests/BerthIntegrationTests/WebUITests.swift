@@ -325,6 +325,73 @@ struct WebUITests {
         try await registry.stop()
     }
 
+    /// What pushers and users write is shown as text, never as markup.
+    @Test func everyUserSuppliedStringIsEscaped() async throws {
+        let (registry, accounts) = try await AuthTests.start()
+        let admin = [AuthTests.basic("admin")]
+        let attack = #"<script>alert(1)</script>"><img src=x onerror=alert(2)>"#
+        let config = Content.json([
+            "architecture": "amd64", "os": attack, "config": ["Labels": [attack: attack], "Env": ["X=" + attack], "Entrypoint": [attack]],
+            "history": [["created_by": attack]],
+        ])
+        let layer = Content.randomBytes(100)
+        try await registry.pushBlob("team/app", config, headers: admin)
+        try await registry.pushBlob("team/app", layer, headers: admin)
+        let manifest = Content.imageManifest(config: config, layers: [layer], extra: ["annotations": [attack: attack]])
+        let digest = try await registry.pushManifest("team/app", "v1", manifest, headers: admin)
+        try await accounts.createUser(User(name: "o'brien", email: attack, passwordHash: PasswordHasher(cost: 4).hash("quote-pw-1"), isAdmin: false))
+        let browser = TestBrowser(registry)
+        try await browser.signIn("admin", AuthTests.adminPassword)
+        for path in ["/repositories/team/app/artifacts/\(digest)", "/admin/users", "/search?q=\(attack.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)",
+                     "/login?next=\(attack.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)"] {
+            let page = try await browser.get(path)
+            #expect(page.status == 200 || page.status == 303, "\(path): \(page.status)")
+            #expect(!page.text.contains("<script>alert") && !page.text.contains("<img src=x"), "\(path)")
+        }
+        let artifact = try await browser.get("/repositories/team/app/artifacts/\(digest)")
+        #expect(artifact.text.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "the label, env, entrypoint and history are shown, escaped")
+        #expect(try await browser.get("/admin/users").text.contains("o&#39;brien"))
+        try await registry.stop()
+    }
+
+    /// Each page as each role: what the role may see answers 200, a page of a
+    /// project it may not see 404 (as a missing one), a page it may see but
+    /// not use 403.
+    @Test func pagesFollowTheRoleMatrix() async throws {
+        let (registry, accounts) = try await AuthTests.start()
+        try await accounts.createUser(User(name: "boss", email: "", passwordHash: PasswordHasher(cost: 4).hash("boss-pw"), isAdmin: false))
+        try await accounts.setMember("boss", of: "team", role: .projectAdmin)
+        let (_, digest) = try await registry.pushImage("team/app", tag: "v1", headers: [AuthTests.basic("admin")])
+        let roles: [(user: String, password: String)] = [
+            ("outsider", "outsider-pw"), ("guest", "guest-pw"), ("dev", "dev-pw"), ("maint", "maint-pw"), ("boss", "boss-pw"),
+            ("admin", AuthTests.adminPassword),
+        ]
+        // Expected status per role, in the order above.
+        let matrix: [(String, [Int])] = [
+            ("/projects", [200, 200, 200, 200, 200, 200]),
+            ("/projects/team", [404, 200, 200, 200, 200, 200]),
+            ("/projects/team/members", [404, 200, 200, 200, 200, 200]),
+            ("/projects/team/policies", [404, 200, 200, 200, 200, 200]),
+            ("/projects/team/robots", [404, 403, 403, 403, 200, 200]),
+            ("/projects/team/audit", [404, 403, 403, 403, 200, 200]),
+            ("/repositories/team/app", [404, 200, 200, 200, 200, 200]),
+            ("/repositories/team/app/artifacts/\(digest)", [404, 200, 200, 200, 200, 200]),
+            ("/projects/open", [200, 200, 200, 200, 200, 200]),
+            ("/admin", [403, 403, 403, 403, 403, 200]),
+            ("/admin/users", [403, 403, 403, 403, 403, 200]),
+            ("/admin/gc", [403, 403, 403, 403, 403, 200]),
+        ]
+        for (index, role) in roles.enumerated() {
+            let browser = TestBrowser(registry)
+            #expect(try await browser.signIn(role.user, role.password).status == 303, "\(role.user) signs in")
+            for (path, expected) in matrix {
+                let status = try await browser.get(path).status
+                #expect(status == expected[index], "\(path) as \(role.user): \(status)")
+            }
+        }
+        try await registry.stop()
+    }
+
     @Test func sessionsEndWhenIdleOrWhenTheUserIsDisabled() async throws {
         let (registry, accounts) = try await AuthTests.start { $0.uiSessionIdle = 1 }
         let dev = TestBrowser(registry)

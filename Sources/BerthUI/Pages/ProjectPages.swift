@@ -48,7 +48,7 @@ extension WebUI {
         }
         var values: [String: Any] = [
             "projects": rows, "hasProjects": !rows.isEmpty,
-            "canCreate": await services.permissions.mayCreateProjects(visit.requester),
+            "canCreate": await services.permissions.mayCreateProjects(visit.requester), "host": visit.host,
         ]
         if remaining.count > page.count, let last = page.last { values["next"] = last.name }
         return render("projects", title: "Projects", values, visit: visit)

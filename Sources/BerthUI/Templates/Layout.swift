@@ -67,6 +67,8 @@ extension Templates {
           <input id="password" name="password" type="password" autocomplete="current-password" required>
           <button type="submit">Sign in</button>
         </form>
+        <p class="muted">First start? Sign in as <code>admin</code> with the password Berth printed in its log when it created
+          that account (or the one in <code>BERTH_ADMIN_PASSWORD</code>).</p>
         </section>
         {{/main}}{{/layout}}
         """#

@@ -92,7 +92,7 @@ extension Templates {
         <h2>New robot account</h2>
         <form action="/projects/{{project.name}}/robots" method="post" class="inline">
           {{>csrf}}<input type="hidden" name="action" value="create">
-          <label for="robot-name">Name</label><input id="robot-name" name="name" required maxlength="64" pattern="[a-z0-9]+([._-][a-z0-9]+)*">
+          <label for="robot-name">Name</label><input id="robot-name" name="name" required maxlength="64" pattern="[a-z0-9]+([._\-][a-z0-9]+)*">
           <fieldset><legend>May</legend>
             <label><input type="checkbox" name="pull" checked> pull</label>
             <label><input type="checkbox" name="push"> push</label>

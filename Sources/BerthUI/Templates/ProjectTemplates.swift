@@ -4,7 +4,14 @@ extension Templates {
         <h1>Projects</h1>
         <label for="filter" class="hidden">Filter projects</label>
         <input id="filter" class="filter" type="search" placeholder="Filter projects" data-filter="#project-list">
-        {{^hasProjects}}<p class="empty">No projects yet.{{#canCreate}} Create the first one below.{{/canCreate}}</p>{{/hasProjects}}
+        {{^hasProjects}}
+        <div class="empty">
+          <p>No projects yet.{{#canCreate}} Create the first one below, then push to it:{{/canCreate}}{{^canCreate}} Ask an administrator to add you to one.{{/canCreate}}</p>
+          {{#canCreate}}<pre><code>docker login {{host}}
+        docker tag app:latest {{host}}/PROJECT/app:latest
+        docker push {{host}}/PROJECT/app:latest</code></pre>{{/canCreate}}
+        </div>
+        {{/hasProjects}}
         {{#hasProjects}}
         <table id="project-list">
         <thead><tr><th scope="col">Name</th><th scope="col">Access</th><th scope="col">Repositories</th>
@@ -29,7 +36,7 @@ extension Templates {
         <form action="/projects" method="post" class="inline">
           {{>csrf}}
           <label for="project-name">Name</label>
-          <input id="project-name" name="name" required pattern="[a-z0-9]+([._-][a-z0-9]+)*" maxlength="64">
+          <input id="project-name" name="name" required pattern="[a-z0-9]+([._\-][a-z0-9]+)*" maxlength="64">
           <label><input type="checkbox" name="public" value="true"> Public (anyone may pull)</label>
           <button type="submit">Create project</button>
         </form>
