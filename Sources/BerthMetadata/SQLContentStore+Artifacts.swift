@@ -64,12 +64,14 @@ extension SQLContentStore {
             for batch in rows.batches(of: Self.rowsPerStatement) {
                 let digests = try batch.map { SQLValue.text(try $0.text("digest")) }
                 for row in try db.rows(
-                    "SELECT digest, name FROM tags WHERE repository = ? AND digest IN (\(Array(repeating: "?", count: digests.count).joined(separator: ", "))) ORDER BY name",
+                    "SELECT digest, name FROM tags WHERE repository = ? AND digest IN (\(Array(repeating: "?", count: digests.count).joined(separator: ", ")))",
                     [r] + digests)
                 {
                     tags[try row.text("digest"), default: []].append(try row.text("name"))
                 }
             }
+            // Sorted here: an ORDER BY would lead the planner to walk every tag of the repository by name.
+            for digest in tags.keys { tags[digest]?.sort() }
             return try rows.map { row in
                 let digest = try row.text("digest")
                 let mediaType = try row.text("media_type")

@@ -285,6 +285,9 @@ public enum Schema {
                     "CREATE INDEX manifests_by_subject ON manifests (repository, subject, digest)",
                     // A repository's last pull, for its line in the project's list (pull times are written in batches).
                     "CREATE INDEX manifests_by_pull ON manifests (repository, pulled_at)",
+                    // An artifact's tags in name order, without walking the repository's tags by the primary key.
+                    "DROP INDEX tags_by_digest",
+                    "CREATE INDEX tags_by_digest ON tags (repository, digest, name)",
                 ],
         ]
     }

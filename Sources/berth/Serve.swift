@@ -17,7 +17,7 @@ struct Serve: AsyncParsableCommand {
             The README's configuration table lists every key; docs/several-nodes.md the S3 and PostgreSQL ones.
             """)
 
-    @Option(name: .long, help: "YAML configuration file (keys: listen, data, log_level, log_format, upload_max_age, upload_reap_interval, max_blob_size, cache_bytes, auth, admin_password, token_lifetime, realm, service, token_key, password_cost, project_creation, auto_create_projects, gc_schedule, gc_grace, gc_delete_untagged, audit_retention, webhook_retry_base, webhook_max_attempts, webhook_allow_private, webhook_retention, trusted_proxies, idle_timeout, request_head_timeout, max_connections_per_address, database, database_connections, storage, s3_*; see examples/berth.yaml).")
+    @Option(name: .long, help: "YAML configuration file (keys: listen, data, log_level, log_format, upload_max_age, upload_reap_interval, max_blob_size, cache_bytes, auth, admin_password, token_lifetime, realm, service, token_key, password_cost, project_creation, auto_create_projects, gc_schedule, gc_grace, gc_delete_untagged, audit_retention, webhook_retry_base, webhook_max_attempts, webhook_allow_private, webhook_retention, ui_session_idle, ui_session_lifetime, trusted_proxies, idle_timeout, request_head_timeout, max_connections_per_address, database, database_connections, storage, s3_*; see examples/berth.yaml).")
     var config: String?
 
     @Option(name: .long, help: "Address to listen on, HOST:PORT (default 127.0.0.1:5000; port 0 picks a free one).")
