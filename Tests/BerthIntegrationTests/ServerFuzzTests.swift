@@ -39,7 +39,10 @@ struct ServerFuzzTests {
         for path in junk {
             let response = try await registry.request(.GET, path)
             #expect((400..<500).contains(response.status), "\(path): \(response.status)")
-            #expect(!response.errorCodes.isEmpty, "\(path)")
+            // Some of these the client rewrites before sending (`/v2/../../etc/passwd` loses its dot segments, a
+            // `%FF` that is no UTF-8 its path): what leaves /v2 is the web UI's, whose 404 is a page.
+            let page = response.header("Content-Type")?.hasPrefix("text/html") == true && response.status == 404
+            #expect(!response.errorCodes.isEmpty || page, "\(path): \(response.status) \(response.header("Content-Type") ?? "") \(response.text.prefix(200))")
         }
         // What was stored before is untouched.
         #expect(try await registry.request(.GET, "/v2/team/app/manifests/stable").body == manifest)
