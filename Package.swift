@@ -157,7 +157,7 @@ let package = Package(
         .target(
             name: "BerthUI",
             dependencies: [
-                "OCI", "BerthMetadata", "BerthAuth", "BerthRegistry", "BerthManagement",
+                "OCI", "BerthMetadata", "BerthAuth", "BerthRegistry", "BerthManagement", "BerthSigning",
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -34,6 +34,26 @@ public struct ScanService: Sendable {
         return (record, ScanDocument.assemble(report: report, matchedAt: record.matchedAt, findings: findings))
     }
 
+    /// The findings of the artifact's last completed scan, the most severe
+    /// first (by severity, then CVSS score), at most `limit`; with their count.
+    public func findings(repository: String, digest: String, limit: Int, by requester: Requester) async throws -> (shown: [Finding], total: Int) {
+        let (name, parsed) = try Self.parse(repository, digest)
+        try await permissions.check(.projectRole(.guest, in: name.project), requester)
+        let decoder = JSONDecoder()
+        let all = try await scans.findings(name.value, parsed.description).compactMap {
+            try? decoder.decode(Finding.self, from: Data($0.json.utf8))
+        }
+        let ranked = all.sorted {
+            (Self.rank($0.severity), $0.cvssScore ?? 0, $1.id) > (Self.rank($1.severity), $1.cvssScore ?? 0, $0.id)
+        }
+        return (Array(ranked.prefix(max(0, limit))), all.count)
+    }
+
+    /// Severities from least to most severe; unknown ones lowest.
+    public static func rank(_ severity: String) -> Int {
+        ["unknown", "none", "low", "medium", "high", "critical"].firstIndex(of: severity.lowercased()) ?? -1
+    }
+
     static func parse(_ repository: String, _ digest: String) throws -> (RepositoryName, Digest) {
         guard let name = try? RepositoryName(parsing: repository) else {
             throw RegistryError(.nameInvalid, "repository must be a repository name such as team/app", status: 400)

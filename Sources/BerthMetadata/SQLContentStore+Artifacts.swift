@@ -17,6 +17,16 @@ public struct ArtifactSummary: Sendable, Equatable {
     public let pushedAt: Date
     public let pulledAt: Date?
     public let tags: [String]
+    /// Manifests whose subject it is (signatures, SBOMs, attestations), and how many of them are signatures.
+    public var referrers = 0
+    public var signatures = 0
+
+    /// The artifact types of cosign's, Notation's and Sigstore bundles' signatures.
+    static let signatureTypes: Set<String> = [
+        "application/vnd.dev.cosign.artifact.sig.v1+json", "application/vnd.cncf.notary.signature",
+        "application/vnd.dev.sigstore.bundle.v0.3+json", "application/vnd.dev.sigstore.bundle+json;version=0.3",
+        "application/vnd.dev.sigstore.bundle+json;version=0.2", "application/vnd.dev.sigstore.bundle+json;version=0.1",
+    ]
 }
 
 /// Where a listing of artifacts (newest first) goes on: below this one.
@@ -72,6 +82,22 @@ extension SQLContentStore {
             }
             // Sorted here: an ORDER BY would lead the planner to walk every tag of the repository by name.
             for digest in tags.keys { tags[digest]?.sort() }
+            var referrers: [String: (all: Int, signatures: Int)] = [:]
+            for batch in rows.batches(of: Self.rowsPerStatement) {
+                let digests = try batch.map { SQLValue.text(try $0.text("digest")) }
+                for row in try db.rows(
+                    """
+                    SELECT subject, artifact_type, COUNT(*) AS n FROM manifests
+                    WHERE repository = ? AND subject IN (\(Array(repeating: "?", count: digests.count).joined(separator: ", ")))
+                    GROUP BY subject, artifact_type
+                    """, [r] + digests)
+                {
+                    let n = Int(try row.integer("n"))
+                    let signature = try row.optionalText("artifact_type").map(ArtifactSummary.signatureTypes.contains) ?? false
+                    referrers[try row.text("subject"), default: (0, 0)].all += n
+                    if signature { referrers[try row.text("subject"), default: (0, 0)].signatures += n }
+                }
+            }
             return try rows.map { row in
                 let digest = try row.text("digest")
                 let mediaType = try row.text("media_type")
@@ -84,10 +110,12 @@ extension SQLContentStore {
                 let platforms = (manifest?.manifests ?? []).compactMap { child in
                     child.platform.map { [$0.os, $0.architecture, $0.variant].compactMap { $0 }.joined(separator: "/") }
                 }
-                return ArtifactSummary(
+                var summary = ArtifactSummary(
                     digest: try Digest(parsing: digest), mediaType: mediaType, artifactType: try row.optionalText("artifact_type"),
                     size: size, imageSize: imageSize, platforms: platforms, pushedAt: try row.time("created_at"),
                     pulledAt: try row.optionalInteger("pulled_at").map { Date(millisSince1970: $0) }, tags: tags[digest] ?? [])
+                (summary.referrers, summary.signatures) = referrers[digest] ?? (0, 0)
+                return summary
             }
         }
     }

@@ -65,6 +65,7 @@ public struct WebUI: Sendable {
         addRepositoryPages(to: routes)
         addSearchPages(to: routes)
         addAdminPages(to: routes)
+        addReplicationPages(to: routes)
     }
 
     private func addAssetRoutes(to routes: UIRoutes) {

@@ -1,5 +1,5 @@
 import BerthAuth
-import BerthMetadata
+@testable import BerthMetadata
 import Foundation
 import NIOHTTP1
 import OCI
@@ -325,6 +325,31 @@ struct WebUITests {
         try await registry.stop()
     }
 
+    @Test func scannedArtifactsShowTheirVulnerabilitiesAndReferrers() async throws {
+        let (registry, _) = try await AuthTests.start { $0.scanOnPush = true }
+        let admin = [AuthTests.basic("admin")]
+        let zip = try await VulnerabilityDatabaseTests.archive(VulnerabilityDatabaseTests.records, in: TestRegistry.temporaryFolder() + "-osv")
+        #expect(try await registry.request(
+            .POST, "/api/v1/vulndb", headers: admin + [("Content-Type", "application/zip")],
+            body: Array(try Data(contentsOf: URL(fileURLWithPath: zip)))).status == 200)
+        let layer = try await ScanningTests.layer([
+            "usr/lib/os-release": "ID=debian\nVERSION_ID=\"12\"\n", "var/lib/dpkg/status": ScanningTests.dpkgStatus,
+        ])
+        let digest = try await ScanningTests.pushImage(registry, "team/app", tag: "v1", layers: [layer])
+        _ = try await ScanningTests.report(registry, "team/app", digest, until: ["done", "failed"])
+        let browser = TestBrowser(registry)
+        try await browser.signIn("dev", "dev-pw")
+        let listing = try await browser.get("/repositories/team/app")
+        #expect(listing.text.contains("sev-critical"), "the severity counts of the scan: \(listing.text)")
+        // The scan's SBOMs are referrers of the artifact.
+        #expect(listing.text.contains(#"<td class="number">2"#), "two SBOMs refer to it")
+        let page = try await browser.get("/repositories/team/app/artifacts/\(digest)")
+        #expect(page.text.contains("DEBIAN-CVE-2024-0001") && page.text.contains("libssl3") && page.text.contains("3.0.13-1~deb12u1"))
+        #expect(page.text.contains("application/vnd.cyclonedx+json") && page.text.contains("application/spdx+json"), "the SBOMs among its referrers")
+        #expect(page.text.contains("Not signed"))
+        try await registry.stop()
+    }
+
     /// What pushers and users write is shown as text, never as markup.
     @Test func everyUserSuppliedStringIsEscaped() async throws {
         let (registry, accounts) = try await AuthTests.start()
@@ -380,6 +405,7 @@ struct WebUITests {
             ("/admin", [403, 403, 403, 403, 403, 200]),
             ("/admin/users", [403, 403, 403, 403, 403, 200]),
             ("/admin/gc", [403, 403, 403, 403, 403, 200]),
+            ("/admin/registries", [403, 403, 403, 403, 403, 200]),
         ]
         for (index, role) in roles.enumerated() {
             let browser = TestBrowser(registry)
@@ -393,12 +419,26 @@ struct WebUITests {
     }
 
     @Test func sessionsEndWhenIdleOrWhenTheUserIsDisabled() async throws {
-        let (registry, accounts) = try await AuthTests.start { $0.uiSessionIdle = 1 }
+        let (registry, accounts) = try await AuthTests.start()
+        // The database as another node sees it: sessions are moved back in time there, rather than waited for.
+        let backend = try await TestBackends.openBackend(registry.dataFolder)
+        func age(_ column: String, by seconds: Int64) async throws {
+            try await backend.transaction(durable: true) { db in
+                try db.execute("UPDATE web_sessions SET \(column) = \(column) - ?", [.integer(seconds * 1000)])
+            }
+        }
         let dev = TestBrowser(registry)
         try await dev.signIn("dev", "dev-pw")
         #expect(try await dev.get("/projects").status == 200)
-        try await Task.sleep(for: .milliseconds(1500))
-        #expect(try await dev.get("/projects").status == 303)
+        try await age("seen_at", by: 3599)
+        #expect(try await dev.get("/projects").status == 200, "used within the hour: kept, and seen again")
+        try await age("seen_at", by: 3601)
+        #expect(try await dev.get("/projects").status == 303, "an hour without a request ends it")
+
+        let busy = TestBrowser(registry)
+        try await busy.signIn("guest", "guest-pw")
+        try await age("created_at", by: 12 * 3600 + 1)
+        #expect(try await busy.get("/projects").status == 303, "twelve hours after sign-in it ends, used or not")
 
         let maint = TestBrowser(registry)
         try await maint.signIn("maint", "maint-pw")
@@ -407,6 +447,7 @@ struct WebUITests {
         user.isDisabled = true
         _ = try await accounts.updateUser(user)
         #expect(try await maint.get("/projects").status == 303)
+        try await backend.close()
         try await registry.stop()
     }
 

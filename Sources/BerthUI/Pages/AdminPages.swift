@@ -70,7 +70,10 @@ extension WebUI {
     }
 
     static func adminFrame(tab: String) -> [String: Any] {
-        let tabs = [("system", "System", "/admin"), ("users", "Users", "/admin/users"), ("gc", "Garbage collection", "/admin/gc")]
+        let tabs = [
+            ("system", "System", "/admin"), ("users", "Users", "/admin/users"), ("gc", "Garbage collection", "/admin/gc"),
+            ("registries", "Registries and replication", "/admin/registries"),
+        ]
         return ["tabs": tabs.map { ["href": $0.2, "label": $0.1, "current": $0.0 == tab] as [String: Any] }]
     }
 }

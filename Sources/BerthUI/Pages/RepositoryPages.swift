@@ -2,6 +2,7 @@ import BerthAuth
 import BerthManagement
 import BerthMetadata
 import BerthRegistry
+import BerthSigning
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -81,6 +82,7 @@ extension WebUI {
                 "size": artifact.imageSize.map(Formatting.size) ?? "", "platforms": artifact.platforms,
                 "pushed": Formatting.time(artifact.pushedAt), "name": repository.value, "host": visit.host,
                 "scan": Self.scanSummary(listed.scan), "mayDelete": mayDelete, "csrf": visit.csrf,
+                "referrers": artifact.referrers, "signed": artifact.signatures > 0,
             ]
             row["pulled"] = artifact.pulledAt.map { Formatting.time($0) }
             return row
@@ -133,13 +135,46 @@ extension WebUI {
              "short": Formatting.shortDigest(referrer.digest.description), "size": Formatting.size(referrer.size), "name": name]
         }
         if let scan = try await services.artifacts.overview(of: digest, in: repository, by: visit.requester) {
-            values["scan"] = Self.scanSummary(scan)
+            var summary = Self.scanSummary(scan)
+            if scan.counts != nil {
+                let (shown, total) = try await services.scans.findings(
+                    repository: name, digest: digest.description, limit: Self.findingsShown, by: visit.requester)
+                summary["findings"] = shown.map(Self.findingValues)
+                summary["hasFindings"] = !shown.isEmpty
+                if total > shown.count { summary["more"] = "\(total - shown.count)" }
+            }
+            values["scan"] = summary
         }
+        let verdict = try await services.signatures.verdict(repository: name, digest: digest.description, by: visit.requester)
+        values["signatures"] = [
+            "status": verdict.status.rawValue, "trusted": verdict.status == .trusted,
+            "list": verdict.signatures.map { report -> [String: Any] in
+                ["format": report.format, "short": Formatting.shortDigest(report.digest.description), "digest": report.digest.description,
+                 "trustedBy": report.trustedBy.joined(separator: ", "), "isTrusted": !report.trustedBy.isEmpty, "error": report.error ?? "",
+                 "name": name]
+            },
+        ] as [String: Any]
+        values["signed"] = !verdict.signatures.isEmpty
         if let config = try await services.repositories.config(of: found.stored, in: name, by: visit.requester) {
             values["config"] = Self.configValues(config)
         }
         values["mayDelete"] = await services.permissions.holds(.projectRole(.maintainer, in: repository.project), visit.requester)
         return render("artifact", title: "Artifact \(name)@\(Formatting.shortDigest(digest.description))", values, visit: visit)
+    }
+
+    static let findingsShown = 200
+
+    static func findingValues(_ finding: Finding) -> [String: Any] {
+        let cve = finding.aliases.first { $0.hasPrefix("CVE-") }
+        var values: [String: Any] = [
+            "id": finding.id, "aliases": finding.aliases.joined(separator: ", "), "severity": finding.severity.lowercased(),
+            "package": finding.package, "installed": finding.installedVersion,
+            "score": finding.cvssScore.map { String(format: "%.1f", $0) } ?? "", "vector": finding.cvssVector ?? "",
+            "link": "https://osv.dev/vulnerability/\(finding.id)",
+        ]
+        values["cve"] = cve
+        values["fixed"] = finding.fixedVersion
+        return values
     }
 
     static func configValues(_ config: ImageConfig) -> [String: Any] {
@@ -153,7 +188,7 @@ extension WebUI {
         if !config.entrypoint.isEmpty { values["entrypoint"] = config.entrypoint.joined(separator: " ") }
         if !config.command.isEmpty { values["command"] = config.command.joined(separator: " ") }
         values["workingDirectory"] = config.workingDirectory
-        values["user"] = config.user
+        values["runAs"] = config.user
         if let created = config.created, let date = try? Date(created, strategy: .iso8601) { values["created"] = Formatting.time(date) }
         return values
     }
@@ -164,13 +199,9 @@ extension WebUI {
         guard let counts = scan.counts else { return ["status": scan.status.rawValue] }
         let list = ScanDocument.summary(counts: counts)
             .filter { $0.value > 0 }
-            .sorted { Self.severityRank($0.key) > Self.severityRank($1.key) }
+            .sorted { ScanService.rank($0.key) > ScanService.rank($1.key) }
             .map { ["severity": $0.key, "count": $0.value] as [String: Any] }
         return ["status": scan.status.rawValue, "counts": ["hasAny": !list.isEmpty, "list": list] as [String: Any]]
-    }
-
-    private static func severityRank(_ name: String) -> Int {
-        ["unknown", "low", "medium", "high", "critical"].firstIndex(of: name.lowercased()) ?? -1
     }
 
     /// The manifest as stored, indented for reading (as is when it does not parse).

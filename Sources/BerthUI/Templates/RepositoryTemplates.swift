@@ -20,7 +20,7 @@ extension Templates {
         {{#hasArtifacts}}
         <table id="artifact-list">
         <thead><tr><th scope="col">Artifact</th><th scope="col">Tags</th><th scope="col">Size</th><th scope="col">Pushed</th>
-          <th scope="col">Last pull</th><th scope="col">Vulnerabilities</th>{{#mayDelete}}<th scope="col"><span class="hidden">Actions</span></th>{{/mayDelete}}</tr></thead>
+          <th scope="col">Last pull</th><th scope="col">Vulnerabilities</th><th scope="col">Referrers</th>{{#mayDelete}}<th scope="col"><span class="hidden">Actions</span></th>{{/mayDelete}}</tr></thead>
         <tbody>
         {{#artifacts}}
         <tr data-key="{{tagList}}">
@@ -32,6 +32,7 @@ extension Templates {
           <td><time datetime="{{pushed.exact}}" title="{{pushed.exact}}">{{pushed.relative}}</time></td>
           <td>{{#pulled}}<time datetime="{{exact}}" title="{{exact}}">{{relative}}</time>{{/pulled}}{{^pulled}}never{{/pulled}}</td>
           <td>{{#scan}}{{>scanSummary}}{{/scan}}</td>
+          <td class="number">{{referrers}}{{#signed}} <span class="chip" title="It has signatures; the artifact page says whether they are trusted">signed</span>{{/signed}}</td>
           {{#mayDelete}}<td>{{>deleteArtifact}}</td>{{/mayDelete}}
         </tr>
         {{/artifacts}}
@@ -102,6 +103,13 @@ extension Templates {
         </table>
         <p>Total: {{layerTotal}}</p>
         {{/hasLayers}}
+        <h2>Signatures</h2>
+        {{^signed}}<p class="muted">Not signed: sign it with <code>cosign sign</code> or <code>notation sign</code>.</p>{{/signed}}
+        {{#signed}}{{#signatures}}
+        <p>{{#trusted}}<span class="sev sev-none">trusted</span>{{/trusted}}{{^trusted}}<span class="sev sev-high">{{status}}</span>{{/trusted}} by the project's signing policy.</p>
+        <ul class="results">{{#list}}<li>{{format}} <a href="/repositories/{{name}}/artifacts/{{digest}}" title="{{digest}}"><code>{{short}}</code></a>:
+          {{#isTrusted}}verified by {{trustedBy}}{{/isTrusted}}{{^isTrusted}}{{error}}{{/isTrusted}}</li>{{/list}}</ul>
+        {{/signatures}}{{/signed}}
         <h2>Referrers</h2>
         {{^hasReferrers}}<p class="muted">No signatures, SBOMs or attestations refer to this artifact.</p>{{/hasReferrers}}
         {{#hasReferrers}}
@@ -121,7 +129,7 @@ extension Templates {
         {{#entrypoint}}<tr><th scope="row">Entrypoint</th><td><code>{{entrypoint}}</code></td></tr>{{/entrypoint}}
         {{#command}}<tr><th scope="row">Command</th><td><code>{{command}}</code></td></tr>{{/command}}
         {{#workingDirectory}}<tr><th scope="row">Working directory</th><td><code>{{workingDirectory}}</code></td></tr>{{/workingDirectory}}
-        {{#user}}<tr><th scope="row">User</th><td><code>{{user}}</code></td></tr>{{/user}}
+        {{#runAs}}<tr><th scope="row">User</th><td><code>{{runAs}}</code></td></tr>{{/runAs}}
         {{#hasEnvironment}}<tr><th scope="row">Environment</th><td>{{#environment}}<code>{{.}}</code><br>{{/environment}}</td></tr>{{/hasEnvironment}}
         {{#hasLabels}}<tr><th scope="row">Labels</th><td>{{#labels}}<code>{{name}}={{value}}</code><br>{{/labels}}</td></tr>{{/hasLabels}}
         </tbody>
@@ -134,6 +142,21 @@ extension Templates {
         {{#scan}}
         <h2>Vulnerabilities</h2>
         <p>{{>scanSummary}}</p>
+        {{#hasFindings}}
+        <label for="finding-filter" class="hidden">Filter vulnerabilities</label>
+        <input id="finding-filter" class="filter" type="search" placeholder="Filter by id, package or severity" data-filter="#finding-list">
+        <table id="finding-list">
+        <thead><tr><th scope="col">Vulnerability</th><th scope="col">Severity</th><th scope="col">CVSS</th><th scope="col">Package</th>
+          <th scope="col">Installed</th><th scope="col">Fixed in</th></tr></thead>
+        <tbody>
+        {{#findings}}<tr data-key="{{id}} {{aliases}} {{package}} {{severity}}">
+          <td><a href="{{link}}" rel="noopener noreferrer">{{id}}</a>{{#cve}}<br><span class="muted">{{cve}}</span>{{/cve}}</td>
+          <td><span class="sev sev-{{severity}}">{{severity}}</span></td><td title="{{vector}}">{{score}}</td>
+          <td>{{package}}</td><td><code>{{installed}}</code></td><td>{{#fixed}}<code>{{fixed}}</code>{{/fixed}}{{^fixed}}<span class="muted">no fix</span>{{/fixed}}</td></tr>{{/findings}}
+        </tbody>
+        </table>
+        {{#more}}<p class="muted">And {{more}} more: the whole report is at <code>GET /api/v1/projects/{{project}}/repositories/…/artifacts/{{digest}}/vulnerabilities</code>.</p>{{/more}}
+        {{/hasFindings}}
         {{/scan}}
         <h2>Manifest</h2>
         <pre class="json"><code>{{manifest}}</code></pre>

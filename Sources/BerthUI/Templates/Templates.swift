@@ -6,7 +6,7 @@ enum Templates {
     static func library() throws -> MustacheLibrary {
         let all: [(String, String)] = [
             ("layout", layout), ("csrf", csrf), ("error", error), ("login", login), ("projects", projects), ("project", project), ("projectHeader", projectHeader), ("members", members), ("robots", robots), ("audit", audit), ("policies", policies),
-            ("repository", repository), ("scanSummary", scanSummary), ("deleteArtifact", deleteArtifact), ("artifact", artifact), ("search", search), ("adminHeader", adminHeader), ("admin", admin), ("users", users), ("gc", gc),
+            ("repository", repository), ("scanSummary", scanSummary), ("deleteArtifact", deleteArtifact), ("artifact", artifact), ("search", search), ("adminHeader", adminHeader), ("admin", admin), ("users", users), ("gc", gc), ("registries", registries),
         ]
         var library = MustacheLibrary()
         for (name, text) in all {

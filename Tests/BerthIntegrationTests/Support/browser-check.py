@@ -12,7 +12,8 @@ Usage: browser-check.py BASE_URL setup|browse ADMIN_PASSWORD
   suggestions), opens the two-platform index (its platforms) and an image
   (its layers), sets an immutability rule, deletes a tag (confirming), sees
   the immutable tag refused, checks a phone's width, dark mode, the filter
-  and the copy button, and signs out. Then `outsider` (no role in `shop`)
+  and the copy button, opens the administration pages and the audit log,
+  and signs out. Then `outsider` (no role in `shop`)
   sees the project neither in pages nor in search, and a form posted
   without its CSRF token is refused.
 
@@ -244,6 +245,11 @@ def browse(driver):
     submit(driver, 'form.delete:has(input[name="tag"][value="1.0"])', confirm=True)
     WebDriverWait(driver, 10).until(lambda d: "immutable" in d.page_source)
     check_page(driver, "immutable tag refused", "403", status_ok=False)
+    for path, page, title in (("/admin", "administration", "Administration"), ("/admin/users", "users", "Users"),
+                              ("/admin/gc", "garbage collection", "Garbage collection"),
+                              ("/admin/registries", "registries", "Registries"), ("/projects/shop/audit", "audit log", "Audit log")):
+        driver.get(base + path)
+        check_page(driver, page, title)
     sign_out(driver)
 
     # Someone without a role in shop sees nothing of it.
