@@ -33,6 +33,16 @@ public struct ArtifactService: Sendable {
         return artifacts.map { Listed(artifact: $0, scan: scanned[$0.digest.description]) }
     }
 
+    /// A repository's tags by name, each with its artifact and last scan.
+    public func taggedArtifacts(in repository: RepositoryName, after last: String?, limit: Int, by requester: Requester) async throws
+        -> [(tag: String, listed: Listed)]
+    {
+        _ = try await permissions.visibleProject(repository.project, requester)
+        let tagged = try await content.taggedArtifacts(repository, after: last, limit: min(max(1, limit), Self.largestPage))
+        let scanned = try await scans.overviews(repository.value, tagged.map(\.artifact.digest.description))
+        return tagged.map { (tag: $0.tag, listed: Listed(artifact: $0.artifact, scan: scanned[$0.artifact.digest.description])) }
+    }
+
     /// The last scan of one artifact; nil: never scanned.
     public func overview(of digest: Digest, in repository: RepositoryName, by requester: Requester) async throws -> SQLScanStore.Overview? {
         _ = try await permissions.visibleProject(repository.project, requester)

@@ -176,6 +176,10 @@ public final class CachedMetadataStore: MetadataStore, FollowsChanges {
         try await base.artifacts(repository, tagged: tagged, after: cursor, limit: limit)
     }
 
+    public func taggedArtifacts(_ repository: RepositoryName, after last: String?, limit: Int) async throws -> [(tag: String, artifact: ArtifactSummary)] {
+        try await base.taggedArtifacts(repository, after: last, limit: limit)
+    }
+
     public func repositories(inProject project: String, after last: String?, limit: Int) async throws -> [RepositorySummary] {
         try await base.repositories(inProject: project, after: last, limit: limit)
     }

@@ -60,6 +60,8 @@ public protocol MetadataStore: Sendable {
     /// The repository's artifacts (no subject, in no index), newest first, after `cursor`, at most `limit`;
     /// with `tagged`, only those with a tag containing it.
     func artifacts(_ repository: RepositoryName, tagged: String?, after cursor: ArtifactCursor?, limit: Int) async throws -> [ArtifactSummary]
+    /// The repository's tags by name, after `last`, at most `limit`, each with its artifact.
+    func taggedArtifacts(_ repository: RepositoryName, after last: String?, limit: Int) async throws -> [(tag: String, artifact: ArtifactSummary)]
     /// A project's repositories by name, after `last`, at most `limit`, with their counts.
     func repositories(inProject project: String, after last: String?, limit: Int) async throws -> [RepositorySummary]
     /// How many repositories a project has, and its last push.

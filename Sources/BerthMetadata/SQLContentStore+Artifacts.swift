@@ -70,53 +70,74 @@ extension SQLContentStore {
                     SELECT 1 FROM manifest_references c WHERE c.repository = m.repository AND c.child = m.digest AND c.kind = 'manifest')
                 ORDER BY m.created_at DESC, m.digest DESC LIMIT ?
                 """, arguments + [.integer(Int64(max(0, limit)))])
-            var tags: [String: [String]] = [:]
-            for batch in rows.batches(of: Self.rowsPerStatement) {
-                let digests = try batch.map { SQLValue.text(try $0.text("digest")) }
-                for row in try db.rows(
-                    "SELECT digest, name FROM tags WHERE repository = ? AND digest IN (\(Array(repeating: "?", count: digests.count).joined(separator: ", ")))",
-                    [r] + digests)
-                {
-                    tags[try row.text("digest"), default: []].append(try row.text("name"))
-                }
-            }
-            // Sorted here: an ORDER BY would lead the planner to walk every tag of the repository by name.
-            for digest in tags.keys { tags[digest]?.sort() }
-            var referrers: [String: (all: Int, signatures: Int)] = [:]
-            for batch in rows.batches(of: Self.rowsPerStatement) {
-                let digests = try batch.map { SQLValue.text(try $0.text("digest")) }
-                for row in try db.rows(
+            return try Self.summaries(of: rows, in: r, db)
+        }
+    }
+
+    /// A repository's tags by name, after `last`, at most `limit`, each with its artifact.
+    public func taggedArtifacts(_ repository: RepositoryName, after last: String?, limit: Int) async throws -> [(tag: String, artifact: ArtifactSummary)] {
+        let r = SQLValue.text(repository.value)
+        return try await backend.read { db in
+            let tags = try db.rows(
+                "SELECT name, digest FROM tags WHERE repository = ? AND name > ? ORDER BY name LIMIT ?",
+                r, .text(last ?? ""), .integer(Int64(max(0, limit))))
+            var rows: [SQLRow] = []
+            for batch in Set(try tags.map { try $0.text("digest") }).sorted().batches(of: Self.rowsPerStatement) {
+                rows += try db.rows(
                     """
-                    SELECT subject, artifact_type, COUNT(*) AS n FROM manifests
-                    WHERE repository = ? AND subject IN (\(Array(repeating: "?", count: digests.count).joined(separator: ", ")))
-                    GROUP BY subject, artifact_type
-                    """, [r] + digests)
-                {
-                    let n = Int(try row.integer("n"))
-                    let signature = try row.optionalText("artifact_type").map(ArtifactSummary.signatureTypes.contains) ?? false
-                    referrers[try row.text("subject"), default: (0, 0)].all += n
-                    if signature { referrers[try row.text("subject"), default: (0, 0)].signatures += n }
-                }
+                    SELECT digest, media_type, artifact_type, size, created_at, pulled_at, content FROM manifests
+                    WHERE repository = ? AND digest IN (\(Array(repeating: "?", count: batch.count).joined(separator: ", ")))
+                    """, [r] + batch.map { .text($0) })
             }
-            return try rows.map { row in
-                let digest = try row.text("digest")
-                let mediaType = try row.text("media_type")
-                let size = try row.integer("size")
-                // Stored manifests parsed when they were pushed; one that no longer does is listed without these.
-                let manifest = try? Manifest(parsing: try row.bytes("content"), contentType: mediaType)
-                let imageSize = manifest.flatMap { m in
-                    m.kind == .image ? ([m.config].compactMap { $0 } + m.layers).reduce(size) { $0 + max(0, $1.size) } : nil
-                }
-                let platforms = (manifest?.manifests ?? []).compactMap { child in
-                    child.platform.map { [$0.os, $0.architecture, $0.variant].compactMap { $0 }.joined(separator: "/") }
-                }
-                var summary = ArtifactSummary(
-                    digest: try Digest(parsing: digest), mediaType: mediaType, artifactType: try row.optionalText("artifact_type"),
-                    size: size, imageSize: imageSize, platforms: platforms, pushedAt: try row.time("created_at"),
-                    pulledAt: try row.optionalInteger("pulled_at").map { Date(millisSince1970: $0) }, tags: tags[digest] ?? [])
-                (summary.referrers, summary.signatures) = referrers[digest] ?? (0, 0)
-                return summary
+            let summaries = Dictionary(try Self.summaries(of: rows, in: r, db).map { ($0.digest.description, $0) }) { a, _ in a }
+            return try tags.compactMap { row in
+                try summaries[try row.text("digest")].map { (tag: try row.text("name"), artifact: $0) }
             }
+        }
+    }
+
+    /// Manifest rows as listings show them: with their tags, referrers, image size and platforms.
+    private static func summaries(of rows: [SQLRow], in r: SQLValue, _ db: any SQLSession) throws -> [ArtifactSummary] {
+        var tags: [String: [String]] = [:]
+        var referrers: [String: (all: Int, signatures: Int)] = [:]
+        for batch in rows.batches(of: Self.rowsPerStatement) {
+            let digests = try batch.map { SQLValue.text(try $0.text("digest")) }
+            let list = Array(repeating: "?", count: digests.count).joined(separator: ", ")
+            for row in try db.rows("SELECT digest, name FROM tags WHERE repository = ? AND digest IN (\(list))", [r] + digests) {
+                tags[try row.text("digest"), default: []].append(try row.text("name"))
+            }
+            for row in try db.rows(
+                """
+                SELECT subject, artifact_type, COUNT(*) AS n FROM manifests
+                WHERE repository = ? AND subject IN (\(list)) GROUP BY subject, artifact_type
+                """, [r] + digests)
+            {
+                let (subject, n) = (try row.text("subject"), Int(try row.integer("n")))
+                let signature = try row.optionalText("artifact_type").map(ArtifactSummary.signatureTypes.contains) ?? false
+                referrers[subject, default: (0, 0)].all += n
+                if signature { referrers[subject, default: (0, 0)].signatures += n }
+            }
+        }
+        // Sorted here: an ORDER BY would lead the planner to walk every tag of the repository by name.
+        for digest in tags.keys { tags[digest]?.sort() }
+        return try rows.map { row in
+            let digest = try row.text("digest")
+            let mediaType = try row.text("media_type")
+            let size = try row.integer("size")
+            // Stored manifests parsed when they were pushed; one that no longer does is listed without these.
+            let manifest = try? Manifest(parsing: try row.bytes("content"), contentType: mediaType)
+            let imageSize = manifest.flatMap { m in
+                m.kind == .image ? ([m.config].compactMap { $0 } + m.layers).reduce(size) { $0 + max(0, $1.size) } : nil
+            }
+            let platforms = (manifest?.manifests ?? []).compactMap { child in
+                child.platform.map { [$0.os, $0.architecture, $0.variant].compactMap { $0 }.joined(separator: "/") }
+            }
+            var summary = ArtifactSummary(
+                digest: try Digest(parsing: digest), mediaType: mediaType, artifactType: try row.optionalText("artifact_type"),
+                size: size, imageSize: imageSize, platforms: platforms, pushedAt: try row.time("created_at"),
+                pulledAt: try row.optionalInteger("pulled_at").map { Date(millisSince1970: $0) }, tags: tags[digest] ?? [])
+            (summary.referrers, summary.signatures) = referrers[digest] ?? (0, 0)
+            return summary
         }
     }
 }

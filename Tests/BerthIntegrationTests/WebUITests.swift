@@ -157,6 +157,15 @@ struct WebUITests {
 
         let maint = TestBrowser(registry)
         try await maint.signIn("maint", "maint-pw")
+        // Newest first, or by tag name.
+        let newest = try await maint.get("/repositories/team/app").text
+        let byTag = try await maint.get("/repositories/team/app?sort=tag").text
+        func position(_ text: String, _ digest: Digest) -> Int {
+            text.range(of: String(digest.hex.prefix(12))).map { text.distance(from: text.startIndex, to: $0.lowerBound) } ?? -1
+        }
+        #expect(position(newest, second) < position(newest, first) && position(byTag, first) < position(byTag, second))
+        #expect(try await maint.get("/repositories/team/app?sort=tag&after=v1").text.contains(second.hex.prefix(12)))
+        #expect(!(try await maint.get("/repositories/team/app?sort=tag&after=v1").text).contains(first.hex.prefix(12)))
         // The tag filter is the server's, across every page of the repository.
         let filtered = try await maint.get("/repositories/team/app?tag=2")
         #expect(filtered.text.contains(second.hex.prefix(12)) && !filtered.text.contains(first.hex.prefix(12)))

@@ -57,42 +57,55 @@ extension WebUI {
 
     private func repositoryPage(_ visit: Visit, name: String) async throws -> Response {
         let repository = try await services.repositories.repository(name, by: visit.requester)
-        var cursor: ArtifactCursor?
-        if let after = visit.query("after") {
-            guard let parsed = ArtifactCursor(parsing: after) else {
-                throw RegistryError(.paginationNumberInvalid, "after must be a cursor from a Next link", status: 400)
-            }
-            cursor = parsed
-        }
+        let byTag = visit.query("sort") == "tag"
         let tagged = visit.query("tag").map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : String($0.prefix(128)) }
-        let listed = try await services.artifacts.artifacts(
-            in: repository.value, tagged: tagged, after: cursor, limit: Self.artifactsPerPage + 1, by: visit.requester)
-        let page = listed.prefix(Self.artifactsPerPage)
+        // Newest first (keyset on push time), or one row per tag by name (keyset on the tag).
+        var rows: [(tag: String?, listed: ArtifactService.Listed)]
+        var next: String?
+        if byTag {
+            let found = try await services.artifacts.taggedArtifacts(
+                in: repository, after: visit.query("after"), limit: Self.artifactsPerPage + 1, by: visit.requester)
+            rows = found.prefix(Self.artifactsPerPage).map { (tag: $0.tag, listed: $0.listed) }
+            if found.count > rows.count, let last = rows.last?.tag { next = "sort=tag&after=" + Self.queryValue(last) }
+        } else {
+            var cursor: ArtifactCursor?
+            if let after = visit.query("after") {
+                guard let parsed = ArtifactCursor(parsing: after) else {
+                    throw RegistryError(.paginationNumberInvalid, "after must be a cursor from a Next link", status: 400)
+                }
+                cursor = parsed
+            }
+            let listed = try await services.artifacts.artifacts(
+                in: repository.value, tagged: tagged, after: cursor, limit: Self.artifactsPerPage + 1, by: visit.requester)
+            rows = listed.prefix(Self.artifactsPerPage).map { (tag: nil, listed: $0) }
+            if listed.count > rows.count, let last = rows.last?.listed {
+                next = "after=" + ArtifactCursor(last.artifact).description + (tagged.map { "&tag=" + Self.queryValue($0) } ?? "")
+            }
+        }
         let mayDelete = await services.permissions.holds(.projectRole(.maintainer, in: repository.project), visit.requester)
         var values: [String: Any] = [
-            "name": repository.value, "project": repository.project, "host": visit.host, "hasArtifacts": !page.isEmpty,
-            "mayDelete": mayDelete, "tag": tagged ?? "", "filtered": tagged != nil,
+            "name": repository.value, "project": repository.project, "host": visit.host, "hasArtifacts": !rows.isEmpty,
+            "mayDelete": mayDelete, "tag": tagged ?? "", "filtered": tagged != nil && !byTag, "byTag": byTag,
         ]
         values["notice"] = Self.notice(visit)
-        values["artifacts"] = page.map { listed -> [String: Any] in
-            let artifact = listed.artifact
-            var row: [String: Any] = [
+        values["next"] = next
+        values["artifacts"] = rows.map { row -> [String: Any] in
+            let (artifact, scan) = (row.listed.artifact, row.listed.scan)
+            var values: [String: Any] = [
                 "digest": artifact.digest.description, "short": Formatting.shortDigest(artifact.digest.description),
-                "tags": artifact.tags, "tagList": artifact.tags.joined(separator: " "),
+                "tags": row.tag.map { [$0] } ?? artifact.tags, "tagList": row.tag ?? artifact.tags.joined(separator: " "),
                 "size": artifact.imageSize.map(Formatting.size) ?? "", "platforms": artifact.platforms,
                 "pushed": Formatting.time(artifact.pushedAt), "name": repository.value, "host": visit.host,
-                "scan": Self.scanSummary(listed.scan), "mayDelete": mayDelete, "csrf": visit.csrf,
+                "scan": Self.scanSummary(scan), "mayDelete": mayDelete, "csrf": visit.csrf,
                 "referrers": artifact.referrers, "signed": artifact.signatures > 0,
             ]
-            row["pulled"] = artifact.pulledAt.map { Formatting.time($0) }
-            return row
-        }
-        if listed.count > page.count, let last = page.last {
-            let tagQuery = tagged.map { "&tag=" + ($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "") } ?? ""
-            values["next"] = ArtifactCursor(last.artifact).description + tagQuery
+            values["pulled"] = artifact.pulledAt.map { Formatting.time($0) }
+            return values
         }
         return render("repository", title: "Repository \(repository.value)", values, visit: visit)
     }
+
+    static func queryValue(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "" }
 
     private func artifactPage(_ visit: Visit, repository name: String, digest: Digest) async throws -> Response {
         let found = try await services.repositories.manifest(digest, in: name, by: visit.requester)

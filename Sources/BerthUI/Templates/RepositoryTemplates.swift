@@ -3,6 +3,10 @@ extension Templates {
         {{<layout}}{{$main}}
         <nav aria-label="Breadcrumb" class="crumbs"><a href="/projects">Projects</a> / <a href="/projects/{{project}}">{{project}}</a> / <span>{{name}}</span></nav>
         <h1>{{name}}</h1>
+        <nav aria-label="Order" class="tabs">
+          <a href="/repositories/{{name}}"{{^byTag}} aria-current="page"{{/byTag}}>Newest first</a>
+          <a href="/repositories/{{name}}?sort=tag"{{#byTag}} aria-current="page"{{/byTag}}>By tag</a>
+        </nav>
         <form action="/repositories/{{name}}" method="get" role="search" class="inline">
           <label for="filter" class="hidden">Filter by tag</label>
           <input id="filter" class="filter" name="tag" type="search" placeholder="Filter by tag" value="{{tag}}" data-filter="#artifact-list">
@@ -39,7 +43,7 @@ extension Templates {
         </tbody>
         </table>
         {{/hasArtifacts}}
-        {{#next}}<p><a rel="next" href="/repositories/{{name}}?after={{next}}">Older artifacts</a></p>{{/next}}
+        {{#next}}<p><a rel="next" href="/repositories/{{name}}?{{next}}">Next page</a></p>{{/next}}
         {{/main}}{{/layout}}
         """#
 
