@@ -1,14 +1,8 @@
-import BerthAuth
-import BerthManagement
-import BerthMetadata
-import BerthRegistry
 import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Logging
 import NIOCore
-import OCI
 
 /// The stylesheet and script, embedded in the binary and served under
 /// names that carry a hash of their content, so that browsers may keep

@@ -1,11 +1,7 @@
-import BerthAuth
-import BerthManagement
-import BerthMetadata
 import BerthRegistry
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Logging
 import NIOCore
 import OCI
 

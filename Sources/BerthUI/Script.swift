@@ -1,3 +1,5 @@
+
+
 /// The UI's only script: progressive enhancement, every page works without
 /// it. Copy buttons, live filtering of a table, confirmations before a
 /// destructive form is sent, and search suggestions.

@@ -1,3 +1,5 @@
+
+
 /// The UI's styles: system fonts (nothing fetched), readable at a phone's
 /// width, dark when the system is.
 enum Stylesheet {

@@ -1,13 +1,9 @@
 import BerthAuth
-import BerthManagement
 import BerthMetadata
 import BerthRegistry
-import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Logging
-import NIOCore
 import OCI
 
 /// The web UI's sign-ins: a random secret in an `HttpOnly` cookie, its hash
@@ -99,7 +95,7 @@ public struct WebSessions: Sendable {
     /// `Set-Cookie` for a new session, or (nil) one that removes it.
     func cookie(_ secret: String?, secure: Bool) -> String {
         var parts = ["\(Self.cookieName)=\(secret ?? "")", "Path=/", "HttpOnly", "SameSite=Lax"]
-        if let _ = secret { parts.append("Max-Age=\(Int(limits.lifetime))") } else { parts.append("Max-Age=0") }
+        parts.append(secret == nil ? "Max-Age=0" : "Max-Age=\(Int(limits.lifetime))")
         if secure { parts.append("Secure") }
         return parts.joined(separator: "; ")
     }

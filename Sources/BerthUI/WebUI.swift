@@ -5,7 +5,6 @@ import BerthRegistry
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Logging
 import Mustache
 import NIOCore
 import OCI
@@ -57,7 +56,7 @@ public struct WebUI: Sendable {
 
     public func addRoutes(to router: Router<BerthRequestContext>) {
         let routes = UIRoutes(router: router, ui: self)
-        addAssetRoutes(to: routes)
+        addAssetAndRootRoutes(to: routes)
         addSignInPages(to: routes)
         addProjectPages(to: routes)
         addProjectAdminPages(to: routes)
@@ -68,7 +67,8 @@ public struct WebUI: Sendable {
         addReplicationPages(to: routes)
     }
 
-    private func addAssetRoutes(to routes: UIRoutes) {
+    /// The embedded assets, and `/`, which sends a visitor to the projects or to sign in.
+    private func addAssetAndRootRoutes(to routes: UIRoutes) {
         routes.router.get("/assets/:file") { [assets] request, _ in
             guard let asset = assets.asset(at: request.uri.path) else { throw RegistryError(.nameUnknown, "no such asset", status: 404) }
             return assets.response(asset)

@@ -1,13 +1,7 @@
-import BerthAuth
 import BerthManagement
 import BerthMetadata
-import BerthRegistry
 import Foundation
-import HTTPTypes
 import Hummingbird
-import Logging
-import NIOCore
-import OCI
 
 /// `/projects` (the projects a user may see, and the form that creates
 /// one) and `/projects/{name}` (its repositories; the other tabs are in

@@ -1,6 +1,5 @@
 import BerthManagement
 import BerthMetadata
-import Foundation
 import Hummingbird
 import OCI
 

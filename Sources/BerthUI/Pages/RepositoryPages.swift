@@ -1,13 +1,9 @@
-import BerthAuth
 import BerthManagement
 import BerthMetadata
 import BerthRegistry
 import BerthSigning
 import Foundation
-import HTTPTypes
 import Hummingbird
-import Logging
-import NIOCore
 import OCI
 
 /// `/repositories/{name}` (its artifacts, newest first, with tags, sizes,

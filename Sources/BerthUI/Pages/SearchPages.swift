@@ -1,13 +1,9 @@
-import BerthAuth
 import BerthManagement
 import BerthMetadata
-import BerthRegistry
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Logging
 import NIOCore
-import OCI
 
 /// `/search?q=` (repositories and tags whose names contain the text, in
 /// projects the user may see) and `/search/suggestions?q=`, the JSON list

@@ -2,11 +2,9 @@ import BerthAuth
 import BerthManagement
 import BerthMetadata
 import BerthRegistry
-import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
-import NIOCore
 import OCI
 
 /// `/login` and `/logout`. Sign-in is by user name and password (robots and

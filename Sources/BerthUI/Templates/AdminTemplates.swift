@@ -1,3 +1,5 @@
+
+
 extension Templates {
     static let adminHeader = #"""
         <h1>Administration</h1>

@@ -1,3 +1,5 @@
+
+
 /// The frame of every page: header with navigation and search, the page's
 /// `main`, and the assets (no inline script or style: the CSP forbids them).
 extension Templates {

@@ -1,3 +1,5 @@
+
+
 extension Templates {
     static let policies = #"""
         {{<layout}}{{$main}}

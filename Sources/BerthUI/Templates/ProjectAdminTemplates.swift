@@ -1,3 +1,5 @@
+
+
 extension Templates {
     /// The heading and tabs of every page of a project.
     static let projectHeader = #"""

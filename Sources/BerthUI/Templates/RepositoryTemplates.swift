@@ -1,3 +1,5 @@
+
+
 extension Templates {
     static let repository = #"""
         {{<layout}}{{$main}}
