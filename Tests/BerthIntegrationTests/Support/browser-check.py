@@ -119,7 +119,7 @@ def sign_out(driver):
 def submit(driver, form_selector, confirm=False):
     driver.find_element(By.CSS_SELECTOR, form_selector + ' button[type="submit"]').click()
     if confirm:
-        WebDriverWait(driver, 5).until(expected_conditions.alert_is_present())
+        WebDriverWait(driver, 15).until(expected_conditions.alert_is_present())
         driver.switch_to.alert.accept()
 
 
@@ -160,7 +160,7 @@ def browse(driver):
     box = driver.find_element(By.ID, "site-search")
     box.send_keys("shop/a")
     try:
-        WebDriverWait(driver, 5).until(
+        WebDriverWait(driver, 15).until(
             lambda d: d.execute_script("return document.getElementById('search-suggestions').options.length") > 0)
     except Exception:
         problem("the search box offered no suggestions")
@@ -208,7 +208,7 @@ def browse(driver):
     button = driver.find_element(By.CSS_SELECTOR, "button.copy")
     button.click()
     try:
-        WebDriverWait(driver, 5).until(lambda d: button.text == "Copied")
+        WebDriverWait(driver, 15).until(lambda d: button.text == "Copied")
     except Exception:
         problem(f"the copy button did not confirm (says {button.text!r})")
 
