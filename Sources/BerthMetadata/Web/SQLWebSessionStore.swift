@@ -59,16 +59,10 @@ public struct SQLWebSessionStore: Sendable {
         }
     }
 
-    /// Removes sessions idle since `idleBefore` or begun before `createdBefore`; returns how many.
-    @discardableResult
-    public func deleteExpired(idleBefore: Date, createdBefore: Date) async throws -> Int {
+    /// Removes sessions idle since `idleBefore` or begun before `createdBefore`.
+    public func deleteExpired(idleBefore: Date, createdBefore: Date) async throws {
         try await backend.transaction(durable: false) { db in
-            let expired = try db.rows(
-                "SELECT id_hash FROM web_sessions WHERE seen_at < ? OR created_at < ? LIMIT 1000", .time(idleBefore), .time(createdBefore))
-            for row in expired {
-                try db.execute("DELETE FROM web_sessions WHERE id_hash = ?", .text(try row.text("id_hash")))
-            }
-            return expired.count
+            try db.execute("DELETE FROM web_sessions WHERE seen_at < ? OR created_at < ?", .time(idleBefore), .time(createdBefore))
         }
     }
 }

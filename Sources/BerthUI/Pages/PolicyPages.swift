@@ -49,9 +49,8 @@ extension WebUI {
     }
 
     private func policiesPage(_ visit: Visit, project: String, retention: Maintenance.RetentionReport?) async throws -> Response {
-        var values = try await projectFrame(visit, project: project, tab: "policies")
+        var (values, detail) = try await projectFrame(visit, project: project, tab: "policies")
         let requester = visit.requester
-        let detail = try await services.projects.detail(of: project, by: requester)
         values["storage"] = Formatting.size(detail.storageBytes)
         values["quota"] = detail.project.quotaBytes.map(Formatting.size) ?? "none"
         values["quotaGiB"] = detail.project.quotaBytes.map { String(format: "%g", Double($0) / 1_073_741_824) } ?? ""

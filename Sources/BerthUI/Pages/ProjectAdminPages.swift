@@ -61,8 +61,9 @@ extension WebUI {
         return parts.count > 1 ? String(parts[1]) : ""
     }
 
-    /// The tabs above every page of a project, and whether the visitor administers it.
-    func projectFrame(_ visit: Visit, project: String, tab: String) async throws -> [String: Any] {
+    /// The tabs above every page of a project, and whether the visitor administers it; with the
+    /// project's detail, read once for the page.
+    func projectFrame(_ visit: Visit, project: String, tab: String) async throws -> (values: [String: Any], detail: ProjectService.Detail) {
         let detail = try await services.projects.detail(of: project, by: visit.requester)
         let administers = await services.permissions.holds(.projectRole(.projectAdmin, in: project), visit.requester)
         var tabs = [("repositories", "Repositories", "/projects/\(project)"), ("members", "Members", "/projects/\(project)/members")]
@@ -70,15 +71,16 @@ extension WebUI {
             tabs.append(("policies", "Policies", "/projects/\(project)/policies"))
         }
         if administers { tabs += [("robots", "Robot accounts", "/projects/\(project)/robots"), ("audit", "Audit log", "/projects/\(project)/audit")] }
-        return [
+        let values: [String: Any] = [
             "project": ["name": detail.project.name, "public": detail.project.isPublic] as [String: Any],
             "administers": administers,
             "tabs": tabs.map { ["href": $0.2, "label": $0.1, "current": $0.0 == tab] as [String: Any] },
         ]
+        return (values, detail)
     }
 
     private func membersPage(_ visit: Visit, project: String) async throws -> Response {
-        var values = try await projectFrame(visit, project: project, tab: "members")
+        var values = try await projectFrame(visit, project: project, tab: "members").values
         let members = try await services.projects.members(of: project, by: visit.requester)
         let roles = Role.allCases.map(\.rawValue)
         values["members"] = members.map { member -> [String: Any] in
@@ -91,7 +93,7 @@ extension WebUI {
     }
 
     private func robotsPage(_ visit: Visit, project: String, issued: RobotService.Issued?) async throws -> Response {
-        var values = try await projectFrame(visit, project: project, tab: "robots")
+        var values = try await projectFrame(visit, project: project, tab: "robots").values
         let robots = try await services.robots.robots(of: project, by: visit.requester)
         let prefix = "robot$\(project)+"
         values["robots"] = robots.map { robot -> [String: Any] in
@@ -109,7 +111,7 @@ extension WebUI {
     }
 
     private func auditPage(_ visit: Visit, project: String) async throws -> Response {
-        var values = try await projectFrame(visit, project: project, tab: "audit")
+        var values = try await projectFrame(visit, project: project, tab: "audit").values
         var before: Int64?
         if let text = visit.query("before") {
             guard let cursor = Int64(text), cursor > 0 else { throw RegistryError(.paginationNumberInvalid, "before must be a cursor", status: 400) }

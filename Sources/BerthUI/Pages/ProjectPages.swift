@@ -18,7 +18,7 @@ extension WebUI {
             return UIRoutes.redirect("/projects/\(project.name)")
         }
         routes.page("/projects/:name") { visit in
-            try await projectPage(visit, name: visit.request.uri.path.split(separator: "/").last.map(String.init) ?? "")
+            try await projectPage(visit, name: Self.project(of: visit))
         }
     }
 
@@ -49,12 +49,12 @@ extension WebUI {
     }
 
     private func projectPage(_ visit: Visit, name: String) async throws -> Response {
-        let detail = try await services.projects.detail(of: name, by: visit.requester)
         let after = visit.query("after")
         let repositories = try await services.repositories.repositories(
             inProject: name, after: after, limit: Self.repositoriesPerPage + 1, by: visit.requester)
         let page = repositories.prefix(Self.repositoriesPerPage)
-        var values = try await projectFrame(visit, project: name, tab: "repositories").merging(Self.storage(detail)) { $1 }
+        let (frame, detail) = try await projectFrame(visit, project: name, tab: "repositories")
+        var values = frame.merging(Self.storage(detail)) { $1 }
         values["host"] = visit.host
         values["hasRepositories"] = !page.isEmpty
         values["repositories"] = page.map { repository -> [String: Any] in
